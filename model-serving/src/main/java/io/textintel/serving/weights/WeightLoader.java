@@ -1,0 +1,37 @@
+package io.textintel.serving.weights;
+
+import java.util.Set;
+
+/**
+ * A read-only view of the tensors of one checkpoint, addressed by their Hugging Face names.
+ *
+ * <p>Implementations may memory-map files; arrays returned by {@link #readFloats(String)} are
+ * fresh copies the caller owns. Close the loader when all tensors have been read.
+ */
+public interface WeightLoader extends AutoCloseable {
+
+    /** All tensor names, in a stable order. */
+    Set<String> tensorNames();
+
+    /** Whether a tensor of that name exists. */
+    boolean contains(String name);
+
+    /**
+     * The dtype and shape of a tensor.
+     *
+     * @throws IllegalArgumentException naming the tensor if it is absent
+     */
+    TensorInfo info(String name);
+
+    /**
+     * The tensor's elements converted to F32, in row-major order.
+     *
+     * @throws IllegalArgumentException if the tensor is absent, is not a floating-point type, or has
+     *     more than {@link Integer#MAX_VALUE} - 8 elements
+     */
+    float[] readFloats(String name);
+
+    /** Releases the mapped files; tensors must not be read afterwards. */
+    @Override
+    void close();
+}

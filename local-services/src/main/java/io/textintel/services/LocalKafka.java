@@ -1,0 +1,426 @@
+package io.textintel.services;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker (KRaft, broker and controller in one process) running as a child
+ * JVM from the jars in {@link ServicesHome#kafkaLibs()}, listening on free ports of 127.0.0.1.
+ *
+ * <pre>{@code
+ * try (LocalKafka kafka = LocalKafka.start(workDir)) {
+ *     kafka.createTopics(3, "raw-text");
+ *     producerProps.put("bootstrap.servers", kafka.bootstrapServers());
+ * }
+ * }</pre>
+ *
+ * <p>Topics are not created automatically; create them with {@link #createTopics}. {@link #close()}
+ * stops the broker and deletes the work folder unless the builder was told to keep it. A JVM
+ * shutdown hook stops the broker when the JVM exits without closing it.
+ */
+public final class LocalKafka implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalKafka.class);
+
+    /** How long {@link #start} waits for the broker by default. */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(90);
+
+    /** Heap of the broker JVM by default. */
+    public static final String DEFAULT_HEAP = "512m";
+
+    private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+    private static final int LOG_TAIL_LINES = 40;
+
+    private final Path workDir;
+    private final boolean keepWorkDir;
+    private final int port;
+    private final int controllerPort;
+    private final ChildProcess process;
+    private final Thread shutdownHook;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private LocalKafka(Builder config, int port, int controllerPort, ChildProcess process) {
+        this.workDir = config.workDir;
+        this.keepWorkDir = config.keepWorkDir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.process = process;
+        this.shutdownHook = new Thread(this::stopOnJvmExit, "textintel-local-kafka-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Starts a broker with default settings in {@code workDir} (created if missing). */
+    public static LocalKafka start(Path workDir) throws IOException {
+        return builder().workDir(workDir).start();
+    }
+
+    /** A builder for a broker with non-default settings. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The {@code bootstrap.servers} value for clients: {@code 127.0.0.1:<port>}. */
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** The port of the client (PLAINTEXT) listener. */
+    public int port() {
+        return port;
+    }
+
+    /** The port of the KRaft controller listener. */
+    public int controllerPort() {
+        return controllerPort;
+    }
+
+    /** The folder holding the configuration, the data and the log of this broker. */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** The file receiving the broker's console output and log. */
+    public Path logFile() {
+        return process.log();
+    }
+
+    /**
+     * Creates topics with {@code partitions} partitions each and replication factor 1, waiting until
+     * the broker has created them.
+     */
+    public void createTopics(int partitions, String... topics) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions is " + partitions + ", expected at least 1");
+        }
+        if (topics.length == 0) {
+            throw new IllegalArgumentException("No topic names given, expected at least one");
+        }
+        List<NewTopic> newTopics = new ArrayList<>();
+        for (String topic : topics) {
+            newTopics.add(new NewTopic(Objects.requireNonNull(topic, "topic"), partitions, (short) 1));
+        }
+        createTopics(newTopics);
+    }
+
+    /** Creates the given topics, waiting until the broker has created them. */
+    public void createTopics(Collection<NewTopic> topics) {
+        checkOpen();
+        try (Admin admin = Admin.create(adminProperties(bootstrapServers()))) {
+            admin.createTopics(topics).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.debug("Created topics {} on {}", topics, bootstrapServers());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(
+                    "Creating topics " + topics + " on " + bootstrapServers() + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(
+                    "Creating topics " + topics + " on " + bootstrapServers() + " took longer than " + ADMIN_TIMEOUT, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics " + topics, e);
+        }
+    }
+
+    /** Stops the broker (politely, then by force) and deletes the work folder unless it is kept. */
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        ChildProcess.removeShutdownHook(shutdownHook);
+        process.stop(STOP_GRACE);
+        if (!keepWorkDir) {
+            Directories.delete(workDir);
+        }
+        LOG.info("Stopped local Kafka broker on {}", bootstrapServers());
+    }
+
+    private void stopOnJvmExit() {
+        if (closed.compareAndSet(false, true)) {
+            process.stop(STOP_GRACE);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("Local Kafka broker on " + bootstrapServers() + " is closed");
+        }
+    }
+
+    static Properties adminProperties(String bootstrapServers) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "textintel-local-kafka-admin");
+        return props;
+    }
+
+    /** Settings of a local broker; {@link #start()} checks them and starts it. */
+    public static final class Builder {
+        private Path workDir;
+        private ServicesHome servicesHome;
+        private int partitions = 1;
+        private boolean keepWorkDir;
+        private String heap = DEFAULT_HEAP;
+        private Duration startTimeout = DEFAULT_START_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /** Folder for configuration, data and log (created if missing). Required. */
+        public Builder workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
+        }
+
+        /** Where the broker jars are; {@link ServicesHome#locate()} by default. */
+        public Builder servicesHome(ServicesHome servicesHome) {
+            this.servicesHome = servicesHome;
+            return this;
+        }
+
+        /** {@code num.partitions} for topics created without an explicit count; 1 by default. */
+        public Builder partitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        /** Keeps the work folder after {@link LocalKafka#close()}, for a look at the log. */
+        public Builder keepWorkDir(boolean keepWorkDir) {
+            this.keepWorkDir = keepWorkDir;
+            return this;
+        }
+
+        /** Maximum heap of the broker JVM in {@code -Xmx} syntax, e.g. {@code 512m}. */
+        public Builder heap(String heap) {
+            this.heap = heap;
+            return this;
+        }
+
+        /** How long to wait for the broker to answer before giving up. */
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = startTimeout;
+            return this;
+        }
+
+        /**
+         * Checks the settings, then formats the storage, starts the broker and waits until it
+         * answers an admin request.
+         *
+         * @throws IllegalArgumentException for bad settings
+         * @throws IllegalStateException when the broker does not come up; the message carries the
+         *     end of its log
+         */
+        public LocalKafka start() throws IOException {
+            if (workDir == null) {
+                throw new IllegalArgumentException("workDir is not set, expected a folder for the broker's data");
+            }
+            if (partitions < 1) {
+                throw new IllegalArgumentException("partitions is " + partitions + ", expected at least 1");
+            }
+            if (heap == null || !heap.matches("\\d+[kKmMgG]?")) {
+                throw new IllegalArgumentException("heap is '" + heap + "', expected a -Xmx size such as 512m");
+            }
+            if (startTimeout == null || startTimeout.isNegative() || startTimeout.isZero()) {
+                throw new IllegalArgumentException("startTimeout is " + startTimeout + ", expected a positive duration");
+            }
+            workDir = workDir.toAbsolutePath().normalize();
+            ServicesHome home = servicesHome != null ? servicesHome : ServicesHome.locate();
+            return KafkaLauncher.launch(this, home.kafkaLibs());
+        }
+    }
+
+    /** The steps of bringing a broker up: configure, format, start, wait. */
+    private static final class KafkaLauncher {
+
+        static LocalKafka launch(Builder config, Path libs) throws IOException {
+            Files.createDirectories(config.workDir);
+            int[] ports = FreePorts.pick(2);
+            int port = ports[0];
+            int controllerPort = ports[1];
+            Path serverProperties = config.workDir.resolve("server.properties");
+            Path log4j = config.workDir.resolve("log4j2.properties");
+            Files.writeString(serverProperties, serverProperties(config, port, controllerPort), StandardCharsets.UTF_8);
+            Files.writeString(log4j, LOG4J_CONFIG, StandardCharsets.UTF_8);
+
+            List<String> jvm = List.of(
+                    ChildProcess.javaExecutable().toString(),
+                    "-Xms128m", "-Xmx" + config.heap,
+                    "-XX:+UseG1GC",
+                    "-Djava.awt.headless=true",
+                    "-Dlog4j2.configurationFile=" + log4j,
+                    "-cp", libs.resolve("*").toString());
+            format(config.workDir, jvm, serverProperties);
+
+            long startNanos = System.nanoTime();
+            List<String> command = new ArrayList<>(jvm);
+            command.addAll(List.of("kafka.Kafka", serverProperties.toString()));
+            ChildProcess process = ChildProcess.start("Kafka broker", command, config.workDir, Map.of(),
+                    config.workDir.resolve("kafka.log"));
+            LocalKafka kafka = new LocalKafka(config, port, controllerPort, process);
+            try {
+                awaitReady(kafka, process, config.startTimeout);
+            } catch (RuntimeException | IOException e) {
+                kafka.close();
+                throw e;
+            }
+            LOG.info("Local Kafka broker up on {} in {} ms (pid {}, log {})", kafka.bootstrapServers(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), process.pid(), process.log());
+            return kafka;
+        }
+
+        private static String serverProperties(Builder config, int port, int controllerPort) {
+            String listener = "127.0.0.1:" + port;
+            String controller = "127.0.0.1:" + controllerPort;
+            return String.join("\n",
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    "controller.quorum.bootstrap.servers=" + controller,
+                    "listeners=PLAINTEXT://" + listener + ",CONTROLLER://" + controller,
+                    "advertised.listeners=PLAINTEXT://" + listener,
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "log.dirs=" + config.workDir.resolve("data"),
+                    "num.partitions=" + config.partitions,
+                    "auto.create.topics.enable=false",
+                    "offsets.topic.replication.factor=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "");
+        }
+
+        private static void format(Path workDir, List<String> jvm, Path serverProperties) throws IOException {
+            List<String> command = new ArrayList<>(jvm);
+            command.addAll(List.of("kafka.tools.StorageTool", "format",
+                    "-t", Uuid.randomUuid().toString(),
+                    "-c", serverProperties.toString(),
+                    "--standalone"));
+            ChildProcess.Completed result = ChildProcess.run(command, workDir, FORMAT_TIMEOUT);
+            if (result.exitCode() != 0) {
+                throw new IllegalStateException(String.format(
+                        "Formatting Kafka storage in %s failed with exit code %d, expected 0; output:%n%s",
+                        workDir, result.exitCode(), result.output()));
+            }
+        }
+
+        private static void awaitReady(LocalKafka kafka, ChildProcess process, Duration timeout) throws IOException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            awaitPort(kafka.port(), process, deadline, timeout);
+            try (Admin admin = Admin.create(adminProperties(kafka.bootstrapServers()))) {
+                while (true) {
+                    failIfDead(process);
+                    try {
+                        Collection<Node> nodes = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                        if (!nodes.isEmpty()) {
+                            return;
+                        }
+                    } catch (ExecutionException | TimeoutException e) {
+                        LOG.debug("Kafka broker on {} not ready yet: {}", kafka.bootstrapServers(), e.toString());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("Interrupted while waiting for the Kafka broker", e);
+                    }
+                    failIfLate(process, deadline, timeout);
+                    pause();
+                }
+            }
+        }
+
+        private static void awaitPort(int port, ChildProcess process, long deadline, Duration timeout) {
+            while (true) {
+                failIfDead(process);
+                try (Socket socket = new Socket()) {
+                    socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                    return;
+                } catch (IOException e) {
+                    LOG.trace("Port {} not open yet: {}", port, e.toString());
+                }
+                failIfLate(process, deadline, timeout);
+                pause();
+            }
+        }
+
+        private static void failIfDead(ChildProcess process) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(String.format(
+                        "Kafka broker exited with code %d while starting, expected it to keep running; "
+                                + "last lines of %s:%n%s",
+                        process.exitValue(), process.log(), process.logTail(LOG_TAIL_LINES)));
+            }
+        }
+
+        private static void failIfLate(ChildProcess process, long deadline, Duration timeout) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(String.format(
+                        "Kafka broker did not answer within %s; last lines of %s:%n%s",
+                        timeout, process.log(), process.logTail(LOG_TAIL_LINES)));
+            }
+        }
+
+        private static void pause() {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for the Kafka broker", e);
+            }
+        }
+
+        /** Broker log to the console (redirected to kafka.log): INFO, with the chattiest parts at WARN. */
+        private static final String LOG4J_CONFIG = String.join("\n",
+                "status = warn",
+                "appender.console.type = Console",
+                "appender.console.name = console",
+                "appender.console.layout.type = PatternLayout",
+                "appender.console.layout.pattern = [%d] %p %m (%c)%n",
+                "rootLogger.level = info",
+                "rootLogger.appenderRef.console.ref = console",
+                "logger.controller.name = kafka.controller",
+                "logger.controller.level = warn",
+                "logger.statechange.name = state.change.logger",
+                "logger.statechange.level = warn",
+                "logger.raft.name = org.apache.kafka.raft",
+                "logger.raft.level = warn",
+                "logger.clients.name = org.apache.kafka.clients",
+                "logger.clients.level = warn",
+                "logger.logcleaner.name = kafka.log.LogCleaner",
+                "logger.logcleaner.level = warn",
+                "");
+
+        private KafkaLauncher() {
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LocalKafka[" + bootstrapServers() + ", " + workDir + "]";
+    }
+}

@@ -1,0 +1,353 @@
+package io.textintel.connectors.elasticsearch;
+
+import co.elastic.clients.elasticsearch.ElasticsearchAsyncClient;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.util.BinaryData;
+import co.elastic.clients.util.ContentType;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.annotation.Nullable;
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.util.function.ThrowingRunnable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sink writer: buffers documents, sends them as bulk requests, retries what the cluster could
+ * not take now and hands on what it refuses for good.
+ *
+ * <p>Threading: all state lives on the task thread. Bulk responses (on the HTTP client's I/O
+ * thread) and timers (on this writer's scheduler thread) only post mails to the task's mailbox;
+ * the mails update the state and throw there, so a failure fails the task with its context.
+ *
+ * <p>Every document is, at any time, in exactly one of three places: the buffer, a bulk request in
+ * flight, or a batch waiting for its retry backoff. {@link #flush} returns only when all three are
+ * empty, which is what makes a checkpoint cover every document written before it.
+ */
+final class ElasticsearchWriter<T> implements SinkWriter<T> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchWriter.class);
+
+    private final DocumentSerializer<T> serializer;
+    private final IndexFunction<T> indexFunction;
+    private final BulkFlushOptions flushOptions;
+    private final RetryPolicy retryPolicy;
+    private final ElasticsearchAsyncClient client;
+    @Nullable private final RejectedDocumentHandler rejectedHandler;
+    private final MailboxExecutor mailbox;
+    private final ElasticsearchWriterMetrics metrics;
+    private final ScheduledExecutorService scheduler;
+    private final AtomicBoolean timedFlushQueued = new AtomicBoolean();
+    private final SplittableRandom jitter = new SplittableRandom();
+
+    private final ArrayDeque<BulkAction> buffer = new ArrayDeque<>();
+    private long bufferedBytes;
+    private int inFlightRequests;
+    private int batchesAwaitingRetry;
+    private boolean closed;
+
+    ElasticsearchWriter(
+            DocumentSerializer<T> serializer,
+            IndexFunction<T> indexFunction,
+            BulkFlushOptions flushOptions,
+            RetryPolicy retryPolicy,
+            ElasticsearchAsyncClient client,
+            @Nullable RejectedDocumentHandler rejectedHandler,
+            WriterInitContext context) {
+        this.serializer = serializer;
+        this.indexFunction = indexFunction;
+        this.flushOptions = flushOptions;
+        this.retryPolicy = retryPolicy;
+        this.client = client;
+        this.rejectedHandler = rejectedHandler;
+        this.mailbox = context.getMailboxExecutor();
+        this.metrics = new ElasticsearchWriterMetrics(context.metricGroup());
+        int subtask = context.getTaskInfo().getIndexOfThisSubtask();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "elasticsearch-sink-timer-" + subtask);
+            thread.setDaemon(true);
+            return thread;
+        });
+        long intervalMillis = flushOptions.interval().toMillis();
+        scheduler.scheduleWithFixedDelay(
+                this::queueTimedFlush, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void write(T element, Context context) throws IOException, InterruptedException {
+        checkOpen("write");
+        ElasticsearchDocument document = serializer.serialize(element);
+        String index = indexFunction.indexFor(element);
+        if (index == null || index.isEmpty()) {
+            throw new IllegalArgumentException("Index function returned '" + index
+                    + "' for document " + document.id() + ", expected an index name.");
+        }
+        add(new BulkAction(index, document.id(), document.source(), 0));
+        while (isBufferFull()) {
+            if (inFlightRequests < flushOptions.maxInFlightRequests()) {
+                send(takeBatch());
+            } else {
+                mailbox.yield();
+            }
+        }
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws IOException, InterruptedException {
+        checkOpen("flush");
+        while (!buffer.isEmpty() || inFlightRequests > 0 || batchesAwaitingRetry > 0) {
+            if (!buffer.isEmpty() && inFlightRequests < flushOptions.maxInFlightRequests()) {
+                send(takeBatch());
+            } else {
+                mailbox.yield();
+            }
+        }
+        if (rejectedHandler != null) {
+            try {
+                rejectedHandler.flush();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("Rejected-document handler failed to flush.", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!buffer.isEmpty() || inFlightRequests > 0 || batchesAwaitingRetry > 0) {
+            LOG.info("Closing with {} buffered documents, {} bulk requests in flight and {} batches"
+                            + " awaiting retry; a restart replays them from the last checkpoint.",
+                    buffer.size(), inFlightRequests, batchesAwaitingRetry);
+        }
+        scheduler.shutdownNow();
+        Exception failure = null;
+        try {
+            client.close();
+        } catch (Exception e) {
+            failure = e;
+        }
+        if (rejectedHandler != null) {
+            try {
+                rejectedHandler.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void add(BulkAction action) {
+        buffer.addLast(action);
+        bufferedBytes += action.sizeInBytes();
+    }
+
+    private boolean isBufferFull() {
+        return buffer.size() >= flushOptions.maxActions() || bufferedBytes >= flushOptions.maxBytes();
+    }
+
+    /** Takes the next batch from the buffer: at most max actions and max bytes, at least one. */
+    private List<BulkAction> takeBatch() {
+        List<BulkAction> batch = new ArrayList<>(Math.min(buffer.size(), flushOptions.maxActions()));
+        long batchBytes = 0;
+        while (!buffer.isEmpty() && batch.size() < flushOptions.maxActions()) {
+            long size = buffer.peekFirst().sizeInBytes();
+            if (!batch.isEmpty() && batchBytes + size > flushOptions.maxBytes()) {
+                break;
+            }
+            batch.add(buffer.pollFirst());
+            batchBytes += size;
+            bufferedBytes -= size;
+        }
+        return batch;
+    }
+
+    /** Sends buffered batches while fewer than the allowed requests are in flight; never waits. */
+    private void sendWhileCapacity() {
+        while (!buffer.isEmpty() && inFlightRequests < flushOptions.maxInFlightRequests()) {
+            send(takeBatch());
+        }
+    }
+
+    private void send(List<BulkAction> batch) {
+        List<BulkOperation> operations = new ArrayList<>(batch.size());
+        for (BulkAction action : batch) {
+            BinaryData source = BinaryData.of(action.source(), ContentType.APPLICATION_JSON);
+            operations.add(BulkOperation.of(operation -> operation.index(
+                    index -> index.index(action.index()).id(action.id()).document(source))));
+        }
+        BulkRequest request = BulkRequest.of(bulk -> bulk.operations(operations));
+        inFlightRequests++;
+        metrics.bulkRequestSent();
+        long startNanos = System.nanoTime();
+        CompletableFuture<BulkResponse> response;
+        try {
+            response = client.bulk(request);
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        response.whenComplete((result, failure) -> enqueue(
+                () -> onBulkComplete(batch, result, failure, startNanos),
+                "handle response to a bulk request of %d documents", batch.size()));
+    }
+
+    /** Runs on the task thread when a bulk request is answered or has failed. */
+    private void onBulkComplete(
+            List<BulkAction> batch, @Nullable BulkResponse response, @Nullable Throwable failure,
+            long startNanos) {
+        inFlightRequests--;
+        if (closed) {
+            return;
+        }
+        metrics.recordSendTime(Duration.ofNanos(System.nanoTime() - startNanos));
+        if (failure != null) {
+            onRequestFailure(batch, failure);
+            return;
+        }
+        List<BulkResponseItem> items = response.items();
+        if (items.size() != batch.size()) {
+            throw new IllegalStateException(String.format(
+                    "Bulk response has %d items for a request of %d documents. This is a bug.",
+                    items.size(), batch.size()));
+        }
+        List<BulkAction> retry = new ArrayList<>();
+        String retryReason = null;
+        for (int i = 0; i < items.size(); i++) {
+            BulkResponseItem item = items.get(i);
+            BulkAction action = batch.get(i);
+            if (item.error() == null && BulkFailures.isSuccessStatus(item.status())) {
+                metrics.documentIndexed(action.source().length);
+            } else if (BulkFailures.isRetriableStatus(item.status())) {
+                retry.add(action);
+                retryReason = "status " + item.status() + ": " + BulkFailures.describe(item.error());
+            } else {
+                reject(action, item);
+            }
+        }
+        if (!retry.isEmpty()) {
+            scheduleRetry(retry, retryReason);
+        }
+    }
+
+    private void onRequestFailure(List<BulkAction> batch, Throwable failure) {
+        String reason = BulkFailures.describe(failure);
+        if (!BulkFailures.isRetriable(failure)) {
+            throw new ElasticsearchSinkException(String.format(
+                    "Bulk request of %d documents (first: %s in index %s) failed and cannot be"
+                            + " retried: %s",
+                    batch.size(), batch.get(0).id(), batch.get(0).index(), reason),
+                    BulkFailures.unwrap(failure));
+        }
+        LOG.warn("Bulk request of {} documents failed, will retry: {}", batch.size(), reason);
+        scheduleRetry(batch, reason);
+    }
+
+    private void reject(BulkAction action, BulkResponseItem item) {
+        RejectedDocument rejected = new RejectedDocument(
+                action.index(), action.id(), action.source(), item.status(),
+                item.error() == null ? null : item.error().type(),
+                item.error() == null ? null : item.error().reason());
+        metrics.documentRejected();
+        if (rejectedHandler == null) {
+            throw new ElasticsearchSinkException(rejected.message()
+                    + " (no rejected-document handler is configured)");
+        }
+        LOG.warn("{}; handing it to the rejected-document handler", rejected.message());
+        try {
+            rejectedHandler.accept(rejected);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ElasticsearchSinkException(
+                    "Rejected-document handler failed to take " + rejected.message(), e);
+        }
+    }
+
+    private void scheduleRetry(List<BulkAction> actions, String reason) {
+        List<BulkAction> retried = new ArrayList<>(actions.size());
+        int retry = 0;
+        for (BulkAction action : actions) {
+            BulkAction next = action.retried();
+            if (next.retries() > retryPolicy.maxRetries()) {
+                throw new ElasticsearchSinkException(String.format(
+                        "Document %s for index %s still failed after %d retries: %s",
+                        action.id(), action.index(), retryPolicy.maxRetries(), reason));
+            }
+            retried.add(next);
+            retry = Math.max(retry, next.retries());
+        }
+        Duration backoff = retryPolicy.backoff(retry, jitter);
+        metrics.documentsRetried(retried.size());
+        batchesAwaitingRetry++;
+        LOG.debug("Retrying {} documents in {} (retry {}): {}", retried.size(), backoff, retry, reason);
+        scheduler.schedule(
+                () -> enqueue(() -> onRetryDue(retried), "retry %d documents", retried.size()),
+                backoff.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs on the task thread when a retry's backoff has passed: the batch goes first in line. */
+    private void onRetryDue(List<BulkAction> actions) {
+        batchesAwaitingRetry--;
+        if (closed) {
+            return;
+        }
+        for (int i = actions.size() - 1; i >= 0; i--) {
+            buffer.addFirst(actions.get(i));
+            bufferedBytes += actions.get(i).sizeInBytes();
+        }
+        sendWhileCapacity();
+    }
+
+    /** Runs on the scheduler thread: asks the task thread to send what is buffered. */
+    private void queueTimedFlush() {
+        if (timedFlushQueued.compareAndSet(false, true)) {
+            enqueue(() -> {
+                timedFlushQueued.set(false);
+                if (!closed) {
+                    sendWhileCapacity();
+                }
+            }, "send buffered documents after the flush interval");
+        }
+    }
+
+    /** Posts a mail to the task thread, unless the task is already gone. */
+    private void enqueue(ThrowingRunnable<? extends Exception> mail, String description, Object... args) {
+        try {
+            mailbox.execute(mail, description, args);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Mailbox closed, dropped mail '{}': the task is shutting down.",
+                    String.format(description, args), e);
+        }
+    }
+
+    private void checkOpen(String call) {
+        if (closed) {
+            throw new IllegalStateException("Elasticsearch writer is closed, cannot " + call + ".");
+        }
+    }
+}

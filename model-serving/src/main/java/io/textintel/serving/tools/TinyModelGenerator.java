@@ -1,0 +1,230 @@
+package io.textintel.serving.tools;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.textintel.serving.weights.DType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Generates small random-weight checkpoints in the real Hugging Face layout, for tests, benchmarks
+ * and the offline demo: the files transformers' {@code save_pretrained} and sentence-transformers
+ * write, loadable by both, and deterministic for a seed.
+ *
+ * <p>Command line: {@code TinyModelGenerator embedder|classifier OUTPUT_DIR [--hidden N]
+ * [--layers N] [--heads N] [--intermediate N] [--max-positions N] [--vocabulary-words N]
+ * [--seed N] [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X]
+ * [--labels a,b,c] [--multi-label]}.
+ */
+public final class TinyModelGenerator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TinyModelGenerator.class);
+
+    private TinyModelGenerator() {}
+
+    /**
+     * Writes a {@code BertModel} checkpoint with a sentence-transformers pipeline (Transformer,
+     * Pooling as {@code spec.pooling()}, Normalize) and a WordPiece tokenizer into {@code dir}.
+     *
+     * @return {@code dir}
+     */
+    public static Path writeBertEmbedder(Path dir, TinyBertSpec spec) throws IOException {
+        List<String> tokens = WordPieceVocabulary.tokens(spec.vocabularyWords());
+        Files.createDirectories(dir);
+        TokenizerFiles.write(dir, tokens, spec.maxPositions());
+        BertCheckpointWriter checkpoint = new BertCheckpointWriter(spec, tokens.size(), "").addEncoder();
+        writeJson(dir.resolve("config.json"), checkpoint.config(List.of("BertModel")));
+        checkpoint.write(dir.resolve("model.safetensors"));
+        writeSentenceTransformersFiles(dir, spec);
+        LOG.info("Wrote a BERT embedder ({} layers, hidden {}, vocabulary {}, {}) to {}",
+                spec.layers(), spec.hiddenSize(), tokens.size(), spec.dtype(), dir);
+        return dir;
+    }
+
+    /**
+     * Writes a single-label {@code BertForSequenceClassification} checkpoint into {@code dir}.
+     *
+     * @return {@code dir}
+     */
+    public static Path writeBertClassifier(Path dir, TinyBertSpec spec, List<String> labels) throws IOException {
+        return writeBertClassifier(dir, spec, labels, false);
+    }
+
+    /**
+     * Writes a {@code BertForSequenceClassification} checkpoint into {@code dir}: encoder tensors
+     * prefixed {@code bert.}, {@code classifier.weight}/{@code classifier.bias}, and a config with
+     * {@code id2label}, {@code label2id} and {@code problem_type} ({@code multi_label_classification}
+     * when {@code multiLabel}, else {@code single_label_classification}).
+     *
+     * @throws IllegalArgumentException if there are fewer than 2 labels or a label repeats
+     */
+    public static Path writeBertClassifier(Path dir, TinyBertSpec spec, List<String> labels, boolean multiLabel)
+            throws IOException {
+        if (labels.size() < 2 || new HashSet<>(labels).size() != labels.size()) {
+            throw new IllegalArgumentException("labels are " + labels + ", expected at least 2 distinct labels");
+        }
+        List<String> tokens = WordPieceVocabulary.tokens(spec.vocabularyWords());
+        Files.createDirectories(dir);
+        TokenizerFiles.write(dir, tokens, spec.maxPositions());
+        BertCheckpointWriter checkpoint =
+                new BertCheckpointWriter(spec, tokens.size(), "bert.").addEncoder().addClassifier(labels.size());
+        ObjectNode config = checkpoint.config(List.of("BertForSequenceClassification"));
+        ObjectNode id2label = config.putObject("id2label");
+        ObjectNode label2id = config.putObject("label2id");
+        for (int id = 0; id < labels.size(); id++) {
+            id2label.put(String.valueOf(id), labels.get(id));
+            label2id.put(labels.get(id), id);
+        }
+        config.put("problem_type", multiLabel ? "multi_label_classification" : "single_label_classification");
+        writeJson(dir.resolve("config.json"), config);
+        checkpoint.write(dir.resolve("model.safetensors"));
+        LOG.info("Wrote a BERT classifier ({} labels, {} layers, hidden {}) to {}",
+                labels.size(), spec.layers(), spec.hiddenSize(), dir);
+        return dir;
+    }
+
+    private static void writeSentenceTransformersFiles(Path dir, TinyBertSpec spec) throws IOException {
+        var modules = TokenizerFiles.JSON.createArrayNode();
+        modules.addObject().put("idx", 0).put("name", "0").put("path", "")
+                .put("type", "sentence_transformers.models.Transformer");
+        modules.addObject().put("idx", 1).put("name", "1").put("path", "1_Pooling")
+                .put("type", "sentence_transformers.models.Pooling");
+        modules.addObject().put("idx", 2).put("name", "2").put("path", "2_Normalize")
+                .put("type", "sentence_transformers.models.Normalize");
+        TokenizerFiles.JSON.writeValue(dir.resolve("modules.json").toFile(), modules);
+
+        Files.createDirectories(dir.resolve("1_Pooling"));
+        Files.createDirectories(dir.resolve("2_Normalize"));
+        ObjectNode pooling = TokenizerFiles.JSON.createObjectNode()
+                .put("word_embedding_dimension", spec.hiddenSize())
+                .put("pooling_mode_cls_token", spec.pooling() == TinyBertSpec.Pooling.CLS)
+                .put("pooling_mode_mean_tokens", spec.pooling() == TinyBertSpec.Pooling.MEAN)
+                .put("pooling_mode_max_tokens", false)
+                .put("pooling_mode_mean_sqrt_len_tokens", false)
+                .put("pooling_mode_weightedmean_tokens", false)
+                .put("pooling_mode_lasttoken", false)
+                .put("include_prompt", true);
+        writeJson(dir.resolve("1_Pooling/config.json"), pooling);
+
+        ObjectNode stConfig = TokenizerFiles.JSON.createObjectNode();
+        stConfig.putObject("__version__")
+                .put("sentence_transformers", "3.0.1")
+                .put("transformers", "4.44.2")
+                .put("pytorch", "2.4.0");
+        stConfig.putObject("prompts");
+        stConfig.putNull("default_prompt_name");
+        stConfig.put("similarity_fn_name", "cosine");
+        writeJson(dir.resolve("config_sentence_transformers.json"), stConfig);
+        writeJson(dir.resolve("sentence_bert_config.json"), TokenizerFiles.JSON.createObjectNode()
+                .put("max_seq_length", spec.maxPositions())
+                .put("do_lower_case", false));
+    }
+
+    private static void writeJson(Path file, ObjectNode node) throws IOException {
+        TokenizerFiles.JSON.writeValue(file.toFile(), node);
+    }
+
+    /** Command-line entry point; see the class documentation for the arguments. */
+    public static void main(String[] args) {
+        try {
+            Path written = run(args);
+            System.out.println(written.toAbsolutePath());
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println("usage: TinyModelGenerator embedder|classifier OUTPUT_DIR [--hidden N] [--layers N]"
+                    + " [--heads N] [--intermediate N] [--max-positions N] [--vocabulary-words N] [--seed N]"
+                    + " [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X] [--labels a,b,c]"
+                    + " [--multi-label]");
+            System.exit(2);
+        } catch (IOException e) {
+            System.err.println("error: cannot write the model: " + e);
+            System.exit(1);
+        }
+    }
+
+    static Path run(String[] args) throws IOException {
+        if (args.length < 2) {
+            throw new IllegalArgumentException("expected a model type and an output directory, got "
+                    + Arrays.toString(args));
+        }
+        String type = args[0];
+        Path dir = Path.of(args[1]);
+        TinyBertSpec spec = TinyBertSpec.small();
+        List<String> labels = List.of("negative", "positive");
+        boolean multiLabel = false;
+        int hidden = spec.hiddenSize();
+        int layers = spec.layers();
+        int heads = spec.heads();
+        int intermediate = spec.intermediateSize();
+        for (int i = 2; i < args.length; i++) {
+            String option = args[i];
+            if (option.equals("--multi-label")) {
+                multiLabel = true;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("option " + option + " needs a value");
+            }
+            String value = args[++i];
+            switch (option) {
+                case "--hidden" -> hidden = parseInt(option, value);
+                case "--layers" -> layers = parseInt(option, value);
+                case "--heads" -> heads = parseInt(option, value);
+                case "--intermediate" -> intermediate = parseInt(option, value);
+                case "--max-positions" -> spec = spec.withMaxPositions(parseInt(option, value));
+                case "--vocabulary-words" -> spec = spec.withVocabularyWords(parseInt(option, value));
+                case "--seed" -> spec = spec.withSeed(parseLong(option, value));
+                case "--dtype" -> spec = spec.withDtype(DType.fromSafetensorsName(value));
+                case "--pooling" -> spec = spec.withPooling(parsePooling(value));
+                case "--bias-norm-std" -> spec = spec.withBiasAndNormStd(parseDouble(option, value));
+                case "--labels" -> labels = new ArrayList<>(Arrays.asList(value.split(",")));
+                default -> throw new IllegalArgumentException("unknown option " + option);
+            }
+        }
+        spec = spec.withSizes(hidden, layers, heads, intermediate);
+        return switch (type) {
+            case "embedder" -> writeBertEmbedder(dir, spec);
+            case "classifier" -> writeBertClassifier(dir, spec, labels, multiLabel);
+            default -> throw new IllegalArgumentException("model type is " + type + ", expected embedder or classifier");
+        };
+    }
+
+    private static TinyBertSpec.Pooling parsePooling(String value) {
+        try {
+            return TinyBertSpec.Pooling.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--pooling is " + value + ", expected mean or cls", e);
+        }
+    }
+
+    private static int parseInt(String option, String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " is " + value + ", expected an integer", e);
+        }
+    }
+
+    private static long parseLong(String option, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " is " + value + ", expected an integer", e);
+        }
+    }
+
+    private static double parseDouble(String option, String value) {
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " is " + value + ", expected a number", e);
+        }
+    }
+}

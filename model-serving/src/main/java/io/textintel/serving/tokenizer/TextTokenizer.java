@@ -1,0 +1,199 @@
+package io.textintel.serving.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Hugging Face fast tokenizer ({@code tokenizer.json}, run by the Rust tokenizers library through
+ * DJL) that encodes texts with special tokens and truncates them to a maximum length.
+ *
+ * <p>Truncation keeps the leading tokens and the closing special tokens, as transformers does for a
+ * single sequence, and records how long the text was before. Loading reads local files only; DJL's
+ * native library comes from its jar. Thread-safe; close it to free the native tokenizer.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TextTokenizer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** transformers writes a huge model_max_length (1e30) when a tokenizer has no limit. */
+    private static final double UNLIMITED = 1e9;
+
+    /** Model types whose position ids start after the padding id (fairseq heritage). */
+    private static final Set<String> OFFSET_POSITION_MODELS = Set.of("roberta", "xlm-roberta", "camembert");
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxLength;
+    private final TokenizerVocabulary vocabulary;
+    private final Path source;
+
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxLength, TokenizerVocabulary vocabulary, Path source) {
+        this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+        this.vocabulary = vocabulary;
+        this.source = source;
+    }
+
+    /**
+     * Loads {@code modelDir/tokenizer.json}. The maximum length is {@code maxLength}, capped by the
+     * model's limit: {@code model_max_length} of {@code tokenizer_config.json}, else the position
+     * embeddings of {@code config.json}.
+     *
+     * @throws IOException if a file cannot be read, or {@code tokenizer.json} is missing
+     * @throws IllegalArgumentException if {@code maxLength} is below 2 (room for the special tokens)
+     */
+    public static TextTokenizer load(Path modelDir, int maxLength) throws IOException {
+        if (maxLength < 2) {
+            throw new IllegalArgumentException("maxLength is " + maxLength + ", expected at least 2");
+        }
+        Path tokenizerJson = modelDir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new IOException("model directory " + modelDir + " has no tokenizer.json; only fast (tokenizer.json) "
+                    + "tokenizers are supported");
+        }
+        int modelLimit = modelLimit(modelDir);
+        int effective = Math.min(maxLength, modelLimit);
+        if (effective < maxLength) {
+            LOG.info("Tokenizer of {}: max length {} capped to the model's limit {}", modelDir, maxLength, modelLimit);
+        }
+        TokenizerVocabulary vocabulary = TokenizerVocabulary.read(tokenizerJson);
+        // Truncation is done here, not by the Rust side, so the untruncated length is known.
+        Map<String, String> options = Map.of(
+                "addSpecialTokens", "true",
+                "truncation", "false",
+                "padding", "false",
+                "withOverflowingTokens", "false");
+        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson, options);
+        return new TextTokenizer(tokenizer, effective, vocabulary, modelDir);
+    }
+
+    private static int modelLimit(Path modelDir) throws IOException {
+        Path tokenizerConfig = modelDir.resolve("tokenizer_config.json");
+        if (Files.isRegularFile(tokenizerConfig)) {
+            JsonNode limit = JSON.readTree(tokenizerConfig.toFile()).path("model_max_length");
+            if (limit.isNumber() && limit.doubleValue() > 0 && limit.doubleValue() < UNLIMITED) {
+                return limit.intValue();
+            }
+        }
+        Path config = modelDir.resolve("config.json");
+        if (Files.isRegularFile(config)) {
+            JsonNode root = JSON.readTree(config.toFile());
+            JsonNode positions = root.path("max_position_embeddings");
+            if (positions.isInt() && positions.intValue() > 0) {
+                int offset = OFFSET_POSITION_MODELS.contains(root.path("model_type").asText())
+                        ? root.path("pad_token_id").asInt(1) + 1
+                        : 0;
+                return positions.intValue() - offset;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /** Encodes one text with special tokens, truncated to {@link #maxLength()}. */
+    public TokenizedText encode(String text) {
+        Objects.requireNonNull(text, "text");
+        return toTokenized(tokenizer.encode(text, true, false));
+    }
+
+    /** Encodes texts in one native call (parallel on the Rust side); results in input order. */
+    public List<TokenizedText> encodeBatch(List<String> texts) {
+        for (int i = 0; i < texts.size(); i++) {
+            if (texts.get(i) == null) {
+                throw new IllegalArgumentException("text " + i + " of the batch is null, expected a string");
+            }
+        }
+        if (texts.isEmpty()) {
+            return List.of();
+        }
+        Encoding[] encodings = tokenizer.batchEncode(texts, true, false);
+        List<TokenizedText> result = new ArrayList<>(encodings.length);
+        for (Encoding encoding : encodings) {
+            result.add(toTokenized(encoding));
+        }
+        return result;
+    }
+
+    private TokenizedText toTokenized(Encoding encoding) {
+        long[] ids = encoding.getIds();
+        long[] typeIds = encoding.getTypeIds();
+        int length = ids.length;
+        int kept = Math.min(length, maxLength);
+        int tail = length > maxLength ? trailingSpecialTokens(encoding.getSpecialTokenMask(), maxLength) : 0;
+        int[] outIds = new int[kept];
+        int[] outTypes = new int[kept];
+        int head = kept - tail;
+        for (int i = 0; i < head; i++) {
+            outIds[i] = (int) ids[i];
+            outTypes[i] = (int) typeIds[i];
+        }
+        for (int i = 0; i < tail; i++) {
+            outIds[head + i] = (int) ids[length - tail + i];
+            outTypes[head + i] = (int) typeIds[length - tail + i];
+        }
+        int unknown = 0;
+        if (vocabulary.unknownTokenId() >= 0) {
+            for (int id : outIds) {
+                if (id == vocabulary.unknownTokenId()) {
+                    unknown++;
+                }
+            }
+        }
+        return new TokenizedText(outIds, outTypes, length > maxLength, length, unknown);
+    }
+
+    /** Closing special tokens to keep, e.g. 1 for "[CLS] $A [SEP]"; at most half the budget. */
+    private static int trailingSpecialTokens(long[] specialMask, int budget) {
+        int tail = 0;
+        while (tail < specialMask.length && specialMask[specialMask.length - 1 - tail] == 1) {
+            tail++;
+        }
+        return Math.min(tail, budget / 2);
+    }
+
+    /** The maximum number of tokens, special tokens included, of an encoded text. */
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** The number of token ids (the model's embedding rows must cover it). */
+    public int vocabularySize() {
+        return vocabulary.size();
+    }
+
+    /** The id of the unknown token, or -1 if the tokenizer has none. */
+    public int unknownTokenId() {
+        return vocabulary.unknownTokenId();
+    }
+
+    /** Decodes ids back to text, skipping special tokens. */
+    public String decode(int[] ids) {
+        long[] wide = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            wide[i] = ids[i];
+        }
+        return tokenizer.decode(wide, true);
+    }
+
+    /** Frees the native tokenizer. */
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TextTokenizer[" + source + ", maxLength=" + maxLength + ", vocabulary=" + vocabulary.size() + "]";
+    }
+}

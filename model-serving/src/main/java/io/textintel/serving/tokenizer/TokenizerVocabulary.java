@@ -1,0 +1,51 @@
+package io.textintel.serving.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * What {@code tokenizer.json} says about its vocabulary that the Rust tokenizer does not expose
+ * through DJL: its size and the id of the unknown token.
+ *
+ * @param size number of ids (model vocabulary and added tokens: the highest id + 1)
+ * @param unknownTokenId the id of the unknown token, or -1 if the model has none (byte-level BPE)
+ */
+record TokenizerVocabulary(int size, int unknownTokenId) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static TokenizerVocabulary read(Path tokenizerJson) throws IOException {
+        JsonNode root = JSON.readTree(tokenizerJson.toFile());
+        JsonNode model = root.path("model");
+        JsonNode vocab = model.path("vocab");
+        int maxId = -1;
+        int unknownId = -1;
+        String unknownToken = model.path("unk_token").isTextual() ? model.path("unk_token").textValue() : null;
+        if (vocab.isObject()) { // WordPiece, BPE, WordLevel: {"token": id}
+            for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                maxId = Math.max(maxId, entry.getValue().asInt());
+                if (entry.getKey().equals(unknownToken)) {
+                    unknownId = entry.getValue().asInt();
+                }
+            }
+        } else if (vocab.isArray()) { // Unigram: [["piece", score], ...], unk_id
+            maxId = vocab.size() - 1;
+            unknownId = model.path("unk_id").isInt() ? model.path("unk_id").intValue() : -1;
+        } else {
+            throw new IllegalArgumentException(tokenizerJson + " has no model.vocab, expected an object or an array");
+        }
+        for (JsonNode added : root.path("added_tokens")) {
+            int id = added.path("id").asInt(-1);
+            maxId = Math.max(maxId, id);
+            if (unknownId < 0 && unknownToken != null && unknownToken.equals(added.path("content").asText())) {
+                unknownId = id;
+            }
+        }
+        return new TokenizerVocabulary(maxId + 1, unknownId);
+    }
+}

@@ -285,7 +285,11 @@ public final class LocalKafka implements AutoCloseable {
             try {
                 awaitReady(kafka, process, config.startTimeout);
             } catch (RuntimeException | IOException e) {
-                kafka.close();
+                try {
+                    kafka.close();
+                } catch (IOException closeFailure) {
+                    e.addSuppressed(closeFailure);
+                }
                 throw e;
             }
             LOG.info("Local Kafka broker up on {} in {} ms (pid {}, log {})", kafka.bootstrapServers(),

@@ -13,7 +13,9 @@ public enum Activation {
     /** {@code max(0, x)}. */
     RELU,
     /** The hyperbolic tangent, as in the BERT pooler and the RoBERTa classification head. */
-    TANH;
+    TANH,
+    /** The logistic function, for multi-label classification scores. */
+    SIGMOID;
 
     /**
      * Maps a Hugging Face {@code hidden_act} / DistilBERT {@code activation} name.
@@ -31,9 +33,11 @@ public enum Activation {
                 return RELU;
             case "tanh":
                 return TANH;
+            case "sigmoid":
+                return SIGMOID;
             default:
                 throw new IllegalArgumentException("unsupported activation " + name
-                        + ", expected one of gelu, gelu_new, gelu_pytorch_tanh, relu, tanh");
+                        + ", expected one of gelu, gelu_new, gelu_pytorch_tanh, relu, tanh, sigmoid");
         }
     }
 }

@@ -45,6 +45,11 @@ final class FastMath {
                     data[i] = (float) Math.tanh(data[i]);
                 }
                 return;
+            case SIGMOID:
+                for (int i = from; i < to; i++) {
+                    data[i] = 1f / (1f + (float) Math.exp(-data[i]));
+                }
+                return;
             default:
                 throw new IllegalArgumentException("unsupported activation " + activation);
         }

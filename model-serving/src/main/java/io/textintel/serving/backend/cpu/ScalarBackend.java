@@ -211,6 +211,8 @@ public final class ScalarBackend implements Backend {
                 return Math.max(0.0, x);
             case TANH:
                 return Math.tanh(x);
+            case SIGMOID:
+                return 1.0 / (1.0 + Math.exp(-x));
             default:
                 throw new IllegalArgumentException("unsupported activation " + activation);
         }

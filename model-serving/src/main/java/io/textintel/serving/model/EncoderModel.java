@@ -1,0 +1,140 @@
+package io.textintel.serving.model;
+
+import io.textintel.serving.backend.Backend;
+import io.textintel.serving.batch.TokenBatch;
+import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.PoolingConfig;
+import io.textintel.serving.config.PoolingMode;
+import io.textintel.serving.tensor.Tensor;
+import io.textintel.serving.weights.CheckpointWeights;
+import io.textintel.serving.weights.WeightLoader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An encoder checkpoint ready to run: the {@link BertEncoder}, its sentence pooling when it is an
+ * embedder, and its {@link SequenceClassificationHead} when it is a classifier.
+ *
+ * <p>A checkpoint is an embedder when it has a sentence-transformers pooling module, or when it
+ * has no classification head (then pooling defaults to the mean, as sentence-transformers does
+ * for a plain transformers model). Embeddings are always L2-normalised.
+ */
+public final class EncoderModel {
+
+    private final String name;
+    private final BertEncoder encoder;
+    private final PoolingMode pooling; // null when not an embedder
+    private final SequenceClassificationHead head; // null when not a classifier
+
+    private EncoderModel(String name, BertEncoder encoder, PoolingMode pooling, SequenceClassificationHead head) {
+        this.name = name;
+        this.encoder = encoder;
+        this.pooling = pooling;
+        this.head = head;
+    }
+
+    /**
+     * Loads a model directory ({@code config.json}, safetensors weights, optional
+     * sentence-transformers {@code modules.json}) onto {@code backend}.
+     *
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException naming the value that does not fit
+     */
+    public static EncoderModel load(Path modelDir, Backend backend) throws IOException {
+        ModelConfig config = ModelConfig.read(modelDir);
+        Optional<PoolingConfig> pooling = PoolingConfig.read(modelDir);
+        try (CheckpointWeights weights = CheckpointWeights.open(modelDir)) {
+            Path fileName = modelDir.toAbsolutePath().normalize().getFileName();
+            return load(fileName == null ? modelDir.toString() : fileName.toString(), config, pooling, weights, backend);
+        }
+    }
+
+    /** Builds a model from already-read parts; {@code weights} may be closed afterwards. */
+    public static EncoderModel load(String name, ModelConfig config, Optional<PoolingConfig> pooling,
+            WeightLoader weights, Backend backend) {
+        Objects.requireNonNull(name, "name");
+        BertEncoder encoder = BertEncoder.load(config, weights, backend);
+        SequenceClassificationHead head = SequenceClassificationHead.load(config, weights, backend).orElse(null);
+        if (pooling.isPresent() && pooling.get().dimension() != config.hiddenSize()) {
+            throw new IllegalArgumentException("pooling word_embedding_dimension " + pooling.get().dimension()
+                    + " differs from hidden_size " + config.hiddenSize() + ", expected them equal");
+        }
+        PoolingMode mode = pooling.map(PoolingConfig::mode).orElse(head == null ? PoolingMode.MEAN : null);
+        return new EncoderModel(name, encoder, mode, head);
+    }
+
+    /** The model's name (its directory name). */
+    public String name() {
+        return name;
+    }
+
+    public ModelConfig config() {
+        return encoder.config();
+    }
+
+    public BertEncoder encoder() {
+        return encoder;
+    }
+
+    /** The sentence pooling, when the model is an embedder. */
+    public Optional<PoolingMode> pooling() {
+        return Optional.ofNullable(pooling);
+    }
+
+    /** The classification head, when the model is a classifier. */
+    public Optional<SequenceClassificationHead> head() {
+        return Optional.ofNullable(head);
+    }
+
+    /** Label names in id order; empty when the model is not a classifier. */
+    public List<String> labels() {
+        return head == null ? List.of() : head.labels();
+    }
+
+    /** Length of the embeddings; 0 when the model is not an embedder. */
+    public int embeddingDimension() {
+        return pooling == null ? 0 : config().hiddenSize();
+    }
+
+    /** The outputs of one forward pass; either part may be null when it was not asked for. */
+    public record Output(
+            Tensor embeddings, // [sequences, hidden], unit L2 norm
+            Tensor scores) {} // [sequences, labels]
+
+    /**
+     * One encoder pass over {@code batch}, then pooling and/or the head.
+     *
+     * @throws IllegalStateException if an output is asked for that the model does not have
+     */
+    public Output run(TokenBatch batch, boolean embeddings, boolean scores) {
+        if (embeddings && pooling == null) {
+            throw new IllegalStateException("model " + name + " is not an embedder, expected embed requests only for"
+                    + " models with pooling");
+        }
+        if (scores && head == null) {
+            throw new IllegalStateException("model " + name + " has no classification head, expected classify"
+                    + " requests only for classifiers");
+        }
+        Tensor hidden = encoder.forward(batch); // [rows, hidden]
+        Tensor pooled = null;
+        if (embeddings) {
+            pooled = Tensor.zeros(batch.size(), hidden.cols()); // [sequences, hidden]
+            encoder.backend().pool(hidden, batch.spans(), pooling, true, pooled);
+        }
+        Tensor probabilities = scores ? head.classify(hidden, batch.spans()) : null; // [sequences, labels]
+        return new Output(pooled, probabilities);
+    }
+
+    /** Normalised embeddings of the batch's sequences, {@code [sequences, hidden]}. */
+    public Tensor embed(TokenBatch batch) {
+        return run(batch, true, false).embeddings();
+    }
+
+    /** Class scores of the batch's sequences, {@code [sequences, labels]}. */
+    public Tensor classify(TokenBatch batch) {
+        return run(batch, false, true).scores();
+    }
+}

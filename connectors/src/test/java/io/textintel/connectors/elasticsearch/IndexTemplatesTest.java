@@ -1,0 +1,117 @@
+package io.textintel.connectors.elasticsearch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+class IndexTemplatesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode properties(IndexTemplate template) throws Exception {
+        return JSON.readTree(template.json()).at("/template/mappings/properties");
+    }
+
+    @Test
+    void documentsTemplateMapsTheEmbeddingForCosineKnnWithExplicitHnswOptions() throws Exception {
+        IndexTemplate template = IndexTemplates.documents(384);
+        JsonNode body = JSON.readTree(template.json());
+        JsonNode embedding = properties(template).get("embedding");
+
+        assertThat(template.name()).isEqualTo("textintel-documents");
+        assertThat(body.get("index_patterns")).extracting(JsonNode::asText).containsExactly("textintel-documents*");
+        assertThat(embedding.get("type").asText()).isEqualTo("dense_vector");
+        assertThat(embedding.get("dims").asInt()).isEqualTo(384);
+        assertThat(embedding.get("index").asBoolean()).isTrue();
+        assertThat(embedding.get("similarity").asText()).isEqualTo("cosine");
+        assertThat(embedding.at("/index_options/type").asText()).isEqualTo("hnsw");
+        assertThat(embedding.at("/index_options/m").asInt()).isEqualTo(16);
+        assertThat(embedding.at("/index_options/ef_construction").asInt()).isEqualTo(100);
+        assertThat(body.at("/template/settings/number_of_shards").asInt()).isEqualTo(1);
+        assertThat(body.at("/template/settings/number_of_replicas").asInt()).isEqualTo(0);
+    }
+
+    @Test
+    void documentsTemplateTakesDeploymentParameters() throws Exception {
+        IndexTemplate template = IndexTemplates.documents(
+                "news-docs-*", 768, new VectorIndexOptions(VectorIndexOptions.Type.INT8_HNSW, 32, 200), 3, 1);
+        JsonNode body = JSON.readTree(template.json());
+        JsonNode embedding = properties(template).get("embedding");
+
+        assertThat(template.name()).isEqualTo("news-docs");
+        assertThat(body.get("index_patterns")).extracting(JsonNode::asText).containsExactly("news-docs-*");
+        assertThat(embedding.get("dims").asInt()).isEqualTo(768);
+        assertThat(embedding.at("/index_options/type").asText()).isEqualTo("int8_hnsw");
+        assertThat(embedding.at("/index_options/m").asInt()).isEqualTo(32);
+        assertThat(embedding.at("/index_options/ef_construction").asInt()).isEqualTo(200);
+        assertThat(body.at("/template/settings/number_of_shards").asInt()).isEqualTo(3);
+        assertThat(body.at("/template/settings/number_of_replicas").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void documentsTemplateMapsEveryFieldTheSerializerWrites() throws Exception {
+        JsonNode properties = properties(IndexTemplates.documents(384));
+
+        assertThat(properties.at("/id/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/text/type").asText()).isEqualTo("text");
+        assertThat(properties.at("/text/fields/keyword/type").asText()).isEqualTo("keyword");
+        for (String keyword : new String[] {"source", "language", "topic_labels", "top_topic"}) {
+            assertThat(properties.at("/" + keyword + "/type").asText()).as(keyword).isEqualTo("keyword");
+        }
+        assertThat(properties.at("/topics/type").asText()).isEqualTo("nested");
+        assertThat(properties.at("/topics/properties/label/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/topics/properties/score/type").asText()).isEqualTo("float");
+        assertThat(properties.at("/summary/type").asText()).isEqualTo("text");
+        assertThat(properties.at("/attributes/type").asText()).isEqualTo("flattened");
+        assertThat(properties.at("/models/properties/model_id/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/models/properties/task/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/kafka/properties/offset/type").asText()).isEqualTo("long");
+        for (String date : new String[] {"event_time", "processing_time", "kafka/properties/timestamp"}) {
+            assertThat(properties.at("/" + date + "/type").asText()).as(date).isEqualTo("date");
+            assertThat(properties.at("/" + date + "/format").asText()).as(date)
+                    .isEqualTo("strict_date_optional_time||epoch_millis");
+        }
+        for (String field : new String[] {"summary_input_tokens", "summary_output_tokens", "summary_latency_ms",
+                "summary_chunks", "summary_draft_tokens_proposed", "summary_draft_tokens_accepted",
+                "summary_acceptance_rate", "top_topic_score"}) {
+            assertThat(properties.has(field)).as(field).isTrue();
+        }
+    }
+
+    @Test
+    void driftTemplateMapsTheDriftReportFields() throws Exception {
+        IndexTemplate template = IndexTemplates.drift();
+        JsonNode properties = properties(template);
+
+        assertThat(template.name()).isEqualTo("textintel-drift");
+        assertThat(properties.at("/window_start/type").asText()).isEqualTo("date");
+        assertThat(properties.at("/window_end/type").asText()).isEqualTo("date");
+        assertThat(properties.at("/report_time/type").asText()).isEqualTo("date");
+        assertThat(properties.at("/feature/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/statistic/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/value/type").asText()).isEqualTo("double");
+        assertThat(properties.at("/threshold/type").asText()).isEqualTo("double");
+        assertThat(properties.at("/drifted/type").asText()).isEqualTo("boolean");
+        assertThat(properties.at("/sample_size/type").asText()).isEqualTo("long");
+        assertThat(properties.at("/reference_version/type").asText()).isEqualTo("keyword");
+    }
+
+    @Test
+    void refusesParametersElasticsearchWouldRefuse() {
+        assertThatThrownBy(() -> IndexTemplates.documents(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Embedding dims is 0, expected 1 to 4096.");
+        assertThatThrownBy(() -> IndexTemplates.documents("Docs*", 8, VectorIndexOptions.DEFAULT, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Index pattern 'Docs*'");
+        assertThatThrownBy(() -> IndexTemplates.drift("textintel-drift*", 0, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Shards is 0, expected 1 to 1024.");
+        assertThatThrownBy(() -> new VectorIndexOptions(VectorIndexOptions.Type.HNSW, 16, 8))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ef_construction is 8");
+    }
+}

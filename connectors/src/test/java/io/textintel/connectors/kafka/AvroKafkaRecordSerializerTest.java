@@ -98,16 +98,7 @@ class AvroKafkaRecordSerializerTest {
                         .topic("texts")
                         .keyExtractor(r -> "k-" + r.getId())
                         .build();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ObjectOutputStream objects = new ObjectOutputStream(out)) {
-            objects.writeObject(original);
-        }
-        @SuppressWarnings("unchecked")
-        AvroKafkaRecordSerializer<TextRecord> copy;
-        try (ObjectInputStream in =
-                new ObjectInputStream(new ByteArrayInputStream(out.toByteArray()))) {
-            copy = (AvroKafkaRecordSerializer<TextRecord>) in.readObject();
-        }
+        AvroKafkaRecordSerializer<TextRecord> copy = roundTripJava(original);
         TextRecord record = TextRecord.newBuilder().setId("a").setText("t").build();
 
         ProducerRecord<byte[], byte[]> produced = copy.serialize(record, CONTEXT, null);
@@ -141,6 +132,18 @@ class AvroKafkaRecordSerializerTest {
                 .hasMessage(
                         "codec is for io.textintel.schemas.DriftReport, expected one for"
                                 + " io.textintel.schemas.TextRecord");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T roundTripJava(T value) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ObjectOutputStream objects = new ObjectOutputStream(out)) {
+            objects.writeObject(value);
+        }
+        try (ObjectInputStream in =
+                new ObjectInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+            return (T) in.readObject();
+        }
     }
 
     private static DeadLetter deadLetter(String recordId) {

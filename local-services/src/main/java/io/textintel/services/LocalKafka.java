@@ -161,6 +161,13 @@ public final class LocalKafka implements AutoCloseable {
     private void stopOnJvmExit() {
         if (closed.compareAndSet(false, true)) {
             process.stop(STOP_GRACE);
+            if (!keepWorkDir) {
+                try {
+                    Directories.delete(workDir);
+                } catch (IOException e) {
+                    LOG.warn("Cannot delete Kafka work folder {} at JVM exit", workDir, e);
+                }
+            }
         }
     }
 

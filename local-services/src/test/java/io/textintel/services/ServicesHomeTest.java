@@ -1,0 +1,105 @@
+package io.textintel.services;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServicesHomeTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void systemPropertyWinsOverEnvironmentAndSearch() throws Exception {
+        Path fromProperty = Files.createDirectories(tmp.resolve("property"));
+        Path fromEnv = Files.createDirectories(tmp.resolve("env"));
+        Files.createDirectories(tmp.resolve(ServicesHome.RELATIVE_PATH));
+
+        ServicesHome home = ServicesHome.locate(fromProperty.toString(), Map.of(ServicesHome.ENV, fromEnv.toString()),
+                tmp);
+
+        assertThat(home.root()).isEqualTo(fromProperty);
+    }
+
+    @Test
+    void environmentIsUsedWithoutProperty() throws Exception {
+        Path fromEnv = Files.createDirectories(tmp.resolve("env"));
+
+        ServicesHome home = ServicesHome.locate(null, Map.of(ServicesHome.ENV, fromEnv.toString()), tmp);
+
+        assertThat(home.root()).isEqualTo(fromEnv);
+    }
+
+    @Test
+    void searchesUpwardFromTheWorkingDirectory() throws Exception {
+        Path services = Files.createDirectories(tmp.resolve(ServicesHome.RELATIVE_PATH));
+        Path deep = Files.createDirectories(tmp.resolve("jobs/src/main"));
+
+        ServicesHome home = ServicesHome.locate(" ", Map.of(), deep);
+
+        assertThat(home.root()).isEqualTo(services);
+    }
+
+    @Test
+    void notFoundNamesEverySourceAndHowToPrepareIt() {
+        Path deep = tmp.resolve("a/b");
+
+        assertThatThrownBy(() -> ServicesHome.locate(null, Map.of(), deep))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(ServicesHome.PROPERTY)
+                .hasMessageContaining(ServicesHome.ENV)
+                .hasMessageContaining(deep.resolve(ServicesHome.RELATIVE_PATH).toString())
+                .hasMessageContaining("./mvnw install -DskipTests");
+    }
+
+    @Test
+    void missingFolderFromPropertyIsNamed() {
+        Path missing = tmp.resolve("missing");
+
+        assertThatThrownBy(() -> ServicesHome.locate(missing.toString(), Map.of(), tmp))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(missing.toString())
+                .hasMessageContaining("system property " + ServicesHome.PROPERTY);
+    }
+
+    @Test
+    void findsKafkaLibsAndTheElasticsearchDistribution() throws Exception {
+        Files.createDirectories(tmp.resolve("kafka/libs"));
+        Files.createFile(tmp.resolve("kafka/libs/kafka_2.13-4.2.0.jar"));
+        Files.createDirectories(tmp.resolve("elasticsearch-8.19.21/bin"));
+        Files.createFile(tmp.resolve("elasticsearch-8.19.21/bin/elasticsearch"));
+
+        ServicesHome home = ServicesHome.at(tmp);
+
+        assertThat(home.kafkaLibs()).isEqualTo(tmp.resolve("kafka/libs"));
+        assertThat(home.elasticsearchHome()).isEqualTo(tmp.resolve("elasticsearch-8.19.21"));
+    }
+
+    @Test
+    void incompleteFolderSaysWhatIsMissing() throws Exception {
+        Files.createDirectories(tmp.resolve("kafka/libs"));
+        ServicesHome home = ServicesHome.at(tmp);
+
+        assertThatThrownBy(home::kafkaLibs)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(tmp.resolve("kafka/libs").toString())
+                .hasMessageContaining("kafka_");
+        assertThatThrownBy(home::elasticsearchHome)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("elasticsearch-<version>/bin/elasticsearch");
+    }
+
+    @Test
+    void moduleBuildPreparedTheRealFolder() {
+        // Surefire passes textintel.services.home = target/services, filled in generate-resources.
+        ServicesHome home = ServicesHome.locate();
+
+        assertThat(home.kafkaLibs().resolve("kafka-clients-4.2.0.jar")).isRegularFile();
+        assertThat(home.elasticsearchHome().getFileName().toString()).isEqualTo("elasticsearch-8.19.21");
+    }
+}

@@ -66,8 +66,10 @@ class BatchSchedulerTest {
         padded.add(request(30, 0));
         padded.add(request(40, 0));
         padded.add(request(10, 0));
-        // padded rows count: 30 + 10 -> 2 * 30 = 60; adding 40 -> 3 * 40 = 120 > 100
-        assertThat(lengths(padded.schedule())).containsExactly(10, 30);
+        // padded rows count: the oldest (30) takes 40 (closer than 10): 2 * 40 = 80 rows;
+        // adding 10 would make 3 * 40 = 120 > 100
+        assertThat(lengths(padded.schedule())).containsExactly(30, 40);
+        assertThat(lengths(padded.schedule())).containsExactly(10);
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
 import org.apache.http.auth.AuthScope;
@@ -74,6 +75,34 @@ public record ElasticsearchConnection(
     public static ElasticsearchConnection of(String... hosts) {
         return new ElasticsearchConnection(
                 parseHosts(List.of(hosts)), Auth.none(), DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT);
+    }
+
+    /**
+     * The connection the {@link ElasticsearchSinkOptions} keys describe: hosts, optional basic
+     * auth or API key, and timeouts.
+     *
+     * @throws IllegalArgumentException when hosts are missing or credentials are incomplete
+     */
+    public static ElasticsearchConnection fromConfiguration(ReadableConfig config) {
+        List<String> hosts = config.getOptional(ElasticsearchSinkOptions.HOSTS).orElseThrow(
+                () -> new IllegalArgumentException("Hosts cannot be empty."));
+        String username = config.get(ElasticsearchSinkOptions.USERNAME);
+        String password = config.get(ElasticsearchSinkOptions.PASSWORD);
+        String apiKey = config.get(ElasticsearchSinkOptions.API_KEY);
+        if ((username == null) != (password == null)) {
+            throw new IllegalArgumentException("Only one of " + ElasticsearchSinkOptions.USERNAME.key()
+                    + " and " + ElasticsearchSinkOptions.PASSWORD.key() + " is set, expected both or neither.");
+        }
+        if (username != null && apiKey != null) {
+            throw new IllegalArgumentException("Both basic auth and " + ElasticsearchSinkOptions.API_KEY.key()
+                    + " are set, expected one of them.");
+        }
+        Auth auth = username != null ? Auth.basic(username, password)
+                : apiKey != null ? Auth.apiKey(apiKey)
+                : Auth.none();
+        return new ElasticsearchConnection(parseHosts(hosts), auth,
+                config.get(ElasticsearchSinkOptions.CONNECT_TIMEOUT),
+                config.get(ElasticsearchSinkOptions.SOCKET_TIMEOUT));
     }
 
     /**

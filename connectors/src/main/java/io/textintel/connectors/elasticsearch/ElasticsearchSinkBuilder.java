@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * The builder of an {@link ElasticsearchSink}; {@link #build()} checks the whole configuration and
@@ -57,6 +58,23 @@ public final class ElasticsearchSinkBuilder<T> {
      */
     public ElasticsearchSinkBuilder<T> setConnection(ElasticsearchConnection connection) {
         this.connection = Objects.requireNonNull(connection, "connection");
+        return this;
+    }
+
+    /**
+     * The connection, bulk and retry settings of {@link ElasticsearchSinkOptions}; keys that are
+     * not set keep their defaults. Index, serializer and handler are still set in code.
+     */
+    public ElasticsearchSinkBuilder<T> setConfiguration(ReadableConfig config) {
+        setConnection(ElasticsearchConnection.fromConfiguration(config));
+        this.maxActions = config.get(ElasticsearchSinkOptions.BULK_MAX_ACTIONS);
+        this.maxBytes = config.get(ElasticsearchSinkOptions.BULK_MAX_SIZE).getBytes();
+        this.flushInterval = config.get(ElasticsearchSinkOptions.BULK_INTERVAL);
+        this.maxInFlightRequests = config.get(ElasticsearchSinkOptions.BULK_MAX_IN_FLIGHT_REQUESTS);
+        this.retryPolicy = new RetryPolicy(
+                config.get(ElasticsearchSinkOptions.RETRY_MAX_RETRIES),
+                config.get(ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF),
+                config.get(ElasticsearchSinkOptions.RETRY_MAX_BACKOFF));
         return this;
     }
 

@@ -10,6 +10,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.net.URI;
 import java.time.Duration;
+import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 
 class ElasticsearchSinkBuilderTest {
@@ -105,6 +106,43 @@ class ElasticsearchSinkBuilderTest {
 
         assertThat(((ElasticsearchSink<?>) copy).connection()).isEqualTo(sink.connection());
         assertThat(sink.connection().auth().toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void takesConnectionBulkAndRetrySettingsFromAConfiguration() {
+        Configuration config = new Configuration();
+        config.setString("elasticsearch.hosts", "http://es-1:9200;https://es-2:9243");
+        config.setString("elasticsearch.api-key", "a2V5OnNlY3JldA==");
+        config.setString("elasticsearch.bulk.max-actions", "250");
+        config.setString("elasticsearch.bulk.max-size", "2mb");
+        config.setString("elasticsearch.bulk.interval", "500 ms");
+        config.setString("elasticsearch.retry.max-retries", "3");
+
+        ElasticsearchSink<String> sink = ElasticsearchSink.<String>builder()
+                .setConfiguration(config)
+                .setIndex("docs")
+                .setDocumentSerializer(id -> new ElasticsearchDocument(id, "{}".getBytes(UTF_8)))
+                .build();
+
+        assertThat(sink.connection().hosts())
+                .containsExactly(URI.create("http://es-1:9200"), URI.create("https://es-2:9243"));
+        assertThat(sink.connection().auth()).isEqualTo(ElasticsearchConnection.Auth.apiKey("a2V5OnNlY3JldA=="));
+        assertThat(sink.flushOptions()).isEqualTo(
+                new BulkFlushOptions(250, 2L * 1024 * 1024, Duration.ofMillis(500), 2));
+        assertThat(sink.retryPolicy().maxRetries()).isEqualTo(3);
+        assertThat(sink.retryPolicy().initialBackoff()).isEqualTo(RetryPolicy.DEFAULT.initialBackoff());
+    }
+
+    @Test
+    void refusesAConfigurationWithHalfTheCredentials() {
+        Configuration config = new Configuration();
+        config.setString("elasticsearch.hosts", "http://es-1:9200");
+        config.setString("elasticsearch.username", "elastic");
+
+        assertThatThrownBy(() -> ElasticsearchConnection.fromConfiguration(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Only one of elasticsearch.username and elasticsearch.password is set,"
+                        + " expected both or neither.");
     }
 
     /** A handler class for the serialization test; it is never opened. */

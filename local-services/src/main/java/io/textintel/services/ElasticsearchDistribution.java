@@ -31,10 +31,13 @@ final class ElasticsearchDistribution {
      * under {@code java.io.tmpdir} owned by {@code user}, made once and reused.
      */
     static ElasticsearchDistribution usableBy(UnprivilegedUser user, Path home) throws IOException {
+        return usableBy(user, home, Path.of(System.getProperty("java.io.tmpdir"), "textintel-services"));
+    }
+
+    static ElasticsearchDistribution usableBy(UnprivilegedUser user, Path home, Path cacheRoot) throws IOException {
         if (user.canReadTrees(runtimeFolders(home))) {
             return new ElasticsearchDistribution(home);
         }
-        Path cacheRoot = Path.of(System.getProperty("java.io.tmpdir"), "textintel-services");
         Path cached = cacheRoot.resolve(home.getFileName().toString() + "-" + user.name());
         if (!Files.exists(cached.resolve(COMPLETE_MARKER))) {
             LOG.info("User {} cannot read {}; copying the distribution to {}", user, home, cached);

@@ -1,6 +1,7 @@
 package io.textintel.services;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.Refresh;
@@ -111,6 +112,18 @@ class LocalElasticsearchITCase {
         assertThat(response.hits().hits()).hasSize(2);
         assertThat(response.hits().hits().get(0).id()).isEqualTo("b");
         assertThat(response.hits().hits().get(1).id()).isEqualTo("a");
+    }
+
+    @Test
+    void nodeThatCannotStartFailsWithTheEndOfItsLog() throws Exception {
+        Path workDir = Files.createTempDirectory("textintel-es-bad-");
+
+        assertThatThrownBy(() -> LocalElasticsearch.builder().workDir(workDir)
+                        .setting("textintel.no.such.setting", "x").start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Elasticsearch exited with code")
+                .hasMessageContaining("textintel.no.such.setting");
+        assertThat(workDir).doesNotExist();
     }
 
     private static void indexVector(String id, String label, List<Float> embedding) throws Exception {

@@ -110,6 +110,21 @@ class LocalKafkaITCase {
                 .hasMessageContaining("TopicExistsException");
     }
 
+    @Test
+    void brokerThatCannotStartFailsWithItsOutput() throws Exception {
+        Path badWorkDir = Files.createTempDirectory("textintel-kafka-bad-");
+        try {
+            // A 1 KiB heap is below the JVM minimum: the storage format step fails at once.
+            assertThatThrownBy(() -> LocalKafka.builder().workDir(badWorkDir).heap("1k").start())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Formatting Kafka storage")
+                    .hasMessageContaining("expected 0")
+                    .hasMessageContaining("heap");
+        } finally {
+            Directories.delete(badWorkDir);
+        }
+    }
+
     private static Properties producerProperties() {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());

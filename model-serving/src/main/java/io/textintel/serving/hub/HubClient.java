@@ -219,12 +219,16 @@ public final class HubClient implements AutoCloseable {
                 .map(pattern -> FileSystems.getDefault().getPathMatcher("glob:" + pattern))
                 .toList();
         Path snapshot = cache.snapshotDir(modelId, info.commit());
+        List<RepoFile> wanted = info.files().stream()
+                .filter(file -> matchers.stream().anyMatch(matcher -> matcher.matches(Path.of(file.name()))))
+                .toList();
+        if (wanted.isEmpty()) {
+            throw new HubException(HubException.Kind.NOT_FOUND, "model " + modelId + " at revision " + revision
+                    + " holds none of the files " + filePatterns + "; it has " + info.files().stream()
+                            .map(RepoFile::name).limit(20).toList());
+        }
         int downloaded = 0;
-        for (RepoFile file : info.files()) {
-            Path relative = Path.of(file.name());
-            if (matchers.stream().noneMatch(matcher -> matcher.matches(relative))) {
-                continue;
-            }
+        for (RepoFile file : wanted) {
             Path target = snapshot.resolve(file.name());
             if (Files.isRegularFile(target)
                     && (file.size().isEmpty() || Files.size(target) == file.size().getAsLong())) {
@@ -243,7 +247,8 @@ public final class HubClient implements AutoCloseable {
     private void fetchFile(String modelId, String commit, RepoFile file, Path target) throws IOException {
         URI uri = URI.create(endpoint + "/" + modelId + "/resolve/" + commit + "/" + encodePath(file.name()));
         Files.createDirectories(target.getParent());
-        Path temp = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + ".incomplete");
+        Path temp = target.resolveSibling(target.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Thread.currentThread().getId() + ".incomplete");
         try {
             HttpResponse<InputStream> response = send(request(uri), HttpResponse.BodyHandlers.ofInputStream());
             MessageDigest digest = sha256();

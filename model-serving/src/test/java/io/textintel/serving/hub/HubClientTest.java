@@ -203,6 +203,17 @@ class HubClientTest {
     }
 
     @Test
+    void reportsARepositoryWithoutTheRequestedFiles() {
+        try (HubClient client = client(false, null)) {
+            assertThatThrownBy(() -> client.resolve(MODEL, "main", List.of("*.gguf")))
+                    .isInstanceOfSatisfying(HubException.class,
+                            e -> assertThat(e.kind()).isEqualTo(HubException.Kind.NOT_FOUND))
+                    .hasMessageContaining("*.gguf")
+                    .hasMessageContaining("pytorch_model.bin");
+        }
+    }
+
+    @Test
     void returnsALocalModelDirectoryAsItIs() throws IOException {
         try (HubClient client = client(true, null)) {
             assertThat(client.resolve(modelA.toString(), null)).isEqualTo(modelA);

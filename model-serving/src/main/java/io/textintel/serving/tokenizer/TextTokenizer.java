@@ -20,10 +20,16 @@ import org.slf4j.LoggerFactory;
  * DJL) that encodes texts with special tokens and truncates them to a maximum length.
  *
  * <p>Truncation keeps the leading tokens and the closing special tokens, as transformers does for a
- * single sequence, and records how long the text was before. Loading reads local files only; DJL's
- * native library comes from its jar. Thread-safe; close it to free the native tokenizer.
+ * single sequence, and records how long the text was before. Loading reads local files only, and
+ * DJL's native library comes from its jar: unless {@value #DJL_OFFLINE_PROPERTY} or the
+ * {@code DJL_OFFLINE} environment variable is set, loading sets {@value #DJL_OFFLINE_PROPERTY}=true,
+ * which keeps DJL from downloading a CUDA build of the library on a GPU machine (set it to false
+ * to allow that). Thread-safe; close it to free the native tokenizer.
  */
 public final class TextTokenizer implements AutoCloseable {
+
+    /** DJL's switch that keeps it from downloading anything, native libraries included. */
+    public static final String DJL_OFFLINE_PROPERTY = "ai.djl.offline";
 
     private static final Logger LOG = LoggerFactory.getLogger(TextTokenizer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,6 +81,9 @@ public final class TextTokenizer implements AutoCloseable {
                 "truncation", "false",
                 "padding", "false",
                 "withOverflowingTokens", "false");
+        if (System.getProperty(DJL_OFFLINE_PROPERTY) == null && System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty(DJL_OFFLINE_PROPERTY, "true");
+        }
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson, options);
         return new TextTokenizer(tokenizer, effective, vocabulary, modelDir);
     }

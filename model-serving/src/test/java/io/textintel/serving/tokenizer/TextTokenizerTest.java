@@ -109,6 +109,39 @@ class TextTokenizerTest {
     }
 
     @Test
+    void encodesConcurrently() throws Exception {
+        List<String> texts = List.of("Stocks fell sharply.", "The team won the final match.", "Rain is expected.");
+        List<TokenizedText> expected = texts.stream().map(tokenizer::encode).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int task = 0; task < 8; task++) {
+                results.add(pool.submit(() -> {
+                    for (int round = 0; round < 200; round++) {
+                        int i = round % texts.size();
+                        if (!tokenizer.encode(texts.get(i)).equals(expected.get(i))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (java.util.concurrent.Future<Boolean> result : results) {
+                assertThat(result.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void keepsDjlOffline() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("DJL_OFFLINE") == null,
+                "DJL_OFFLINE is set in the environment, which DJL reads instead of the property");
+        assertThat(System.getProperty(TextTokenizer.DJL_OFFLINE_PROPERTY)).isEqualTo("true");
+    }
+
+    @Test
     void decodesWithoutSpecialTokens() {
         assertThat(tokenizer.decode(tokenizer.encode("Markets rose sharply today.").ids()))
                 .isEqualTo("markets rose sharply today.");

@@ -25,17 +25,22 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Both shared services answer through {@link TestServices}, whichever path started them. */
-class TestServicesITCase {
+/**
+ * Both shared services answer through {@link TestServices}, whichever path started them.
+ *
+ * <p>The name does not start with "Test": surefire's default includes ({@code Test*.java}) would
+ * run it again as a unit test.
+ */
+class SharedTestServicesITCase {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TestServicesITCase.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SharedTestServicesITCase.class);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void reportPath() {
-        LOG.info("TestServicesITCase runs against {}", TestServices.path());
+        LOG.info("SharedTestServicesITCase runs against {}", TestServices.path());
     }
 
     @Test

@@ -3,7 +3,7 @@ package io.textintel.serving.hub;
 import java.io.IOException;
 import java.util.Objects;
 
-/** A model could not be resolved from the Hugging Face Hub or the local cache; the kind says why. */
+/** An error resolving a model from the Hugging Face Hub or the local cache; its kind says why. */
 public final class HubException extends IOException {
 
     /** Why resolving failed. */

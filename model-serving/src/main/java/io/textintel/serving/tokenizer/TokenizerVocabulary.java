@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -26,8 +25,7 @@ record TokenizerVocabulary(int size, int unknownTokenId) {
         int unknownId = -1;
         String unknownToken = model.path("unk_token").isTextual() ? model.path("unk_token").textValue() : null;
         if (vocab.isObject()) { // WordPiece, BPE, WordLevel: {"token": id}
-            for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> entry = it.next();
+            for (Map.Entry<String, JsonNode> entry : vocab.properties()) {
                 maxId = Math.max(maxId, entry.getValue().asInt());
                 if (entry.getKey().equals(unknownToken)) {
                     unknownId = entry.getValue().asInt();

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,8 +70,7 @@ public final class CheckpointWeights implements WeightLoader {
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         Map<String, SafetensorsFile> byTensor = new TreeMap<>();
         try {
-            for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> mapping = it.next();
+            for (Map.Entry<String, JsonNode> mapping : weightMap.properties()) {
                 String shardName = mapping.getValue().asText();
                 Path shardPath = modelDir.resolve(shardName).normalize();
                 if (!mapping.getValue().isTextual() || !shardPath.startsWith(modelDir.normalize())) {

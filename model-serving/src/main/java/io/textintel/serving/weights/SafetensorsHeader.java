@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +56,7 @@ record SafetensorsHeader(Map<String, String> metadata, List<Entry> entries) {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : root.properties()) {
             if (field.getKey().equals(METADATA_KEY)) {
                 readMetadata(source, field.getValue(), metadata);
             } else {
@@ -78,8 +76,7 @@ record SafetensorsHeader(Map<String, String> metadata, List<Entry> entries) {
             throw new IllegalArgumentException(
                     "__metadata__ of " + source + " is " + node.getNodeType() + ", expected an object of strings");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (!field.getValue().isTextual()) {
                 throw new IllegalArgumentException("__metadata__ entry " + field.getKey() + " of " + source
                         + " is " + field.getValue() + ", expected a string");

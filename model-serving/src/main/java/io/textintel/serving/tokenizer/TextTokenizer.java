@@ -54,8 +54,9 @@ public final class TextTokenizer implements AutoCloseable {
 
     /**
      * Loads {@code modelDir/tokenizer.json}. The maximum length is {@code maxLength}, capped by the
-     * model's limit: {@code model_max_length} of {@code tokenizer_config.json}, else the position
-     * embeddings of {@code config.json}.
+     * model's limit: the smaller of {@code model_max_length} in {@code tokenizer_config.json} and
+     * sentence-transformers' {@code max_seq_length} in {@code sentence_bert_config.json}, else the
+     * position embeddings of {@code config.json}.
      *
      * @throws IOException if a file cannot be read, or {@code tokenizer.json} is missing
      * @throws IllegalArgumentException if {@code maxLength} is below 2 (room for the special tokens)
@@ -89,12 +90,11 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     private static int modelLimit(Path modelDir) throws IOException {
-        Path tokenizerConfig = modelDir.resolve("tokenizer_config.json");
-        if (Files.isRegularFile(tokenizerConfig)) {
-            JsonNode limit = JSON.readTree(tokenizerConfig.toFile()).path("model_max_length");
-            if (limit.isNumber() && limit.doubleValue() > 0 && limit.doubleValue() < UNLIMITED) {
-                return limit.intValue();
-            }
+        int limit = Math.min(
+                positiveLimit(modelDir.resolve("tokenizer_config.json"), "model_max_length"),
+                positiveLimit(modelDir.resolve("sentence_bert_config.json"), "max_seq_length"));
+        if (limit < Integer.MAX_VALUE) {
+            return limit;
         }
         Path config = modelDir.resolve("config.json");
         if (Files.isRegularFile(config)) {
@@ -105,6 +105,17 @@ public final class TextTokenizer implements AutoCloseable {
                         ? root.path("pad_token_id").asInt(1) + 1
                         : 0;
                 return positions.intValue() - offset;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /** The value of {@code key} in a JSON file if it is a real limit, else {@link Integer#MAX_VALUE}. */
+    private static int positiveLimit(Path file, String key) throws IOException {
+        if (Files.isRegularFile(file)) {
+            JsonNode limit = JSON.readTree(file.toFile()).path(key);
+            if (limit.isNumber() && limit.doubleValue() > 0 && limit.doubleValue() < UNLIMITED) {
+                return limit.intValue();
             }
         }
         return Integer.MAX_VALUE;

@@ -87,6 +87,21 @@ class TextTokenizerTest {
     }
 
     @Test
+    void capsTheMaxLengthAtTheSentenceTransformersLimitAndThePositions(@TempDir Path copy) throws IOException {
+        for (String file : List.of("tokenizer.json", "config.json")) {
+            Files.copy(model.resolve(file), copy.resolve(file));
+        }
+        try (TextTokenizer byPositions = TextTokenizer.load(copy, 100_000)) {
+            assertThat(byPositions.maxLength()).isEqualTo(128); // max_position_embeddings, no tokenizer_config
+        }
+        Files.writeString(copy.resolve("sentence_bert_config.json"), "{\"max_seq_length\": 32}");
+        Files.writeString(copy.resolve("tokenizer_config.json"), "{\"model_max_length\": 1000000000000000019884624838656}");
+        try (TextTokenizer bySentenceTransformers = TextTokenizer.load(copy, 100)) {
+            assertThat(bySentenceTransformers.maxLength()).isEqualTo(32);
+        }
+    }
+
+    @Test
     void countsUnknownTokens() {
         // BertNormalizer isolates each CJK character, none of which is in the vocabulary
         TokenizedText text = tokenizer.encode("price 日本 \uD83D\uDE00");

@@ -1,0 +1,96 @@
+package io.textintel.operators.decode;
+
+import io.textintel.operators.DeadLetters;
+import io.textintel.operators.DecodedRecord;
+import io.textintel.schemas.KafkaProvenance;
+import io.textintel.schemas.PipelineStage;
+import io.textintel.schemas.RawRecord;
+import io.textintel.schemas.TextRecord;
+import io.textintel.schemas.codec.InputFormat;
+import io.textintel.schemas.codec.RecordRejectedException;
+import io.textintel.schemas.codec.TextRecordDecoder;
+import io.textintel.schemas.codec.TextRecordValidator;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * Decodes raw Kafka values into {@link TextRecord}s and validates them; everything else becomes a
+ * dead letter on the {@link DeadLetters#TAG} side output, with the original bytes and the reason.
+ *
+ * <p>A record without an event time takes its Kafka timestamp. A plain-text record takes the id
+ * {@code topic-partition-offset}, which is stable across replays.
+ */
+public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
+
+    private final InputFormat format;
+    private final TextRecordValidator validator;
+
+    private transient TextRecordDecoder decoder;
+    private transient Counter decoded;
+    private transient Counter rejected;
+    private transient Clock clock;
+
+    public DecodeFunction(InputFormat format, TextRecordValidator validator) {
+        this.format = Objects.requireNonNull(format, "format");
+        this.validator = Objects.requireNonNull(validator, "validator");
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        decoder = TextRecordDecoder.forFormat(format);
+        decoded = getRuntimeContext().getMetricGroup().counter("recordsDecoded");
+        rejected = getRuntimeContext().getMetricGroup().counter("decodeDeadLetters");
+        clock = Clock.systemUTC();
+    }
+
+    @Override
+    public void processElement(RawRecord raw, Context ctx, Collector<DecodedRecord> out) {
+        KafkaProvenance provenance = raw.getProvenance();
+        byte[] payload = raw.getValue() == null ? null : bytes(raw.getValue());
+        TextRecord record = null;
+        try {
+            record = decoder.decode(payload, derivedId(provenance));
+            validator.validate(record);
+        } catch (RecordRejectedException e) {
+            reject(ctx, payload, e.stage(), e.getMessage(), record, provenance);
+            return;
+        } catch (RuntimeException e) {
+            // A decoder bug must not stop the stream: keep the input and say what happened.
+            reject(ctx, payload, PipelineStage.DECODE,
+                    "unexpected " + format.configName() + " decoding failure: " + DeadLetters.reasonOf(e),
+                    record, provenance);
+            return;
+        }
+        if (record.getEventTime() == null) {
+            record.setEventTime(provenance.getTimestamp());
+        }
+        decoded.inc();
+        out.collect(new DecodedRecord(record, provenance));
+    }
+
+    private void reject(Context ctx, byte[] payload, PipelineStage stage, String reason, TextRecord record,
+            KafkaProvenance provenance) {
+        rejected.inc();
+        String recordId = record == null ? null : record.getId();
+        ctx.output(DeadLetters.TAG, DeadLetters.of(payload, stage, reason, recordId, provenance, clock));
+    }
+
+    /** The id of a record whose format carries none: stable for a Kafka position, so replays overwrite. */
+    static String derivedId(KafkaProvenance provenance) {
+        return provenance.getTopic() + "-" + provenance.getPartition() + "-" + provenance.getOffset();
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer view = buffer.duplicate();
+        byte[] bytes = new byte[view.remaining()];
+        view.get(bytes);
+        return bytes;
+    }
+}

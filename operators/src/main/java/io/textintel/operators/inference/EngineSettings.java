@@ -1,0 +1,68 @@
+package io.textintel.operators.inference;
+
+import io.textintel.serving.config.BackendChoice;
+import io.textintel.serving.config.EngineConfig;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * The {@code engine} section of the pipeline configuration: the settings of the per-JVM inference
+ * engines, each optional. Unset values take {@link EngineConfig}'s defaults, which are also where
+ * the values are checked.
+ *
+ * @param backend {@code auto}, {@code cpu} or {@code cpu-reference}
+ * @param threads compute threads of the engine
+ * @param maxBatchSize most requests in one forward pass
+ * @param maxBatchTokens most tokens (padding included) in one forward pass
+ * @param maxBatchDelay longest a request waits for others to fill its batch
+ * @param maxQueuedRequests queued requests beyond which the engine refuses work as overloaded
+ */
+public record EngineSettings(
+        String backend,
+        Integer threads,
+        Integer maxBatchSize,
+        Integer maxBatchTokens,
+        Duration maxBatchDelay,
+        Integer maxQueuedRequests)
+        implements Serializable {
+
+    public EngineSettings {
+        toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests);
+    }
+
+    /** All defaults. */
+    public static EngineSettings defaults() {
+        return new EngineSettings(null, null, null, null, null, null);
+    }
+
+    /** The engine configuration these settings describe. */
+    public EngineConfig toEngineConfig() {
+        return toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests);
+    }
+
+    private static EngineConfig toEngineConfig(
+            String backend, Integer threads, Integer maxBatchSize, Integer maxBatchTokens, Duration maxBatchDelay,
+            Integer maxQueuedRequests) {
+        EngineConfig.Builder config = EngineConfig.builder();
+        if (backend != null) {
+            config.backend(BackendChoice.parse(backend));
+        }
+        if (threads != null) {
+            config.threads(threads);
+        }
+        if (maxBatchSize != null) {
+            config.maxBatchSize(maxBatchSize);
+        }
+        if (maxBatchTokens != null) {
+            config.maxBatchTokens(maxBatchTokens);
+        }
+        if (maxBatchDelay != null) {
+            config.maxBatchDelay(maxBatchDelay);
+        }
+        if (maxQueuedRequests != null) {
+            config.maxQueuedRequests(maxQueuedRequests);
+        }
+        return config.build();
+    }
+}

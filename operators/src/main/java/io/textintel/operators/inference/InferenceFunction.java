@@ -1,0 +1,135 @@
+package io.textintel.operators.inference;
+
+import io.textintel.operators.DeadLetters;
+import io.textintel.operators.tokenize.TokenizedDocument;
+import io.textintel.schemas.PipelineStage;
+import io.textintel.serving.engine.EngineException;
+import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.ModelInfo;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Runs every model task of a document on the JVM's shared inference engines, asynchronously, and
+ * assembles the enriched document.
+ *
+ * <p>Used through Flink's async I/O ({@code AsyncDataStream}), so many documents are in flight at
+ * once and the engine batches them across all subtasks of the JVM. Input the model cannot take
+ * becomes a dead letter; an overloaded or failing engine fails the request so that the async
+ * operator's retry strategy (see {@link #isRetryable}) tries again; a document still unfinished at the
+ * timeout becomes a dead letter naming the timeout.
+ */
+public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, InferenceOutcome> {
+
+    private final List<ModelTask> tasks;
+    private final ModelRepository repository;
+    private final EngineSettings engineSettings;
+    private final long timeoutMillis;
+
+    private transient List<SharedResources.Lease<InferenceEngine>> engines;
+    private transient List<LoadedModel> models;
+    private transient Counter enriched;
+    private transient Counter rejected;
+    private transient Clock clock;
+
+    public InferenceFunction(
+            List<ModelTask> tasks, ModelRepository repository, EngineSettings engineSettings, long timeoutMillis) {
+        if (tasks.isEmpty()) {
+            throw new IllegalArgumentException("tasks must not be empty: the pipeline needs at least one model task");
+        }
+        this.tasks = List.copyOf(tasks);
+        this.repository = repository;
+        this.engineSettings = engineSettings;
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws IOException {
+        engines = new ArrayList<>(tasks.size());
+        models = new ArrayList<>(tasks.size());
+        for (ModelTask task : tasks) {
+            ModelRepository.ResolvedModel resolved = repository.resolve(task);
+            SharedResources.Lease<InferenceEngine> lease = SharedModels.engine(resolved.directory(), engineSettings);
+            engines.add(lease);
+            ModelInfo info = lease.get().model();
+            checkModelFitsTask(task, info);
+            models.add(new LoadedModel(resolved.revision(), info.labels()));
+        }
+        enriched = getRuntimeContext().getMetricGroup().counter("documentsEnriched");
+        rejected = getRuntimeContext().getMetricGroup().counter("inferenceDeadLetters");
+        clock = Clock.systemUTC();
+    }
+
+    static void checkModelFitsTask(ModelTask task, ModelInfo info) {
+        if (task.kind() == TaskKind.EMBED && info.embeddingDimension() <= 0) {
+            throw new IllegalArgumentException("task '" + task.name() + "' embeds, but model " + task.modelId()
+                    + " (" + info.architecture() + ") has no embedding output");
+        }
+        if (task.kind() == TaskKind.TAG && info.labels().isEmpty()) {
+            throw new IllegalArgumentException("task '" + task.name() + "' tags, but model " + task.modelId()
+                    + " (" + info.architecture() + ") has no classification head with labels (id2label)");
+        }
+    }
+
+    @Override
+    public void asyncInvoke(TokenizedDocument doc, ResultFuture<InferenceOutcome> result) {
+        List<CompletableFuture<float[]>> outputs = new ArrayList<>(tasks.size());
+        for (int i = 0; i < tasks.size(); i++) {
+            InferenceEngine engine = engines.get(i).get();
+            int[] ids = doc.inputs[i].tokenIds;
+            outputs.add(tasks.get(i).kind() == TaskKind.EMBED ? engine.embed(ids) : engine.classify(ids));
+        }
+        CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+            if (error == null) {
+                List<float[]> values = outputs.stream().map(CompletableFuture::join).toList();
+                enriched.inc();
+                result.complete(List.of(InferenceOutcome.enriched(
+                        DocumentAssembler.assemble(doc, tasks, models, values, clock.instant()))));
+                return;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof EngineException e && e.kind() == EngineException.Kind.INPUT) {
+                rejected.inc();
+                result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc, "model rejected the input: " + e.getMessage()))));
+            } else {
+                result.completeExceptionally(cause);
+            }
+        });
+    }
+
+    @Override
+    public void timeout(TokenizedDocument doc, ResultFuture<InferenceOutcome> result) {
+        rejected.inc();
+        result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc,
+                "inference did not finish within " + timeoutMillis + " ms (engine overloaded or stalled)"))));
+    }
+
+    /** Whether a failed request may succeed when tried again: the engine was overloaded or its backend failed. */
+    public static boolean isRetryable(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof EngineException e
+                && (e.kind() == EngineException.Kind.OVERLOADED || e.kind() == EngineException.Kind.BACKEND);
+    }
+
+    private io.textintel.schemas.DeadLetter deadLetter(TokenizedDocument doc, String reason) {
+        return DeadLetters.of(DeadLetters.bytesOf(doc.record), PipelineStage.INFERENCE, reason, doc.record.getId(), doc.provenance, clock);
+    }
+
+    @Override
+    public void close() {
+        if (engines != null) {
+            engines.forEach(SharedResources.Lease::close);
+            engines = null;
+        }
+    }
+}

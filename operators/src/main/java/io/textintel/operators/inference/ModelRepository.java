@@ -1,0 +1,62 @@
+package io.textintel.operators.inference;
+
+import io.textintel.serving.hub.HubClient;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where the pipeline's models come from: a local checkpoint directory, or the Hugging Face Hub
+ * through a local cache. Each operator subtask resolves its models when it opens; on a TaskManager
+ * whose cache already holds the revision nothing is downloaded.
+ *
+ * @param endpoint the hub's URL; null for {@code HF_ENDPOINT} or https://huggingface.co
+ * @param cacheDir the download cache; null for {@code HF_HUB_CACHE} or {@code ~/.cache/textintel/hub}
+ * @param offline never contact the hub, use only the cache (also set by {@code HF_HUB_OFFLINE=1})
+ */
+public record ModelRepository(String endpoint, String cacheDir, Boolean offline) implements Serializable {
+
+    public ModelRepository {
+        offline = offline != null && offline;
+    }
+
+    /** The hub's defaults, online. */
+    public static ModelRepository defaults() {
+        return new ModelRepository(null, null, null);
+    }
+
+    /**
+     * A model's checkpoint on local disk.
+     *
+     * @param directory holds config.json, the safetensors weights and tokenizer.json
+     * @param revision the commit it was resolved to on the hub; null for a local directory
+     */
+    public record ResolvedModel(Path directory, String revision) {}
+
+    /** Finds the checkpoint of {@code task}'s model, downloading it into the cache if needed. */
+    public ResolvedModel resolve(ModelTask task) throws IOException {
+        Path local = Path.of(task.modelId());
+        if (Files.isDirectory(local)) {
+            if (!Files.isRegularFile(local.resolve("config.json"))) {
+                throw new IOException("task '" + task.name() + "': model directory " + local.toAbsolutePath()
+                        + " has no config.json, expected a Hugging Face checkpoint");
+            }
+            return new ResolvedModel(local.toAbsolutePath().normalize(), null);
+        }
+        HubClient.Builder hub = HubClient.builder().offline(offline);
+        if (endpoint != null) {
+            hub.endpoint(URI.create(endpoint));
+        }
+        if (cacheDir != null) {
+            hub.cacheDir(Path.of(cacheDir));
+        }
+        try (HubClient client = hub.build()) {
+            Path snapshot = client.resolve(task.modelId(), task.revisionOrDefault());
+            // The cache keeps each revision in snapshots/<commit>: the commit is what was really loaded.
+            return new ResolvedModel(snapshot, snapshot.getFileName().toString());
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.textintel.operators.inference;
+
+import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.tokenizer.TextTokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * The engines and tokenizers of this JVM, shared by every operator subtask that uses the same model.
+ *
+ * <p>A TaskManager runs several slots in one JVM; loading a model once per slot would multiply its
+ * memory. This class is the one place holding JVM-wide state; operators lease from it in
+ * {@code open()} and give the lease back in {@code close()}.
+ */
+public final class SharedModels {
+
+    private record EngineKey(Path modelDir, EngineSettings settings) {}
+
+    private record TokenizerKey(Path modelDir, int maxLength) {}
+
+    private static final SharedResources<EngineKey, InferenceEngine> ENGINES =
+            new SharedResources<>(key -> InferenceEngine.open(key.modelDir(), key.settings().toEngineConfig()));
+
+    private static final SharedResources<TokenizerKey, TextTokenizer> TOKENIZERS =
+            new SharedResources<>(key -> {
+                try {
+                    return TextTokenizer.load(key.modelDir(), key.maxLength());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot load the tokenizer of " + key.modelDir(), e);
+                }
+            });
+
+    private SharedModels() {}
+
+    /** Leases the engine of the checkpoint in {@code modelDir}, loading it on first use. */
+    public static SharedResources.Lease<InferenceEngine> engine(Path modelDir, EngineSettings settings) {
+        return ENGINES.acquire(new EngineKey(modelDir.toAbsolutePath().normalize(), settings));
+    }
+
+    /**
+     * Leases the tokenizer of the checkpoint in {@code modelDir}.
+     *
+     * @param maxLength tokens kept per text, special tokens included; capped by the model's limit
+     */
+    public static SharedResources.Lease<TextTokenizer> tokenizer(Path modelDir, int maxLength) {
+        return TOKENIZERS.acquire(new TokenizerKey(modelDir.toAbsolutePath().normalize(), maxLength));
+    }
+
+    /** Engines open in this JVM (for tests and metrics). */
+    public static int openEngines() {
+        return ENGINES.openCount();
+    }
+}

@@ -1,0 +1,118 @@
+package io.textintel.jobs;
+
+import io.textintel.connectors.elasticsearch.IndexTemplate;
+import io.textintel.connectors.elasticsearch.IndexTemplates;
+import io.textintel.connectors.elasticsearch.VectorIndexOptions;
+import io.textintel.jobs.config.ElasticsearchSettings;
+import io.textintel.jobs.config.KafkaSettings;
+import io.textintel.jobs.config.PipelineConfig;
+import io.textintel.operators.inference.ModelTask;
+import io.textintel.operators.inference.TaskKind;
+import io.textintel.serving.config.ModelConfig;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.transport.ElasticsearchTransport;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * What a pipeline needs outside Flink before it starts: its Kafka topics and its Elasticsearch
+ * index templates (the documents template takes its vector dimensions from the embedding model).
+ */
+public final class PipelineSetup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineSetup.class);
+
+    /**
+     * What setup did.
+     *
+     * @param createdTopics topics that did not exist and were created
+     * @param templates names of the installed index templates; empty when templates are not installed
+     * @param embeddingDimension dimensions of the embedding field; 0 without an embedding task
+     */
+    public record Result(List<String> createdTopics, List<String> templates, int embeddingDimension) {}
+
+    private PipelineSetup() {}
+
+    /** Creates missing topics, and installs the templates if the configuration asks for it. */
+    public static Result prepare(PipelineConfig config) throws IOException {
+        return prepare(config, config.elasticsearch().installTemplates());
+    }
+
+    /** Creates missing topics and, if {@code installTemplates}, installs the index templates. */
+    public static Result prepare(PipelineConfig config, boolean installTemplates) throws IOException {
+        List<String> created = createMissingTopics(config.kafka());
+        int dims = embeddingDimension(config);
+        List<String> templates = installTemplates ? installTemplates(config.elasticsearch(), dims) : List.of();
+        return new Result(created, templates, dims);
+    }
+
+    /** The hidden size of the first embedding task's model, or 0 when there is none. */
+    static int embeddingDimension(PipelineConfig config) throws IOException {
+        for (ModelTask task : config.modelTasks()) {
+            if (task.kind() == TaskKind.EMBED) {
+                return ModelConfig.read(config.hub().resolve(task).directory()).hiddenSize();
+            }
+        }
+        return 0;
+    }
+
+    private static List<String> createMissingTopics(KafkaSettings kafka) throws IOException {
+        Map<String, Object> props = new HashMap<>(kafka.properties());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get();
+            Set<String> wanted = new LinkedHashSet<>(kafka.topics());
+            wanted.add(kafka.deadLetterTopic());
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic : wanted) {
+                if (!existing.contains(topic)) {
+                    missing.add(new NewTopic(topic, Optional.empty(), Optional.empty()));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+                LOG.info("Created Kafka topics {}", missing.stream().map(NewTopic::name).toList());
+            }
+            return missing.stream().map(NewTopic::name).toList();
+        } catch (ExecutionException e) {
+            throw new IOException("cannot create topics on Kafka at " + kafka.bootstrapServers() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while creating Kafka topics", e);
+        }
+    }
+
+    private static List<String> installTemplates(ElasticsearchSettings es, int dims) throws IOException {
+        List<IndexTemplate> templates = new ArrayList<>();
+        if (dims > 0) {
+            templates.add(IndexTemplates.documents(
+                    es.index() + "*", dims, VectorIndexOptions.DEFAULT, es.shards(), es.replicas()));
+        } else {
+            LOG.warn("No embed task: the documents template is not installed and Elasticsearch maps documents dynamically");
+        }
+        templates.add(IndexTemplates.drift(IndexTemplates.DRIFT_INDEX_PATTERN, es.shards(), es.replicas()));
+        try (ElasticsearchTransport transport = es.connection().createTransport()) {
+            ElasticsearchClient client = new ElasticsearchClient(transport);
+            for (IndexTemplate template : templates) {
+                IndexTemplates.install(client, template);
+            }
+        }
+        return templates.stream().map(IndexTemplate::name).toList();
+    }
+}

@@ -1,0 +1,88 @@
+package io.textintel.jobs.config;
+
+import io.textintel.connectors.elasticsearch.ElasticsearchConnection;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Where enriched documents are indexed, and how the sink batches and retries.
+ *
+ * @param hosts Elasticsearch URLs, e.g. {@code http://localhost:9200}
+ * @param index the documents index (an index template matches it)
+ * @param username basic-auth user, with {@code password}; or null
+ * @param password basic-auth password; or null
+ * @param apiKey an encoded API key, instead of basic auth; or null
+ * @param bulkMaxActions most documents in one bulk request
+ * @param bulkMaxSizeMb most megabytes in one bulk request
+ * @param bulkFlushInterval longest a document waits in the buffer
+ * @param maxRetries retries of a 429 or 5xx answer before the job fails
+ * @param installTemplates install the index templates when the job starts
+ * @param shards primary shards of new indices
+ * @param replicas replicas of new indices (0 on a single node)
+ */
+public record ElasticsearchSettings(
+        List<String> hosts,
+        String index,
+        String username,
+        String password,
+        String apiKey,
+        Integer bulkMaxActions,
+        Integer bulkMaxSizeMb,
+        Duration bulkFlushInterval,
+        Integer maxRetries,
+        Boolean installTemplates,
+        Integer shards,
+        Integer replicas) {
+
+    public ElasticsearchSettings {
+        hosts = hosts == null ? List.of() : List.copyOf(hosts);
+        index = index == null ? "textintel-documents" : index;
+        bulkMaxActions = bulkMaxActions == null ? 1000 : bulkMaxActions;
+        bulkMaxSizeMb = bulkMaxSizeMb == null ? 5 : bulkMaxSizeMb;
+        bulkFlushInterval = bulkFlushInterval == null ? Duration.ofSeconds(1) : bulkFlushInterval;
+        maxRetries = maxRetries == null ? 8 : maxRetries;
+        installTemplates = installTemplates == null || installTemplates;
+        shards = shards == null ? 1 : shards;
+        replicas = replicas == null ? 0 : replicas;
+    }
+
+    void validate(ConfigProblems problems) {
+        if (hosts.isEmpty()) {
+            problems.add("elasticsearch.hosts", "is empty", "at least one URL such as http://localhost:9200");
+        }
+        for (int i = 0; i < hosts.size(); i++) {
+            String host = hosts.get(i);
+            if (host == null || !(host.startsWith("http://") || host.startsWith("https://"))) {
+                problems.add("elasticsearch.hosts[" + i + "]", "is '" + host + "'", "an http:// or https:// URL");
+            }
+        }
+        problems.requireText("elasticsearch.index", index, "an index name");
+        if (index != null && !index.equals(index.toLowerCase(java.util.Locale.ROOT))) {
+            problems.add("elasticsearch.index", "is '" + index + "'", "a lowercase index name");
+        }
+        if ((username == null) != (password == null)) {
+            problems.add("elasticsearch.username", "is set without a password or the reverse", "both or neither");
+        }
+        problems.requireAtLeast("elasticsearch.bulk-max-actions", bulkMaxActions, 1);
+        problems.requireAtLeast("elasticsearch.bulk-max-size-mb", bulkMaxSizeMb, 1);
+        problems.requireAtLeast("elasticsearch.max-retries", maxRetries, 0);
+        problems.requireAtLeast("elasticsearch.shards", shards, 1);
+        problems.requireAtLeast("elasticsearch.replicas", replicas, 0);
+        if (bulkFlushInterval.isNegative() || bulkFlushInterval.isZero()) {
+            problems.add("elasticsearch.bulk-flush-interval", "is " + bulkFlushInterval, "a positive duration such as 1s");
+        }
+    }
+
+    /** The connection these settings describe: hosts and credentials, default timeouts. */
+    public ElasticsearchConnection connection() {
+        ElasticsearchConnection connection = ElasticsearchConnection.of(hosts.toArray(String[]::new));
+        if (apiKey != null) {
+            return connection.withAuth(ElasticsearchConnection.Auth.apiKey(apiKey));
+        }
+        if (username != null) {
+            return connection.withAuth(ElasticsearchConnection.Auth.basic(username, password));
+        }
+        return connection;
+    }
+}

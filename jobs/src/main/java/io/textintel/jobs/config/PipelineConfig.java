@@ -1,0 +1,86 @@
+package io.textintel.jobs.config;
+
+import io.textintel.operators.inference.AsyncInferenceSettings;
+import io.textintel.operators.inference.EngineSettings;
+import io.textintel.operators.inference.ModelRepository;
+import io.textintel.operators.inference.ModelTask;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration of a {@code TextIntelligenceJob}, as read from one YAML file plus
+ * command-line overrides by {@link PipelineConfigLoader}. Keys are kebab-case; see the README's
+ * configuration reference.
+ *
+ * @param jobName the Flink job's name
+ * @param parallelism default parallelism of the job's operators
+ * @param kafka input and dead-letter topics
+ * @param elasticsearch where documents are indexed
+ * @param tasks the model tasks by name, run in the order given
+ * @param engine how the shared inference engines batch
+ * @param inference how the async operator bounds, times out and retries requests
+ * @param checkpointing Flink checkpointing
+ * @param hub where models are downloaded from and cached
+ * @param validation limits on input records
+ */
+public record PipelineConfig(
+        String jobName,
+        Integer parallelism,
+        KafkaSettings kafka,
+        ElasticsearchSettings elasticsearch,
+        LinkedHashMap<String, TaskSettings> tasks,
+        EngineSettings engine,
+        AsyncInferenceSettings inference,
+        CheckpointSettings checkpointing,
+        ModelRepository hub,
+        ValidationSettings validation) {
+
+    public PipelineConfig {
+        jobName = jobName == null ? "textintel" : jobName;
+        parallelism = parallelism == null ? 1 : parallelism;
+        kafka = kafka == null ? new KafkaSettings(null, null, null, null, null, null, null, null) : kafka;
+        elasticsearch = elasticsearch == null
+                ? new ElasticsearchSettings(null, null, null, null, null, null, null, null, null, null, null, null)
+                : elasticsearch;
+        tasks = tasks == null ? new LinkedHashMap<>() : new LinkedHashMap<>(tasks);
+        engine = engine == null ? EngineSettings.defaults() : engine;
+        inference = inference == null ? AsyncInferenceSettings.defaults() : inference;
+        checkpointing = checkpointing == null ? new CheckpointSettings(null, null, null, null) : checkpointing;
+        hub = hub == null ? ModelRepository.defaults() : hub;
+        validation = validation == null ? new ValidationSettings(null, null) : validation;
+    }
+
+    /** Checks every setting, throwing one {@link ConfigException} that lists all problems. */
+    public PipelineConfig validate(String source) {
+        ConfigProblems problems = new ConfigProblems();
+        problems.requireText("job-name", jobName, "a job name");
+        problems.requireAtLeast("parallelism", parallelism, 1);
+        kafka.validate(problems);
+        elasticsearch.validate(problems);
+        if (tasks.isEmpty()) {
+            problems.add("tasks", "is empty", "at least one task, e.g. tasks.embed.kind: embed");
+        }
+        tasks.forEach((name, task) -> {
+            if (task == null) {
+                problems.add("tasks." + name, "is empty", "kind and model");
+            } else {
+                task.validate(name, problems);
+            }
+        });
+        validation.validate(problems);
+        problems.throwIfAny(source);
+        return this;
+    }
+
+    /** The model tasks in configuration order. */
+    public List<ModelTask> modelTasks() {
+        List<ModelTask> list = new ArrayList<>(tasks.size());
+        for (Map.Entry<String, TaskSettings> task : tasks.entrySet()) {
+            list.add(task.getValue().toModelTask(task.getKey()));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,96 @@
+package io.textintel.jobs.demo;
+
+import io.textintel.connectors.elasticsearch.ElasticsearchConnection;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._types.SortOrder;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
+import co.elastic.clients.elasticsearch.core.search.Hit;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Shows what the pipeline indexed: counts, a few documents, and a kNN query. */
+final class DemoReport {
+
+    private final ElasticsearchConnection connection;
+    private final String index;
+    private final PrintStream out;
+
+    DemoReport(String url, String index, PrintStream out) {
+        this.connection = ElasticsearchConnection.of(url);
+        this.index = index;
+        this.out = out;
+    }
+
+    /** Documents in the index as of the last refresh; 0 if the index does not exist yet. */
+    long count() throws IOException {
+        try (var transport = connection.createTransport()) {
+            ElasticsearchClient client = new ElasticsearchClient(transport);
+            if (!client.indices().exists(e -> e.index(index)).value()) {
+                return 0;
+            }
+            return client.count(c -> c.index(index)).count();
+        }
+    }
+
+    /** Refreshes the index, prints its count and three documents; returns the count. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    long showIndexed() throws IOException {
+        try (var transport = connection.createTransport()) {
+            ElasticsearchClient client = new ElasticsearchClient(transport);
+            client.indices().refresh(r -> r.index(index));
+            long count = client.count(c -> c.index(index)).count();
+            out.printf("Documents in index '%s': %d%n", index, count);
+            SearchResponse<Map> sample = client.search(s -> s.index(index).size(3)
+                    .sort(o -> o.field(f -> f.field("id").order(SortOrder.Asc))), Map.class);
+            for (Hit<Map> hit : sample.hits().hits()) {
+                Map<String, Object> doc = hit.source();
+                List<?> embedding = (List<?>) doc.get("embedding");
+                out.printf("%n  %s  [%s]%n    text:   %s%n    topics: %s%n    embedding: %d dimensions%n",
+                        hit.id(), doc.get("source"), shorten(String.valueOf(doc.get("text")), 110),
+                        topics((List<Map<String, Object>>) doc.get("topics")),
+                        embedding == null ? 0 : embedding.size());
+            }
+            return count;
+        }
+    }
+
+    /** Runs a kNN query for {@code query}'s embedding and prints the nearest documents. */
+    @SuppressWarnings("rawtypes")
+    void showKnn(String query, float[] vector) throws IOException {
+        List<Float> queryVector = new ArrayList<>(vector.length);
+        for (float v : vector) {
+            queryVector.add(v);
+        }
+        try (var transport = connection.createTransport()) {
+            ElasticsearchClient client = new ElasticsearchClient(transport);
+            SearchResponse<Map> result = client.search(s -> s.index(index)
+                    .knn(k -> k.field("embedding").queryVector(queryVector).k(5).numCandidates(50))
+                    .source(src -> src.filter(f -> f.includes("text", "topic_labels"))), Map.class);
+            out.printf("%nkNN query: \"%s\"%n", query);
+            for (Hit<Map> hit : result.hits().hits()) {
+                out.printf("  %.3f  %-9s %s%n", hit.score(), hit.id(), shorten(String.valueOf(hit.source().get("text")), 90));
+            }
+        }
+    }
+
+    private static String topics(List<Map<String, Object>> topics) {
+        if (topics == null || topics.isEmpty()) {
+            return "(none)";
+        }
+        List<String> parts = new ArrayList<>();
+        for (Map<String, Object> topic : topics) {
+            parts.add(String.format("%s %.2f", topic.get("label"), ((Number) topic.get("score")).doubleValue()));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String shorten(String text, int max) {
+        String oneLine = text.replaceAll("\\s+", " ");
+        return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
+    }
+}

@@ -1,0 +1,159 @@
+package io.textintel.jobs.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.textintel.operators.inference.ModelTask;
+import io.textintel.operators.inference.TaskKind;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+class PipelineConfigLoaderTest {
+
+    private static final String VALID = """
+            job-name: feedback
+            parallelism: 2
+            kafka:
+              bootstrap-servers: broker:9092
+              topics: [feedback]
+              input-format: avro
+              properties:
+                security.protocol: SSL
+            elasticsearch:
+              hosts: [http://es:9200]
+              bulk-flush-interval: 500ms
+            tasks:
+              tag:
+                kind: tag
+                model: org/topic-model
+                revision: v2
+                top-k: 2
+                min-score: 0.1
+              embed:
+                kind: embed
+                model: sentence-transformers/all-MiniLM-L6-v2
+                max-length: 128
+            engine:
+              max-batch-size: 16
+              max-batch-delay: 2ms
+            checkpointing:
+              interval: 30s
+            """;
+
+    @Test
+    void readsEveryKeyAndKeepsTaskOrder() {
+        PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml", List.of());
+
+        assertThat(config.jobName()).isEqualTo("feedback");
+        assertThat(config.parallelism()).isEqualTo(2);
+        assertThat(config.kafka().inputFormat()).isEqualTo("avro");
+        assertThat(config.kafka().properties()).containsEntry("security.protocol", "SSL");
+        assertThat(config.elasticsearch().bulkFlushInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.engine().maxBatchSize()).isEqualTo(16);
+        assertThat(config.engine().toEngineConfig().maxBatchDelay()).isEqualTo(Duration.ofMillis(2));
+        assertThat(config.checkpointing().interval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.modelTasks())
+                .extracting(ModelTask::name, ModelTask::kind, ModelTask::maxLength)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("tag", TaskKind.TAG, 0),
+                        org.assertj.core.groups.Tuple.tuple("embed", TaskKind.EMBED, 128));
+        assertThat(config.modelTasks().get(0).topK()).isEqualTo(2);
+        assertThat(config.modelTasks().get(0).revision()).isEqualTo("v2");
+    }
+
+    @Test
+    void unsetKeysTakeDefaults() {
+        PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml", List.of());
+
+        assertThat(config.kafka().groupId()).isEqualTo("textintel");
+        assertThat(config.kafka().startingOffsets()).isEqualTo("committed-or-earliest");
+        assertThat(config.kafka().deadLetterTopic()).isEqualTo("textintel-dead-letters");
+        assertThat(config.kafka().bounded()).isFalse();
+        assertThat(config.elasticsearch().index()).isEqualTo("textintel-documents");
+        assertThat(config.checkpointing().mode()).isEqualTo("exactly-once");
+        assertThat(config.inference().capacity()).isEqualTo(256);
+    }
+
+    @Test
+    void commandLineOverridesWinAndCreateMissingKeys() {
+        PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
+                "kafka.bootstrap-servers=127.0.0.1:19092",
+                "kafka.topics=[a, b]",
+                "kafka.bounded=true",
+                "tasks.embed.max-length=64",
+                "inference.timeout=5s"));
+
+        assertThat(config.kafka().bootstrapServers()).isEqualTo("127.0.0.1:19092");
+        assertThat(config.kafka().topics()).containsExactly("a", "b");
+        assertThat(config.kafka().bounded()).isTrue();
+        assertThat(config.modelTasks().get(1).maxLength()).isEqualTo(64);
+        assertThat(config.inference().timeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void unknownKeyIsNamedWithTheKeysThatExist() {
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("kafka.bootstrap=x:1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("test.yaml")
+                .hasMessageContaining("unknown key 'kafka.bootstrap'")
+                .hasMessageContaining("bootstrap-servers");
+    }
+
+    @Test
+    void wrongTypesNameTheKeyAndTheExpectedType() {
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("parallelism=many")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("parallelism has value 'many', expected a whole number");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("checkpointing.interval=soon")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("checkpointing.interval has value 'soon', expected a duration");
+    }
+
+    @Test
+    void invalidValuesInOperatorSettingsAreReportedWithTheirKey() {
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("engine.max-batch-size=0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("engine: engine maxBatchSize is 0, expected >= 1");
+    }
+
+    @Test
+    void reportsAllSemanticProblemsAtOnce() {
+        String yaml = """
+                kafka:
+                  topics: []
+                  input-format: xml
+                elasticsearch:
+                  hosts: [es:9200]
+                tasks:
+                  tag:
+                    kind: tag
+                    model: m
+                    top-k: 0
+                """;
+
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(yaml, "bad.yaml", List.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "kafka.bootstrap-servers is missing, expected host:port of a Kafka broker",
+                        "kafka.topics is empty, expected at least one input topic",
+                        "kafka.input-format is 'xml', expected one of json, avro, text",
+                        "elasticsearch.hosts[0] is 'es:9200', expected an http:// or https:// URL",
+                        "tasks.tag.top-k is 0, expected 1 or more"));
+    }
+
+    @Test
+    void malformedYamlAndNonMappingDocumentsAreRejected() {
+        assertThatThrownBy(() -> PipelineConfigLoader.parse("kafka: [unclosed", "broken.yaml", List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("broken.yaml")
+                .hasMessageContaining("is not valid YAML");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse("- a\n- b\n", "list.yaml", List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("expected a mapping");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "t.yaml", List.of("no-equals-sign")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is not key=value");
+    }
+}

@@ -1,0 +1,173 @@
+package io.textintel.it.support;
+
+import io.textintel.connectors.elasticsearch.ElasticsearchConnection;
+import io.textintel.jobs.PipelineSetup;
+import io.textintel.jobs.TextIntelligenceJob;
+import io.textintel.jobs.config.PipelineConfig;
+import io.textintel.jobs.config.PipelineConfigLoader;
+import io.textintel.serving.config.EngineConfig;
+import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.tokenizer.TextTokenizer;
+import io.textintel.serving.tools.TinyBertSpec;
+import io.textintel.serving.tools.TinyModelGenerator;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
+import co.elastic.clients.elasticsearch.core.search.Hit;
+
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What the end-to-end tests share: generated models, a pipeline configuration pointing at the
+ * {@link TestServices}, and helpers to produce to Kafka and read Elasticsearch back.
+ */
+public final class TestPipeline {
+
+    /** The tagger's labels. */
+    public static final List<String> LABELS = List.of("billing", "delivery", "app_crash", "praise", "refund");
+
+    /** The models' hidden size, which is the embedding's dimension. */
+    public static final int HIDDEN = 32;
+
+    private static Path embedder;
+    private static Path tagger;
+
+    private TestPipeline() {}
+
+    /** The generated embedder (sentence-transformers layout, mean pooling), made once per JVM. */
+    public static synchronized Path embedder() {
+        generateModels();
+        return embedder;
+    }
+
+    /** The generated sequence classifier with {@link #LABELS}, made once per JVM. */
+    public static synchronized Path tagger() {
+        generateModels();
+        return tagger;
+    }
+
+    private static void generateModels() {
+        if (embedder != null) {
+            return;
+        }
+        try {
+            Path dir = Files.createTempDirectory("textintel-it-models");
+            TinyBertSpec spec = TinyBertSpec.small().withSizes(HIDDEN, 2, 4, 64).withMaxPositions(256);
+            embedder = TinyModelGenerator.writeBertEmbedder(dir.resolve("embedder"), spec);
+            tagger = TinyModelGenerator.writeBertClassifier(dir.resolve("tagger"), spec.withSeed(7), LABELS);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot generate the test models", e);
+        }
+    }
+
+    /** A lower-case suffix that keeps one test's topics and indices apart from another's. */
+    public static String uniqueSuffix() {
+        return UUID.randomUUID().toString().substring(0, 8).toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * A pipeline reading {@code inputTopic} (bounded) with both tasks, writing to {@code index} and
+     * {@code deadLetterTopic}.
+     */
+    public static PipelineConfig config(String inputTopic, String format, String deadLetterTopic, String index,
+            String... overrides) {
+        String yaml = """
+                job-name: it-pipeline
+                parallelism: 2
+                kafka:
+                  starting-offsets: earliest
+                  bounded: true
+                elasticsearch:
+                  bulk-max-actions: 50
+                  bulk-flush-interval: 200ms
+                tasks:
+                  embed:
+                    kind: embed
+                  tag:
+                    kind: tag
+                    top-k: 3
+                engine:
+                  threads: 2
+                  max-batch-delay: 1ms
+                checkpointing:
+                  interval: 500ms
+                """;
+        List<String> all = new ArrayList<>(List.of(
+                "kafka.bootstrap-servers=" + TestServices.kafkaBootstrapServers(),
+                "kafka.topics=[" + inputTopic + "]",
+                "kafka.group-id=it-" + uniqueSuffix(),
+                "kafka.input-format=" + format,
+                "kafka.dead-letter-topic=" + deadLetterTopic,
+                "elasticsearch.hosts=[" + TestServices.elasticsearchUrl() + "]",
+                "elasticsearch.index=" + index,
+                "tasks.embed.model=" + embedder(),
+                "tasks.tag.model=" + tagger()));
+        all.addAll(List.of(overrides));
+        return PipelineConfigLoader.parse(yaml, "it-pipeline", all);
+    }
+
+    /** Sets up topics and templates, then runs a bounded pipeline to its end in a local MiniCluster. */
+    public static void runToEnd(PipelineConfig config) throws Exception {
+        PipelineSetup.prepare(config);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
+                config.parallelism(), TextIntelligenceJob.flinkConfiguration(config));
+        new TextIntelligenceJob(config).addTo(env);
+        env.execute(config.jobName());
+    }
+
+    /** Produces each value to {@code topic} (no key) and waits for the broker's acknowledgement. */
+    public static void produce(String topic, List<byte[]> values) {
+        Map<String, Object> props = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (byte[] value : values) {
+                producer.send(new ProducerRecord<>(topic, value));
+            }
+            producer.flush();
+        }
+    }
+
+    /** A client of the test Elasticsearch; the caller closes it. */
+    public static ElasticsearchClient elasticsearch() {
+        return ElasticsearchConnection.of(TestServices.elasticsearchUrl()).createClient();
+    }
+
+    /** Every document of {@code index} by id, after a refresh. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public static Map<String, Map<String, Object>> documents(String index) throws IOException {
+        try (ElasticsearchClient es = elasticsearch()) {
+            es.indices().refresh(r -> r.index(index));
+            SearchResponse<Map> response = es.search(s -> s.index(index).size(10_000), Map.class);
+            Map<String, Map<String, Object>> byId = new LinkedHashMap<>();
+            for (Hit<Map> hit : response.hits().hits()) {
+                byId.put(hit.id(), hit.source());
+            }
+            return byId;
+        }
+    }
+
+    /** The embedding the pipeline's embedder gives {@code text}, computed here in the test JVM. */
+    public static float[] embed(String text) throws Exception {
+        try (TextTokenizer tokenizer = TextTokenizer.load(embedder(), Integer.MAX_VALUE);
+                InferenceEngine engine = InferenceEngine.open(embedder(), EngineConfig.defaults())) {
+            return engine.embed(tokenizer.encode(text).ids()).get();
+        }
+    }
+}

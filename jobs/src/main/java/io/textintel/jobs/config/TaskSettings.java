@@ -29,7 +29,10 @@ public record TaskSettings(
         problems.requireOneOf(key + ".kind", kind, List.of("embed", "tag"));
         problems.requireText(key + ".kind", kind, "embed or tag");
         problems.requireText(key + ".model", model, "a Hugging Face model id or a checkpoint directory");
-        problems.requireAtLeast(key + ".max-length", maxLength, 0);
+        if (maxLength < 0 || maxLength == 1) {
+            problems.add(key + ".max-length", "is " + maxLength,
+                    "0 (the model's limit) or at least 2 (room for the special tokens)");
+        }
         problems.requireAtLeast(key + ".top-k", topK, 1);
         if (!(minScore >= 0f && minScore <= 1f)) {
             problems.add(key + ".min-score", "is " + minScore, "a probability in [0, 1]");

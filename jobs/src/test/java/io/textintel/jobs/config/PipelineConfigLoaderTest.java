@@ -144,6 +144,13 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void aMaxLengthWithoutRoomForTheSpecialTokensIsRejectedAtLoad() {
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("tasks.embed.max-length=1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tasks.embed.max-length is 1, expected 0 (the model's limit) or at least 2");
+    }
+
+    @Test
     void malformedYamlAndNonMappingDocumentsAreRejected() {
         assertThatThrownBy(() -> PipelineConfigLoader.parse("kafka: [unclosed", "broken.yaml", List.of()))
                 .isInstanceOf(ConfigException.class)

@@ -15,7 +15,11 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -41,6 +45,8 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
     private transient Counter enriched;
     private transient Counter rejected;
     private transient Clock clock;
+    /** Engine requests of the documents in flight, by document identity, so that a timeout can cancel them. */
+    private transient Map<TokenizedDocument, List<CompletableFuture<float[]>>> inFlight;
 
     public InferenceFunction(
             List<ModelTask> tasks, ModelRepository repository, EngineSettings engineSettings, long timeoutMillis) {
@@ -68,6 +74,7 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
         enriched = getRuntimeContext().getMetricGroup().counter("documentsEnriched");
         rejected = getRuntimeContext().getMetricGroup().counter("inferenceDeadLetters");
         clock = Clock.systemUTC();
+        inFlight = Collections.synchronizedMap(new IdentityHashMap<>());
     }
 
     static void checkModelFitsTask(ModelTask task, ModelInfo info) {
@@ -89,18 +96,28 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
             int[] ids = doc.inputs[i].tokenIds;
             outputs.add(tasks.get(i).kind() == TaskKind.EMBED ? engine.embed(ids) : engine.classify(ids));
         }
+        inFlight.put(doc, outputs);
         CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+            inFlight.remove(doc);
             if (error == null) {
-                List<float[]> values = outputs.stream().map(CompletableFuture::join).toList();
-                enriched.inc();
-                result.complete(List.of(InferenceOutcome.enriched(
-                        DocumentAssembler.assemble(doc, tasks, models, values, clock.instant()))));
+                // Assembly runs on the task thread, where a failure fails the job visibly instead of being lost here.
+                result.complete(() -> {
+                    List<float[]> values = outputs.stream().map(CompletableFuture::join).toList();
+                    enriched.inc();
+                    return List.of(InferenceOutcome.enriched(
+                            DocumentAssembler.assemble(doc, tasks, models, values, clock.instant())));
+                });
                 return;
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof CancellationException) {
+                return; // cancelled by timeout(), which has already completed the document
+            }
             if (cause instanceof EngineException e && e.kind() == EngineException.Kind.INPUT) {
-                rejected.inc();
-                result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc, "model rejected the input: " + e.getMessage()))));
+                result.complete(() -> {
+                    rejected.inc();
+                    return List.of(InferenceOutcome.rejected(deadLetter(doc, "model rejected the input: " + e.getMessage())));
+                });
             } else {
                 result.completeExceptionally(cause);
             }
@@ -112,6 +129,12 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
         rejected.inc();
         result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc,
                 "inference did not finish within " + timeoutMillis + " ms (engine overloaded or stalled)"))));
+        // The engine drops cancelled requests that have not run yet, so a timed-out document stops costing work.
+        // Cancelling after completing: the cancellation reaches the callback, which ignores it.
+        List<CompletableFuture<float[]>> pending = inFlight.remove(doc);
+        if (pending != null) {
+            pending.forEach(future -> future.cancel(false));
+        }
     }
 
     /** Whether a failed request may succeed when tried again: the engine was overloaded or its backend failed. */

@@ -26,9 +26,9 @@ public record ModelTask(
         if (modelId == null || modelId.isBlank()) {
             throw new IllegalArgumentException("task '" + name + "': model must not be blank");
         }
-        if (maxLength < 0) {
-            throw new IllegalArgumentException(
-                    "task '" + name + "': max-length is " + maxLength + ", expected 0 (model limit) or more");
+        if (maxLength < 0 || maxLength == 1) {
+            throw new IllegalArgumentException("task '" + name + "': max-length is " + maxLength
+                    + ", expected 0 (the model's limit) or at least 2 (room for the special tokens)");
         }
         if (kind == TaskKind.TAG && topK < 1) {
             throw new IllegalArgumentException("task '" + name + "': top-k is " + topK + ", expected 1 or more");

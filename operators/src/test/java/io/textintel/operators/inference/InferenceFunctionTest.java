@@ -253,6 +253,42 @@ class InferenceFunctionTest {
     }
 
     @Test
+    void aTimeoutDuringInferenceCompletesOnceWithTheDeadLetterAndCancelsTheEngineRequests() throws Exception {
+        // A batch that waits 2 s for company keeps the request queued while the timeout fires.
+        EngineSettings slow = new EngineSettings("cpu", 1, null, null, Duration.ofSeconds(2), null);
+        InferenceFunction function = open(slow, embedTask());
+        CollectingResultFuture result = new CollectingResultFuture();
+        TokenizedDocument doc = doc(11, TEXTS.get(0), embedTask());
+
+        function.asyncInvoke(doc, result);
+        function.timeout(doc, result);
+
+        // The cancellation reaches the completion callback, which must not complete the result a second time
+        // (CollectingResultFuture fails loudly on a second completion).
+        assertThat(result.single().deadLetter.getReason()).contains("did not finish within");
+        try (SharedResources.Lease<InferenceEngine> engine = SharedModels.engine(embedder, slow)) {
+            Thread.sleep(2500);
+            assertThat(engine.get().metrics().cancelled()).as("requests cancelled before they ran").isPositive();
+        } finally {
+            function.close();
+        }
+    }
+
+    @Test
+    void aFailureWhileAssemblingTheDocumentFailsTheRequestInsteadOfLeavingItHanging() throws Exception {
+        InferenceFunction function = open(embedTask());
+        // Two inputs for a function of one task: assembling the document is refused.
+        TokenizedDocument mismatched = doc(12, TEXTS.get(0), embedTask(), tagTask(1, 0f));
+        CollectingResultFuture result = new CollectingResultFuture();
+
+        function.asyncInvoke(mismatched, result);
+
+        assertThatThrownBy(result::single).hasRootCauseInstanceOf(IllegalArgumentException.class)
+                .rootCause().hasMessageContaining("2 task inputs");
+        function.close();
+    }
+
+    @Test
     void anOverloadedEngineFailsTheRequestWithARetryableError() throws Exception {
         // One queued request at most, and a batch that waits 2 s for company: the second request finds the queue full.
         EngineSettings tight = new EngineSettings("cpu", 1, null, null, Duration.ofSeconds(2), 1);

@@ -71,6 +71,14 @@ public record PipelineConfig(
             }
         });
         validation.validate(problems);
+        // Every subtask of a JVM sends one request per document and model to the same shared engine. With room
+        // for all of them the engine never refuses what the async operator admitted: overload becomes back-pressure.
+        long admitted = (long) inference.capacity() * parallelism;
+        int queue = engine.toEngineConfig().maxQueuedRequests();
+        if (admitted > queue) {
+            problems.add("engine.max-queued-requests", "is " + queue, "at least inference.capacity × parallelism = "
+                    + admitted + ", so that the engine never refuses work the pipeline admitted");
+        }
         problems.throwIfAny(source);
         return this;
     }

@@ -151,6 +151,17 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void theEngineQueueMustHoldEverythingTheAsyncOperatorsAdmit() {
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml",
+                        List.of("inference.capacity=100", "parallelism=4", "engine.max-queued-requests=300")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("engine.max-queued-requests is 300, expected at least inference.capacity"
+                        + " × parallelism = 400");
+        PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("inference.capacity=100", "parallelism=4", "engine.max-queued-requests=400"));
+    }
+
+    @Test
     void malformedYamlAndNonMappingDocumentsAreRejected() {
         assertThatThrownBy(() -> PipelineConfigLoader.parse("kafka: [unclosed", "broken.yaml", List.of()))
                 .isInstanceOf(ConfigException.class)

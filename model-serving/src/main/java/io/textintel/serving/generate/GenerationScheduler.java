@@ -314,7 +314,8 @@ public final class GenerationScheduler {
         Proposal proposal = propose(sequence, budget - 1);
         if (proposal.size() == 0) {
             SequenceChunk chunk = new SequenceChunk(sequence.id, new int[] {sequence.lastToken()}, start, 1);
-            return new ScheduledStep.Entry(sequence, chunk, null, false, true);
+            boolean prefill = start < sequence.promptLength(); // a one-token prompt
+            return new ScheduledStep.Entry(sequence, chunk, null, prefill, true);
         }
         int[] tokens = new int[1 + proposal.size()];
         tokens[0] = sequence.lastToken();

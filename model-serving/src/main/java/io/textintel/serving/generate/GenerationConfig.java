@@ -1,0 +1,80 @@
+package io.textintel.serving.generate;
+
+/**
+ * What the operator of a generation engine chooses: batching limits, KV cache size and speculation.
+ * Validated at construction; build one with {@link #builder()}.
+ *
+ * @param maxRunningSequences most sequences holding KV blocks and taking part in steps at once
+ * @param maxBatchTokens most new tokens (prefill pieces, decode tokens, draft tokens) in one forward pass
+ * @param kvBlockSize positions per KV cache block
+ * @param kvBlocks blocks in the KV cache; {@code kvBlocks * kvBlockSize} must hold one sequence of
+ *     the model's maximum length, so the oldest running sequence can always finish
+ * @param maxDraftTokens most draft tokens (γ) asked of the proposer per sequence and step
+ */
+public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int kvBlockSize, int kvBlocks,
+        int maxDraftTokens) {
+
+    public GenerationConfig {
+        requireAtLeast("maxRunningSequences", maxRunningSequences, 1);
+        requireAtLeast("maxBatchTokens", maxBatchTokens, 1);
+        requireAtLeast("kvBlockSize", kvBlockSize, 1);
+        requireAtLeast("kvBlocks", kvBlocks, 1);
+        requireAtLeast("maxDraftTokens", maxDraftTokens, 0);
+    }
+
+    /** 64 running sequences, 2048 tokens per step, 4096 blocks of 16 positions, 4 draft tokens. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Positions the KV cache holds in all. */
+    public long kvPositions() {
+        return (long) kvBlocks * kvBlockSize;
+    }
+
+    private static void requireAtLeast(String name, int value, int minimum) {
+        if (value < minimum) {
+            throw new IllegalArgumentException("generation " + name + " is " + value + ", expected >= " + minimum);
+        }
+    }
+
+    /** Builds a {@link GenerationConfig}; {@link #build()} checks every value. */
+    public static final class Builder {
+        private int maxRunningSequences = 64;
+        private int maxBatchTokens = 2048;
+        private int kvBlockSize = 16;
+        private int kvBlocks = 4096;
+        private int maxDraftTokens = 4;
+
+        private Builder() {}
+
+        public Builder maxRunningSequences(int maxRunningSequences) {
+            this.maxRunningSequences = maxRunningSequences;
+            return this;
+        }
+
+        public Builder maxBatchTokens(int maxBatchTokens) {
+            this.maxBatchTokens = maxBatchTokens;
+            return this;
+        }
+
+        public Builder kvBlockSize(int kvBlockSize) {
+            this.kvBlockSize = kvBlockSize;
+            return this;
+        }
+
+        public Builder kvBlocks(int kvBlocks) {
+            this.kvBlocks = kvBlocks;
+            return this;
+        }
+
+        public Builder maxDraftTokens(int maxDraftTokens) {
+            this.maxDraftTokens = maxDraftTokens;
+            return this;
+        }
+
+        public GenerationConfig build() {
+            return new GenerationConfig(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens);
+        }
+    }
+}

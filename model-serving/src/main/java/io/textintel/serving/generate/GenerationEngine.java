@@ -1,0 +1,192 @@
+package io.textintel.serving.generate;
+
+import io.textintel.serving.engine.EngineException;
+import io.textintel.serving.kv.PagedKvCache;
+import io.textintel.serving.model.CausalLm;
+import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.spec.DraftProposer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The generation engine for one decoder model: callers on any thread submit prompts and get
+ * futures; one scheduler thread batches all callers' sequences continuously and runs one forward
+ * pass per step (see {@link GenerationScheduler} for the loop and its choices).
+ *
+ * <p>Requests are checked when submitted; an invalid one (empty, too long for the model, ids
+ * outside the vocabulary, speculation without a proposer) fails its future at once with
+ * {@link EngineException.Kind#INPUT}. A future the caller cancels leaves at the next step and its
+ * KV blocks are freed. A forward pass that throws fails the requests in it with
+ * {@link EngineException.Kind#BACKEND}; the others go on. {@link #close()} fails every request
+ * left with an {@link IllegalStateException}, stops the thread and releases the KV cache; the
+ * model belongs to the caller.
+ */
+public final class GenerationEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GenerationEngine.class);
+    private static final long IDLE_POLL_MILLIS = 100;
+
+    private final CausalLm model;
+    private final String name;
+    private final SpeculationMode defaultSpeculation;
+    private final PagedKvCache cache; // owned by the scheduler thread
+    private final GenerationScheduler scheduler; // owned by the scheduler thread
+    private final LinkedBlockingQueue<GenerationRequest> inbox = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final Object lifecycle = new Object();
+    private volatile boolean closed;
+
+    /** An engine without speculative decoding. */
+    public GenerationEngine(String name, CausalLm model, GenerationConfig config) {
+        this(name, model, config, null);
+    }
+
+    /**
+     * @param proposer draft proposer for speculative decoding; with one, requests speculate unless
+     *     they ask for {@link SpeculationMode#OFF}; null for none
+     */
+    public GenerationEngine(String name, CausalLm model, GenerationConfig config, DraftProposer proposer) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.model = Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(config, "config");
+        this.defaultSpeculation = proposer == null ? SpeculationMode.OFF : SpeculationMode.ON;
+        this.cache = new PagedKvCache(model.kvLayout(), config.kvBlockSize(), config.kvBlocks());
+        try {
+            this.scheduler = new GenerationScheduler(model, cache, config, proposer);
+        } catch (RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+        this.thread = new Thread(this::runLoop, "textintel-generate-" + name);
+        this.thread.setDaemon(true);
+        this.thread.start();
+        LOG.info("Generation engine for {}: up to {} running sequences, {} tokens per step, KV cache of {} blocks"
+                + " of {} positions, speculation {} (γ = {})", name, config.maxRunningSequences(),
+                config.maxBatchTokens(), config.kvBlocks(), config.kvBlockSize(), defaultSpeculation,
+                config.maxDraftTokens());
+    }
+
+    /** Generates a continuation of {@code promptIds}, speculating when the engine has a proposer. */
+    public CompletableFuture<GenerationResult> generate(int[] promptIds, SamplingParams params) {
+        return generate(promptIds, params, defaultSpeculation);
+    }
+
+    /** Generates a continuation of {@code promptIds} with the given speculation mode. */
+    public CompletableFuture<GenerationResult> generate(int[] promptIds, SamplingParams params,
+            SpeculationMode speculation) {
+        Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(speculation, "speculation");
+        CompletableFuture<GenerationResult> future = new CompletableFuture<>();
+        String problem = scheduler.validate(promptIds, speculation); // reads only fixed settings
+        if (problem != null) {
+            future.completeExceptionally(new EngineException(EngineException.Kind.INPUT,
+                    "generation request for model " + name + ": " + problem));
+            return future;
+        }
+        synchronized (lifecycle) {
+            if (closed) {
+                future.completeExceptionally(new IllegalStateException(
+                        "generation engine for model " + name + " is closed, expected calls before close()"));
+                return future;
+            }
+            inbox.add(new GenerationRequest(promptIds.clone(), params, speculation, future, System.nanoTime()));
+        }
+        return future;
+    }
+
+    /** The counters now; a finished request is counted before its future completes. */
+    public GenerationMetrics metrics() {
+        return scheduler.metrics();
+    }
+
+    private void runLoop() {
+        Throwable crash = null;
+        try {
+            while (!closed) {
+                if (!scheduler.hasWork()) {
+                    GenerationRequest arrived = inbox.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    if (arrived == null) {
+                        continue;
+                    }
+                    scheduler.add(arrived);
+                }
+                drainInbox();
+                step();
+            }
+        } catch (InterruptedException e) {
+            if (!closed) {
+                LOG.error("Scheduler thread of generation engine {} was interrupted while it is open", name, e);
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("Scheduler thread of generation engine {} stopped on an unexpected failure. This is a bug.",
+                    name, e);
+            crash = e;
+            throw e;
+        } finally {
+            synchronized (lifecycle) {
+                closed = true; // no request is queued after this
+            }
+            List<GenerationRequest> left = new ArrayList<>();
+            inbox.drainTo(left);
+            left.forEach(scheduler::add);
+            scheduler.failAll(crash == null
+                    ? new IllegalStateException("generation engine for model " + name
+                            + " was closed before the request finished")
+                    : new IllegalStateException("generation engine for model " + name
+                            + " stopped on an unexpected failure. This is a bug.", crash));
+            cache.close();
+        }
+    }
+
+    private void drainInbox() {
+        GenerationRequest request;
+        while ((request = inbox.poll()) != null) {
+            scheduler.add(request);
+        }
+    }
+
+    private void step() {
+        ScheduledStep step = scheduler.schedule();
+        if (step.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        float[][] logits;
+        try {
+            logits = model.forward(step.chunks(), cache);
+        } catch (RuntimeException e) {
+            LOG.warn("Forward pass of {} failed for model {}", step, name, e);
+            scheduler.fail(step, new EngineException(EngineException.Kind.BACKEND,
+                    "forward pass of " + step + " failed for model " + name + ": " + e.getMessage(), e));
+            return;
+        }
+        scheduler.update(step, logits, System.nanoTime() - start);
+    }
+
+    /** Fails the requests left, stops the scheduler thread (after the running step) and releases the KV cache. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.MINUTES.toMillis(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("Scheduler thread of generation engine {} did not stop within a minute", name);
+        }
+        LOG.info("Generation engine for {} closed: {}", name, scheduler.metrics());
+    }
+}

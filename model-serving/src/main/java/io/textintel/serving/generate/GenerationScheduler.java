@@ -1,0 +1,435 @@
+package io.textintel.serving.generate;
+
+import io.textintel.serving.kv.PagedKvCache;
+import io.textintel.serving.model.CausalLm;
+import io.textintel.serving.model.SequenceChunk;
+import io.textintel.serving.sampling.Sampler;
+import io.textintel.serving.spec.DraftProposer;
+import io.textintel.serving.spec.Proposal;
+import io.textintel.serving.spec.SpeculativeVerifier;
+import io.textintel.serving.spec.Verification;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Continuous batching for a decoder: prefill pieces and decode steps of different sequences share
+ * one forward pass, sequences join and leave between passes.
+ *
+ * <p>Loop contract, run by the one thread that owns this object and its {@link PagedKvCache}:
+ * <pre>
+ *   add(request) for everything that arrived
+ *   step = schedule()                   // plans the pass and reserves its KV capacity
+ *   logits = model.forward(step.chunks(), cache)
+ *   update(step, logits)                // commits the cache, samples or verifies, completes finished futures
+ *   (if forward threw: fail(step, error))
+ * </pre>
+ *
+ * <p>Choice of a step, under {@code maxBatchTokens} new tokens:
+ * <ol>
+ *   <li>Abandoned requests (the caller cancelled the future) leave; their blocks are freed.</li>
+ *   <li>Running sequences, oldest first. One still prefilling gets the next piece of its prompt
+ *       that fits the remaining budget (chunked prefill); one decoding gets its last token, plus,
+ *       with speculation, up to γ draft tokens from the {@link DraftProposer} (verification).
+ *       When the cache cannot hold a chunk, its drafts are dropped; if that is not enough, the
+ *       newest running sequence is preempted (its blocks freed, itself requeued at the head of
+ *       the waiting queue to recompute its tokens) until the chunk fits or the sequence preempted
+ *       is this one. Older sequences are never preempted for newer ones, and the cache holds one
+ *       full-length sequence, so the oldest always advances: no deadlock.</li>
+ *   <li>Waiting sequences, in order, join while fewer than {@code maxRunningSequences} run, budget
+ *       is left and the cache holds their first piece; joining never preempts, and nobody joins
+ *       in a step that preempted (the preempted rejoin first, once blocks are free).</li>
+ * </ol>
+ *
+ * <p>A sequence finishes after a stop token, after {@code maxNewTokens} tokens, or when prompt
+ * and generated tokens reach the model's maximum sequence length; its future completes in
+ * {@link #update}. Greedy speculative decoding gives token for token the plain greedy output.
+ *
+ * <p>Not thread-safe: one thread calls everything except {@link #validate} and {@link #metrics()},
+ * which any thread may call. A finished request's counts are in the metrics before its future completes.
+ */
+public final class GenerationScheduler {
+
+    private final PagedKvCache cache;
+    private final GenerationConfig config;
+    private final DraftProposer proposer; // null: no speculation
+    private final int vocabSize;
+    private final int maxSequenceLength;
+    private final ArrayDeque<GeneratingSequence> waiting = new ArrayDeque<>(); // head runs next
+    private final List<GeneratingSequence> running = new ArrayList<>(); // admission order, oldest first
+    private long nextId;
+
+    // Counters: written by the scheduler thread only, read by metrics() from any thread.
+    private volatile long requests;
+    private volatile long completed;
+    private volatile long cancelled;
+    private volatile long failed;
+    private volatile long steps;
+    private volatile long prefillTokens;
+    private volatile long generatedTokens;
+    private volatile long preemptions;
+    private volatile long verifySteps;
+    private volatile long draftProposed;
+    private volatile long draftAccepted;
+    private volatile long forwardNanos;
+    private volatile int runningCount;
+    private volatile int waitingCount;
+    private volatile int freeKvBlocks;
+
+    /**
+     * @param model the model the steps are for (only its shape is used here)
+     * @param cache the KV cache, built for {@code model.kvLayout()}; owned by the scheduler's thread
+     * @param proposer draft proposer for speculative decoding; null when there is none
+     */
+    public GenerationScheduler(CausalLm model, PagedKvCache cache, GenerationConfig config, DraftProposer proposer) {
+        Objects.requireNonNull(model, "model");
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.config = Objects.requireNonNull(config, "config");
+        this.proposer = proposer;
+        this.vocabSize = model.vocabSize();
+        this.maxSequenceLength = model.maxSequenceLength();
+        if (!cache.layout().equals(model.kvLayout())) {
+            throw new IllegalArgumentException("KV cache layout " + cache.layout() + " does not match the model's "
+                    + model.kvLayout());
+        }
+        if ((long) cache.numBlocks() * cache.blockSize() < maxSequenceLength) {
+            throw new IllegalArgumentException("KV cache of " + cache.numBlocks() + " blocks of " + cache.blockSize()
+                    + " positions holds " + (long) cache.numBlocks() * cache.blockSize() + " positions, expected at"
+                    + " least the model's maximum sequence length " + maxSequenceLength);
+        }
+        publish();
+    }
+
+    /** What is wrong with a request for this model, or null when it can run. */
+    public String validate(int[] promptIds, SpeculationMode speculation) {
+        if (promptIds == null || promptIds.length == 0) {
+            return "prompt is " + (promptIds == null ? "null" : "empty") + ", expected at least one token id";
+        }
+        if (promptIds.length >= maxSequenceLength) {
+            return "prompt of " + promptIds.length + " tokens, expected at most " + (maxSequenceLength - 1)
+                    + " so that the model's maximum sequence length " + maxSequenceLength + " leaves room to generate";
+        }
+        for (int i = 0; i < promptIds.length; i++) {
+            if (promptIds[i] < 0 || promptIds[i] >= vocabSize) {
+                return "token id " + promptIds[i] + " at position " + i + " is outside the vocabulary, expected"
+                        + " 0 <= id < " + vocabSize;
+            }
+        }
+        if (speculation == SpeculationMode.ON && proposer == null) {
+            return "speculation ON, but the engine has no draft proposer; expected OFF";
+        }
+        return null;
+    }
+
+    /** Queues a request; it joins a step when there is room. */
+    public void add(GenerationRequest request) {
+        String problem = validate(request.promptIds(), request.speculation());
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        waiting.addLast(new GeneratingSequence(nextId++, request));
+        requests++;
+        publish();
+    }
+
+    /** Whether any sequence is waiting or running. */
+    public boolean hasWork() {
+        return !waiting.isEmpty() || !running.isEmpty();
+    }
+
+    /** Plans the next forward pass and reserves its KV capacity; empty when there is no work. */
+    public ScheduledStep schedule() {
+        dropAbandoned();
+        int budget = config.maxBatchTokens();
+        List<ScheduledStep.Entry> entries = new ArrayList<>();
+        boolean preempted = false;
+        for (int i = 0; i < running.size() && budget > 0; i++) {
+            GeneratingSequence sequence = running.get(i);
+            ScheduledStep.Entry entry = plan(sequence, budget);
+            boolean reserved = cache.reserve(sequence.id, entry.chunk().length());
+            if (!reserved && entry.proposal() != null) {
+                entry = plan(sequence, 1); // the last token alone, without drafts
+                reserved = cache.reserve(sequence.id, entry.chunk().length());
+            }
+            while (!reserved) {
+                GeneratingSequence victim = running.get(running.size() - 1);
+                preempt(victim);
+                preempted = true;
+                if (victim == sequence) {
+                    entry = null;
+                    break;
+                }
+                reserved = cache.reserve(sequence.id, entry.chunk().length());
+            }
+            if (entry != null) {
+                entries.add(entry);
+                budget -= entry.chunk().length();
+            }
+        }
+        // After a preemption the cache is short: let the preempted sequences rejoin first, next step.
+        while (!preempted && budget > 0 && running.size() < config.maxRunningSequences() && !waiting.isEmpty()) {
+            GeneratingSequence sequence = waiting.peekFirst();
+            ScheduledStep.Entry entry = plan(sequence, budget);
+            if (!cache.reserve(sequence.id, entry.chunk().length())) {
+                break;
+            }
+            waiting.pollFirst();
+            running.add(sequence);
+            entries.add(entry);
+            budget -= entry.chunk().length();
+        }
+        if (entries.isEmpty() && hasWork()) {
+            throw new IllegalStateException("no sequence could be scheduled with " + running.size() + " running, "
+                    + waiting.size() + " waiting and " + cache.freeBlocks() + " of " + cache.numBlocks()
+                    + " KV blocks free. This is a bug.");
+        }
+        publish();
+        return new ScheduledStep(entries);
+    }
+
+    /**
+     * Applies a forward pass's logits: commits the KV cache, samples (or verifies drafts and rolls
+     * back the rejected ones), and completes the futures of sequences that finished.
+     *
+     * @param logits {@code [step.logitRows()][vocabSize]} as {@link CausalLm#forward} returned them
+     * @param forwardNanos how long the forward pass took, for the metrics
+     */
+    public void update(ScheduledStep step, float[][] logits, long forwardNanos) {
+        checkLogits(step, logits);
+        steps++;
+        this.forwardNanos += forwardNanos;
+        int row = 0;
+        for (ScheduledStep.Entry entry : step.entries()) {
+            SequenceChunk chunk = entry.chunk();
+            float[][] rows = Arrays.copyOfRange(logits, row, row + chunk.logitRows()); // [logitRows][vocab]
+            row += chunk.logitRows();
+            GeneratingSequence sequence = entry.sequence();
+            if (cache.length(sequence.id) != sequence.computed || chunk.startPosition() != sequence.computed) {
+                throw new IllegalStateException(sequence + " has " + cache.length(sequence.id) + " cached positions"
+                        + " and a chunk at " + chunk.startPosition() + ", expected both " + sequence.computed
+                        + ". This is a bug.");
+            }
+            if (entry.proposal() == null) {
+                cache.commit(sequence.id, chunk.endPosition());
+                sequence.computed = chunk.endPosition();
+                if (entry.prefill()) {
+                    prefillTokens += chunk.length();
+                }
+                if (entry.samples()) {
+                    int token = Sampler.sample(rows[rows.length - 1], sequence.request.params(), sequence.random);
+                    accept(sequence, new int[] {token});
+                }
+                continue;
+            }
+            Proposal proposal = entry.proposal();
+            Verification verification = SpeculativeVerifier.verify(proposal, rows, sequence.request.params(),
+                    sequence.random);
+            int accepted = verification.accepted();
+            if (accepted < 0 || accepted > proposal.size()) {
+                throw new IllegalStateException("verifier accepted " + accepted + " of " + proposal.size()
+                        + " draft tokens. This is a bug.");
+            }
+            int valid = chunk.startPosition() + 1 + accepted; // the last token and the accepted drafts
+            cache.commit(sequence.id, valid);
+            cache.truncate(sequence.id, valid);
+            sequence.computed = valid;
+            verifySteps++;
+            draftProposed += proposal.size();
+            draftAccepted += accepted;
+            sequence.draftProposed += proposal.size();
+            sequence.draftAccepted += accepted;
+            int[] next = Arrays.copyOf(proposal.tokens(), accepted + 1);
+            next[accepted] = verification.nextToken();
+            accept(sequence, next);
+        }
+        publish();
+    }
+
+    /** Fails every request of a step whose forward pass threw, and frees their blocks. */
+    public void fail(ScheduledStep step, Throwable error) {
+        Set<GeneratingSequence> members = new LinkedHashSet<>();
+        for (ScheduledStep.Entry entry : step.entries()) {
+            members.add(entry.sequence());
+        }
+        for (GeneratingSequence sequence : members) {
+            running.remove(sequence);
+            leave(sequence);
+        }
+        failEach(members, error);
+    }
+
+    /** Fails every waiting and running request, e.g. when the engine closes, and frees all blocks. */
+    public void failAll(Throwable error) {
+        List<GeneratingSequence> all = new ArrayList<>(running);
+        all.addAll(waiting);
+        running.clear();
+        waiting.clear();
+        for (GeneratingSequence sequence : all) {
+            leave(sequence);
+        }
+        failEach(all, error);
+    }
+
+    private void failEach(Iterable<GeneratingSequence> sequences, Throwable error) {
+        for (GeneratingSequence sequence : sequences) {
+            if (!sequence.abandoned()) {
+                failed++;
+            }
+        }
+        publish();
+        for (GeneratingSequence sequence : sequences) {
+            sequence.request.future().completeExceptionally(error);
+        }
+    }
+
+    /** A snapshot of the counters; any thread may call it. */
+    public GenerationMetrics metrics() {
+        return new GenerationMetrics(requests, completed, cancelled, failed, steps, prefillTokens, generatedTokens,
+                preemptions, verifySteps, draftProposed, draftAccepted, runningCount, waitingCount, freeKvBlocks,
+                forwardNanos);
+    }
+
+    private void publish() {
+        runningCount = running.size();
+        waitingCount = waiting.size();
+        freeKvBlocks = cache.freeBlocks();
+    }
+
+    /** The chunk for a sequence under {@code budget} tokens (at least 1), without reserving anything. */
+    private ScheduledStep.Entry plan(GeneratingSequence sequence, int budget) {
+        int pending = sequence.pending();
+        int start = sequence.computed;
+        if (pending < 1) {
+            throw new IllegalStateException(sequence + " has no pending token. This is a bug.");
+        }
+        if (pending > 1) { // prefill: a prompt, or tokens to recompute after preemption
+            int length = Math.min(pending, budget);
+            SequenceChunk chunk = new SequenceChunk(sequence.id, sequence.tokens(start, start + length), start, 1);
+            return new ScheduledStep.Entry(sequence, chunk, null, true, length == pending);
+        }
+        Proposal proposal = propose(sequence, budget - 1);
+        if (proposal.size() == 0) {
+            SequenceChunk chunk = new SequenceChunk(sequence.id, new int[] {sequence.lastToken()}, start, 1);
+            boolean prefill = start < sequence.promptLength(); // a one-token prompt
+            return new ScheduledStep.Entry(sequence, chunk, null, prefill, true);
+        }
+        int[] tokens = new int[1 + proposal.size()];
+        tokens[0] = sequence.lastToken();
+        System.arraycopy(proposal.tokens(), 0, tokens, 1, proposal.size());
+        return new ScheduledStep.Entry(sequence, new SequenceChunk(sequence.id, tokens, start, tokens.length),
+                proposal, false, true);
+    }
+
+    /** Drafts for a decoding sequence, at most {@code room} and never past its token or length limits. */
+    private Proposal propose(GeneratingSequence sequence, int room) {
+        if (proposer == null || sequence.request.speculation() != SpeculationMode.ON) {
+            return Proposal.none();
+        }
+        int limit = Math.min(Math.min(config.maxDraftTokens(), room),
+                Math.min(sequence.request.params().maxNewTokens() - sequence.generated() - 1,
+                        maxSequenceLength - sequence.size() - 1));
+        if (limit <= 0) {
+            return Proposal.none();
+        }
+        Proposal proposal = proposer.propose(sequence.id, sequence.tokens(0, sequence.size()), limit);
+        if (proposal == null) {
+            return Proposal.none();
+        }
+        if (proposal.size() > limit) {
+            throw new IllegalStateException("draft proposer returned " + proposal.size() + " tokens for " + sequence
+                    + ", expected at most " + limit);
+        }
+        return proposal;
+    }
+
+    /** Appends newly chosen tokens, stopping at the first that finishes the sequence. */
+    private void accept(GeneratingSequence sequence, int[] tokens) {
+        for (int token : tokens) {
+            if (token < 0 || token >= vocabSize) {
+                throw new IllegalStateException("chose token " + token + " for " + sequence + ", expected 0 <= token < "
+                        + vocabSize + ". This is a bug.");
+            }
+            sequence.append(token);
+            generatedTokens++;
+            FinishReason reason = sequence.request.params().stopTokenIds().contains(token) ? FinishReason.STOP
+                    : sequence.generated() >= sequence.request.params().maxNewTokens() ? FinishReason.MAX_TOKENS
+                    : sequence.size() >= maxSequenceLength ? FinishReason.MAX_LENGTH : null;
+            if (reason != null) {
+                finish(sequence, reason);
+                return;
+            }
+        }
+    }
+
+    private void finish(GeneratingSequence sequence, FinishReason reason) {
+        running.remove(sequence);
+        leave(sequence);
+        GenerationRequest request = sequence.request;
+        if (sequence.abandoned()) {
+            cancelled++;
+            return;
+        }
+        completed++;
+        publish();
+        if (!request.future().complete(new GenerationResult(sequence.generatedTokens(), reason,
+                sequence.promptLength(), System.nanoTime() - request.submittedNanos(), sequence.draftProposed,
+                sequence.draftAccepted))) {
+            completed--; // cancelled in between
+            cancelled++;
+        }
+    }
+
+    private void preempt(GeneratingSequence victim) {
+        running.remove(running.size() - 1);
+        cache.free(victim.id);
+        victim.computed = 0;
+        waiting.addFirst(victim);
+        preemptions++;
+    }
+
+    private void dropAbandoned() {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            GeneratingSequence sequence = running.get(i);
+            if (sequence.abandoned()) {
+                running.remove(i);
+                leave(sequence);
+                cancelled++;
+            }
+        }
+        int before = waiting.size();
+        waiting.removeIf(sequence -> {
+            if (sequence.abandoned()) {
+                leave(sequence);
+                return true;
+            }
+            return false;
+        });
+        cancelled += before - waiting.size();
+        publish();
+    }
+
+    /** Frees what a sequence holds outside the scheduler: its KV blocks and the proposer's state. */
+    private void leave(GeneratingSequence sequence) {
+        cache.free(sequence.id);
+        if (proposer != null && sequence.request.speculation() == SpeculationMode.ON) {
+            proposer.release(sequence.id);
+        }
+    }
+
+    private void checkLogits(ScheduledStep step, float[][] logits) {
+        if (logits == null || logits.length != step.logitRows()) {
+            throw new IllegalStateException("forward pass returned " + (logits == null ? "null" : logits.length
+                    + " logit rows") + " for " + step + ", expected " + step.logitRows() + " rows");
+        }
+        for (int i = 0; i < logits.length; i++) {
+            if (logits[i] == null || logits[i].length != vocabSize) {
+                throw new IllegalStateException("logit row " + i + " of the forward pass has "
+                        + (logits[i] == null ? "no" : logits[i].length) + " entries, expected vocabSize " + vocabSize);
+            }
+        }
+    }
+}

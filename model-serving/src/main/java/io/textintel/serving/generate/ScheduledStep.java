@@ -1,0 +1,72 @@
+package io.textintel.serving.generate;
+
+import io.textintel.serving.model.SequenceChunk;
+import io.textintel.serving.spec.Proposal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The plan of one forward pass: which sequences take part with which new tokens. KV capacity for
+ * every chunk is already reserved; {@link GenerationScheduler#update} applies the pass's logits.
+ */
+public final class ScheduledStep {
+
+    /**
+     * One sequence's part of the step.
+     *
+     * @param proposal the draft tokens in the chunk after the last token; null for prefill and plain decode
+     * @param prefill whether the chunk is (a piece of) a prompt or of tokens recomputed after preemption
+     * @param samples whether the last logit row chooses a token (false for a prefill piece short of the end)
+     */
+    record Entry(GeneratingSequence sequence, SequenceChunk chunk, Proposal proposal, boolean prefill,
+            boolean samples) {}
+
+    private final List<Entry> entries;
+    private final List<SequenceChunk> chunks;
+    private final int logitRows;
+    private final int tokens;
+
+    ScheduledStep(List<Entry> entries) {
+        this.entries = List.copyOf(entries);
+        List<SequenceChunk> list = new ArrayList<>(entries.size());
+        int rows = 0;
+        int count = 0;
+        for (Entry entry : entries) {
+            list.add(entry.chunk());
+            rows += entry.chunk().logitRows();
+            count += entry.chunk().length();
+        }
+        this.chunks = Collections.unmodifiableList(list);
+        this.logitRows = rows;
+        this.tokens = count;
+    }
+
+    /** The chunks to pass to {@link io.textintel.serving.model.CausalLm#forward}, one per sequence. */
+    public List<SequenceChunk> chunks() {
+        return chunks;
+    }
+
+    public boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
+    /** Logit rows the forward pass returns: the sum of the chunks' logit rows. */
+    public int logitRows() {
+        return logitRows;
+    }
+
+    /** New tokens in the pass. */
+    public int tokens() {
+        return tokens;
+    }
+
+    List<Entry> entries() {
+        return entries;
+    }
+
+    @Override
+    public String toString() {
+        return "step of " + entries.size() + " sequences, " + tokens + " tokens";
+    }
+}

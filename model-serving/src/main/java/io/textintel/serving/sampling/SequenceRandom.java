@@ -1,33 +1,49 @@
 package io.textintel.serving.sampling;
 
 /**
- * One request's random stream (SplitMix64): the same seed gives the same stream, whatever other
- * requests share its batches. Not thread-safe; owned by the scheduler thread.
+ * The random stream of one request: a counter-based generator, so the {@code n}-th draw depends only
+ * on the seed and {@code n}, never on other requests, batch composition or threads.
+ *
+ * <p>Draw {@code n} is the SplitMix64 finaliser of {@code seed + (n + 1) * golden gamma}, the same
+ * mixing {@link java.util.SplittableRandom} uses; SplitMix64 passes BigCrush. Not thread-safe: one
+ * request's stream is advanced by the thread that samples for it.
  */
 public final class SequenceRandom {
 
-    private long state;
+    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+    private static final double UNIT = 0x1.0p-53; // 2^-53
+
+    private final long seed;
+    private long counter;
 
     public SequenceRandom(long seed) {
-        this.state = seed;
+        this(seed, 0L);
     }
 
-    private SequenceRandom(SequenceRandom other) {
-        this.state = other.state;
+    private SequenceRandom(long seed, long counter) {
+        this.seed = seed;
+        this.counter = counter;
     }
 
-    /** The next value, uniform in {@code [0, 1)}. */
+    /** The next uniform draw in [0, 1), with 53 random bits. */
     public double nextUniform() {
-        state += 0x9E3779B97F4A7C15L;
-        long z = state;
+        counter++;
+        return (mix64(seed + counter * GOLDEN_GAMMA) >>> 11) * UNIT;
+    }
+
+    /** An independent copy at the same point of the stream: both produce the same draws from here on. */
+    public SequenceRandom copy() {
+        return new SequenceRandom(seed, counter);
+    }
+
+    /** Draws taken so far. */
+    public long draws() {
+        return counter;
+    }
+
+    private static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z = z ^ (z >>> 31);
-        return (z >>> 11) * 0x1.0p-53;
-    }
-
-    /** An independent copy that continues this stream from where it is now. */
-    public SequenceRandom copy() {
-        return new SequenceRandom(this);
+        return z ^ (z >>> 31);
     }
 }

@@ -1,11 +1,20 @@
 package io.textintel.serving.spec;
 
-/** Proposes draft tokens for speculative decoding; called only by the scheduler thread. */
+/**
+ * Source of draft tokens for speculative decoding: cheap guesses of how a sequence continues,
+ * which the target model then verifies in one forward pass.
+ *
+ * <p>Called by the engine's scheduling thread only.
+ */
 public interface DraftProposer {
 
-    /** Up to {@code maxTokens} proposed continuations of {@code context}; may be fewer or none. */
+    /**
+     * Up to {@code maxTokens} proposed continuations of {@code context}; may be fewer or none.
+     *
+     * @param context every token of the sequence so far, prompt included
+     */
     Proposal propose(long sequenceId, int[] context, int maxTokens);
 
-    /** The sequence left the engine: drop whatever is kept for it. */
+    /** Forgets the sequence and frees what the proposer holds for it; unknown ids are ignored. */
     void release(long sequenceId);
 }

@@ -1,0 +1,58 @@
+package io.textintel.serving.spec;
+
+/**
+ * How speculative decoding chooses its draft length and when it stands down.
+ *
+ * @param maxDraftTokens most draft tokens per step (γ max), at least 1
+ * @param draftStepCost cost of one draft step relative to one target forward pass: about 0 for
+ *     prompt lookup, the parameter ratio (e.g. 0.05 to 0.2) for a draft model
+ * @param maxBatchSize above this many sequences in a step, speculation is off: the target pass is
+ *     then compute-bound and verifying extra positions is no longer nearly free
+ * @param acceptanceFloor below this acceptance rate (after warm-up) speculation is off
+ * @param warmupVerifications verifications observed before the floor applies
+ * @param priorAcceptance acceptance rate assumed before anything is observed
+ * @param smoothing weight kept by past observations at each new one, in [0, 1): an exponential
+ *     moving average over roughly {@code 1 / (1 - smoothing)} verifications
+ * @param probeInterval while off for low acceptance, every this-many-th step speculates one token
+ *     anyway, so the rate can recover when the text changes
+ */
+public record SpeculationOptions(int maxDraftTokens, double draftStepCost, int maxBatchSize, double acceptanceFloor,
+        int warmupVerifications, double priorAcceptance, double smoothing, int probeInterval) {
+
+    public SpeculationOptions {
+        if (maxDraftTokens < 1) {
+            throw new IllegalArgumentException("maxDraftTokens is " + maxDraftTokens + ", expected >= 1");
+        }
+        if (!(draftStepCost >= 0) || Double.isInfinite(draftStepCost)) {
+            throw new IllegalArgumentException("draftStepCost is " + draftStepCost + ", expected a finite value >= 0");
+        }
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("maxBatchSize is " + maxBatchSize + ", expected >= 1");
+        }
+        if (!(acceptanceFloor >= 0 && acceptanceFloor <= 1)) {
+            throw new IllegalArgumentException("acceptanceFloor is " + acceptanceFloor + ", expected 0..1");
+        }
+        if (warmupVerifications < 0) {
+            throw new IllegalArgumentException("warmupVerifications is " + warmupVerifications + ", expected >= 0");
+        }
+        if (!(priorAcceptance >= 0 && priorAcceptance <= 1)) {
+            throw new IllegalArgumentException("priorAcceptance is " + priorAcceptance + ", expected 0..1");
+        }
+        if (!(smoothing >= 0 && smoothing < 1)) {
+            throw new IllegalArgumentException("smoothing is " + smoothing + ", expected 0 <= smoothing < 1");
+        }
+        if (probeInterval < 1) {
+            throw new IllegalArgumentException("probeInterval is " + probeInterval + ", expected >= 1");
+        }
+    }
+
+    /** Prompt lookup: free drafts, up to 8 tokens. */
+    public static SpeculationOptions promptLookup() {
+        return new SpeculationOptions(8, 0.0, 32, 0.1, 8, 0.5, 0.9, 16);
+    }
+
+    /** A draft model costing {@code draftStepCost} of a target pass, up to 6 tokens. */
+    public static SpeculationOptions draftModel(double draftStepCost) {
+        return new SpeculationOptions(6, draftStepCost, 16, 0.2, 8, 0.7, 0.9, 16);
+    }
+}

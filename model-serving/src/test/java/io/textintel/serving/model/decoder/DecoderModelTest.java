@@ -195,6 +195,20 @@ class DecoderModelTest {
     }
 
     @Test
+    void aLaterTokenChangesNoEarlierLogitsButItsOwn() throws IOException {
+        try (DecoderModel model = DecoderModel.load(llama, new ScalarDecoderOps())) {
+            int[] tokens = randomTokens(13, 8, model.vocabSize());
+            int[] changed = tokens.clone();
+            changed[5] = (changed[5] + 1) % model.vocabSize();
+            float[][] before = fullForward(model, tokens);
+            float[][] after = fullForward(model, changed);
+            assertClose(Arrays.copyOf(after, 5), Arrays.copyOf(before, 5), 0, "positions before the change");
+            assertThat(after[5]).isNotEqualTo(before[5]);
+            assertThat(after[7]).isNotEqualTo(before[7]);
+        }
+    }
+
+    @Test
     void rejectsChunksPastTheReservedCapacityAndRepeatedSequencesWithoutWriting() throws IOException {
         try (DecoderModel model = DecoderModel.load(llama, new ScalarDecoderOps());
                 PagedKvCache cache = new PagedKvCache(model.kvLayout(), BLOCK_SIZE, 8)) {

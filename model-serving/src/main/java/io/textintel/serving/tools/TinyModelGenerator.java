@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * and the offline demo: the files transformers' {@code save_pretrained} and sentence-transformers
  * write, loadable by both, and deterministic for a seed.
  *
- * <p>Command line: {@code TinyModelGenerator embedder|classifier OUTPUT_DIR [--hidden N]
+ * <p>Command line: {@code TinyModelGenerator embedder|classifier|llama|qwen2 OUTPUT_DIR [--hidden N]
  * [--layers N] [--heads N] [--intermediate N] [--max-positions N] [--vocabulary-words N]
  * [--seed N] [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X]
  * [--labels a,b,c] [--multi-label]}.
@@ -90,6 +90,24 @@ public final class TinyModelGenerator {
         return dir;
     }
 
+    /**
+     * Writes a causal language model of {@code spec.family()} into {@code dir}: a
+     * {@code LlamaForCausalLM} (Llama 3 layout and special tokens) or a {@code Qwen2ForCausalLM}
+     * (q/k/v biases, tied embeddings, ChatML tokens), with {@code config.json},
+     * {@code generation_config.json}, {@code model.safetensors} and a byte-level BPE tokenizer whose
+     * {@code tokenizer_config.json} carries the family's chat template.
+     *
+     * @return {@code dir}
+     */
+    public static Path writeDecoder(Path dir, TinyDecoderSpec spec) throws IOException {
+        Files.createDirectories(dir);
+        List<String> tokens = DecoderTokenizerFiles.write(dir, spec);
+        new DecoderCheckpointWriter(spec, tokens).write(dir);
+        LOG.info("Wrote a {} decoder ({} layers, hidden {}, heads {}/{}, vocabulary {}, {}) to {}", spec.family(),
+                spec.layers(), spec.hiddenSize(), spec.heads(), spec.kvHeads(), tokens.size(), spec.dtype(), dir);
+        return dir;
+    }
+
     private static void writeSentenceTransformersFiles(Path dir, TinyBertSpec spec) throws IOException {
         var modules = TokenizerFiles.JSON.createArrayNode();
         modules.addObject().put("idx", 0).put("name", "0").put("path", "")
@@ -138,7 +156,7 @@ public final class TinyModelGenerator {
             System.out.println(written.toAbsolutePath());
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
-            System.err.println("usage: TinyModelGenerator embedder|classifier OUTPUT_DIR [--hidden N] [--layers N]"
+            System.err.println("usage: TinyModelGenerator embedder|classifier|llama|qwen2 OUTPUT_DIR [--hidden N] [--layers N]"
                     + " [--heads N] [--intermediate N] [--max-positions N] [--vocabulary-words N] [--seed N]"
                     + " [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X] [--labels a,b,c]"
                     + " [--multi-label]");
@@ -192,8 +210,23 @@ public final class TinyModelGenerator {
         return switch (type) {
             case "embedder" -> writeBertEmbedder(dir, spec);
             case "classifier" -> writeBertClassifier(dir, spec, labels, multiLabel);
-            default -> throw new IllegalArgumentException("model type is " + type + ", expected embedder or classifier");
+            case "llama" -> writeDecoder(dir, decoderSpec(TinyDecoderSpec.llama(), spec, hidden, layers, heads,
+                    intermediate));
+            case "qwen2" -> writeDecoder(dir, decoderSpec(TinyDecoderSpec.qwen2(), spec, hidden, layers, heads,
+                    intermediate));
+            default -> throw new IllegalArgumentException("model type is " + type
+                    + ", expected embedder, classifier, llama or qwen2");
         };
+    }
+
+    /** A decoder spec with the sizes, seed, positions and dtype given on the command line. */
+    private static TinyDecoderSpec decoderSpec(TinyDecoderSpec base, TinyBertSpec options, int hidden, int layers,
+            int heads, int intermediate) {
+        int kvHeads = heads % 2 == 0 ? heads / 2 : heads;
+        return base.withSizes(hidden, layers, heads, kvHeads, intermediate)
+                .withSeed(options.seed())
+                .withDtype(options.dtype())
+                .withMaxPositions(Math.max(options.maxPositions(), 4));
     }
 
     private static TinyBertSpec.Pooling parsePooling(String value) {

@@ -1,0 +1,145 @@
+package io.textintel.serving.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.textintel.serving.config.DecoderConfig;
+import io.textintel.serving.tokenizer.ChatTemplate;
+import io.textintel.serving.tokenizer.TextTokenizer;
+import io.textintel.serving.tokenizer.TokenizedText;
+import io.textintel.serving.weights.CheckpointWeights;
+import io.textintel.serving.weights.DType;
+import io.textintel.serving.weights.TensorInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TinyDecoderGeneratorTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final String ENGLISH = "The central bank raised interest rates on Tuesday, and stocks fell as"
+            + " investors worried that inflation would slow economic growth.";
+
+    @TempDir
+    Path dir;
+
+    static Map<String, long[]> expectedTensors(TinyDecoderSpec spec, int vocab, boolean qwen2) {
+        long h = spec.hiddenSize();
+        long q = (long) spec.heads() * spec.headDim();
+        long kv = (long) spec.kvHeads() * spec.headDim();
+        long i = spec.intermediateSize();
+        Map<String, long[]> expected = new HashMap<>();
+        expected.put("model.embed_tokens.weight", new long[] {vocab, h});
+        expected.put("model.norm.weight", new long[] {h});
+        if (!qwen2) {
+            expected.put("lm_head.weight", new long[] {vocab, h});
+        }
+        for (int layer = 0; layer < spec.layers(); layer++) {
+            String base = "model.layers." + layer + ".";
+            expected.put(base + "input_layernorm.weight", new long[] {h});
+            expected.put(base + "post_attention_layernorm.weight", new long[] {h});
+            expected.put(base + "self_attn.q_proj.weight", new long[] {q, h});
+            expected.put(base + "self_attn.k_proj.weight", new long[] {kv, h});
+            expected.put(base + "self_attn.v_proj.weight", new long[] {kv, h});
+            expected.put(base + "self_attn.o_proj.weight", new long[] {h, q});
+            if (qwen2) {
+                expected.put(base + "self_attn.q_proj.bias", new long[] {q});
+                expected.put(base + "self_attn.k_proj.bias", new long[] {kv});
+                expected.put(base + "self_attn.v_proj.bias", new long[] {kv});
+            }
+            expected.put(base + "mlp.gate_proj.weight", new long[] {i, h});
+            expected.put(base + "mlp.up_proj.weight", new long[] {i, h});
+            expected.put(base + "mlp.down_proj.weight", new long[] {h, i});
+        }
+        return expected;
+    }
+
+    @Test
+    void writesALlamaInTheHuggingFaceLayoutWithALoadableByteLevelTokenizer() throws IOException {
+        TinyDecoderSpec spec = TinyDecoderSpec.llama().withMerges(300).withDtype(DType.BF16);
+        Path model = TinyModelGenerator.writeDecoder(dir.resolve("llama"), spec);
+
+        JsonNode config = JSON.readTree(model.resolve("config.json").toFile());
+        assertThat(config.get("architectures").get(0).asText()).isEqualTo("LlamaForCausalLM");
+        DecoderConfig decoder = DecoderConfig.read(model);
+        int vocab = 256 + 300 + 5;
+        assertThat(decoder.vocabSize()).isEqualTo(vocab);
+        assertThat(decoder.bosTokenId()).isEqualTo(556);
+        assertThat(decoder.eosTokenIds()).containsExactly(557, 560);
+        JsonNode generation = JSON.readTree(model.resolve("generation_config.json").toFile());
+        assertThat(generation.get("eos_token_id").get(1).asInt()).isEqualTo(560);
+
+        try (CheckpointWeights weights = CheckpointWeights.open(model)) {
+            Map<String, long[]> expected = expectedTensors(spec, vocab, false);
+            assertThat(weights.tensorNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+            expected.forEach((name, shape) ->
+                    assertThat(weights.info(name)).as(name).isEqualTo(new TensorInfo(name, DType.BF16, shape)));
+        }
+
+        try (TextTokenizer tokenizer = TextTokenizer.load(model, 512)) {
+            assertThat(tokenizer.vocabularySize()).isEqualTo(vocab);
+            TokenizedText encoded = tokenizer.encode(ENGLISH);
+            assertThat(encoded.ids()[0]).as("post-processor adds <|begin_of_text|>").isEqualTo(556);
+            assertThat(encoded.ids().length).as("merges keep the text shorter than its bytes")
+                    .isLessThan(ENGLISH.length() * 2 / 3);
+            assertThat(tokenizer.decode(encoded.ids())).isEqualTo(ENGLISH);
+
+            String prompt = ChatTemplate.forModel(model).render(List.of(ChatTemplate.Message.user("Hi")), true);
+            int[] ids = tokenizer.encode(prompt).ids();
+            assertThat(ids).contains(558, 559, 560); // header ids and <|eot_id|> as single tokens
+        }
+    }
+
+    @Test
+    void writesAQwen2WithBiasesTiedEmbeddingsAndChatMlTokens() throws IOException {
+        TinyDecoderSpec spec = TinyDecoderSpec.qwen2().withMerges(200);
+        Path model = TinyModelGenerator.writeDecoder(dir.resolve("qwen2"), spec);
+        DecoderConfig decoder = DecoderConfig.read(model);
+        int vocab = 256 + 200 + 3;
+        assertThat(decoder.modelType()).isEqualTo("qwen2");
+        assertThat(decoder.eosTokenIds()).containsExactly(458);
+        try (CheckpointWeights weights = CheckpointWeights.open(model)) {
+            assertThat(weights.tensorNames())
+                    .containsExactlyInAnyOrderElementsOf(expectedTensors(spec, vocab, true).keySet());
+        }
+        assertThat(ChatTemplate.forModel(model).format()).isEqualTo(ChatTemplate.Format.CHATML);
+        try (TextTokenizer tokenizer = TextTokenizer.load(model, 512)) {
+            int[] ids = tokenizer.encode("<|im_start|>user\nhello<|im_end|>").ids();
+            assertThat(ids[0]).isEqualTo(457);
+            assertThat(ids[ids.length - 1]).isEqualTo(458);
+            assertThat(tokenizer.decode(tokenizer.encode(ENGLISH).ids())).isEqualTo(ENGLISH);
+        }
+    }
+
+    @Test
+    void theSameSpecGivesTheSameBytes() throws IOException {
+        TinyDecoderSpec spec = TinyDecoderSpec.qwen2().withMerges(50);
+        Path first = TinyModelGenerator.writeDecoder(dir.resolve("a"), spec);
+        Path second = TinyModelGenerator.writeDecoder(dir.resolve("b"), spec);
+        for (String file : List.of("model.safetensors", "tokenizer.json", "config.json", "tokenizer_config.json")) {
+            assertThat(Files.readAllBytes(second.resolve(file))).as(file)
+                    .isEqualTo(Files.readAllBytes(first.resolve(file)));
+        }
+        Path other = TinyModelGenerator.writeDecoder(dir.resolve("c"), spec.withSeed(7));
+        assertThat(Files.readAllBytes(other.resolve("model.safetensors")))
+                .isNotEqualTo(Files.readAllBytes(first.resolve("model.safetensors")));
+    }
+
+    @Test
+    void theCommandLineWritesDecodersAndRejectsBadSpecs() throws IOException {
+        Path written = TinyModelGenerator.run(new String[] {"llama", dir.resolve("cli").toString(), "--hidden", "32",
+                "--layers", "1", "--heads", "4"});
+        assertThat(DecoderConfig.read(written).numKeyValueHeads()).isEqualTo(2);
+        assertThatThrownBy(() -> TinyDecoderSpec.llama().withSizes(64, 2, 4, 3, 128))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("kvHeads is 3");
+    }
+}

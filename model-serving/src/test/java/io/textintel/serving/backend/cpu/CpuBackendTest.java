@@ -11,27 +11,40 @@ import io.textintel.serving.tensor.Tensor;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every {@link CpuBackend} operation against {@link ScalarBackend} on random inputs of awkward
- * sizes (1, 7, 33, 130: none a multiple of the kernel's blocks), with three threads so that tiles
- * and tasks really split.
+ * sizes (1, 7, 33, 130: none a multiple of the kernel's blocks, tiles or panels), with three
+ * threads so that tiles and tasks really split; once per {@link CpuKernel} family, by a subclass.
  */
-class CpuBackendTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class CpuBackendTest {
 
-    private static final CpuBackend FAST = new CpuBackend(3);
     private static final ScalarBackend REFERENCE = new ScalarBackend();
 
+    private final CpuBackend backend = new CpuBackend(3, kernel());
+
+    /** The kernel family under test. */
+    abstract CpuKernel kernel();
+
     @AfterAll
-    static void closeBackend() {
-        FAST.close();
+    void closeBackend() {
+        backend.close();
+    }
+
+    @Test
+    void runsTheKernelFamilyUnderTest() {
+        assertThat(backend.kernel()).isEqualTo(kernel());
+        assertThat(backend).hasToString("CpuBackend[threads=3, kernel=" + kernel() + "]");
     }
 
     @ParameterizedTest
-    @CsvSource({"1,1,1", "1,384,384", "7,33,130", "33,7,1", "130,384,33", "33,1536,384", "130,130,1537"})
+    @CsvSource({"1,1,1", "1,384,384", "7,33,130", "33,7,1", "130,384,33", "33,1536,384", "130,130,1537",
+        "200,384,1536", "5,1536,31"})
     void linearMatchesReference(int n, int in, int out) {
         Random random = new Random(n * 31L + in * 7L + out);
         Tensor x = random(random, 1f, n, in);
@@ -40,7 +53,7 @@ class CpuBackendTest {
 
         Tensor fast = Tensor.zeros(n, out);
         Tensor reference = Tensor.zeros(n, out);
-        FAST.linear(x, FAST.prepareLinear(weight, bias), Activation.NONE, fast);
+        backend.linear(x, backend.prepareLinear(weight, bias), Activation.NONE, fast);
         REFERENCE.linear(x, REFERENCE.prepareLinear(weight, bias), Activation.NONE, reference);
 
         // float32 sums of K products of N(0,1) values have magnitude ~sqrt(K) and a rounding error
@@ -59,12 +72,12 @@ class CpuBackendTest {
         Tensor bias = random(random, 1f, 130);
         Tensor fast = Tensor.zeros(33, 130);
         Tensor reference = Tensor.zeros(33, 130);
-        FAST.linear(x, FAST.prepareLinear(weight, null), activation, fast);
+        backend.linear(x, backend.prepareLinear(weight, null), activation, fast);
         REFERENCE.linear(x, REFERENCE.prepareLinear(weight, null), activation, reference);
         // K = 64 accumulation (~1e-6) plus the float erf approximation (1.5e-7 * |x| / 2)
         assertThat(maxAbsDiff(fast, reference)).isLessThanOrEqualTo(1e-5);
 
-        FAST.linear(x, FAST.prepareLinear(weight, bias), activation, fast);
+        backend.linear(x, backend.prepareLinear(weight, bias), activation, fast);
         REFERENCE.linear(x, REFERENCE.prepareLinear(weight, bias), activation, reference);
         assertThat(maxAbsDiff(fast, reference)).isLessThanOrEqualTo(1e-5);
     }
@@ -75,7 +88,7 @@ class CpuBackendTest {
         Random random = new Random(17 + activation.ordinal());
         Tensor fast = random(random, 4f, 7, 130);
         Tensor reference = Tensor.of(fast.toArray(), 7, 130);
-        FAST.activate(activation, fast);
+        backend.activate(activation, fast);
         REFERENCE.activate(activation, reference);
         // the A&S erf approximation is within 1.5e-7 absolute; GELU scales it by |x|/2 <= ~8
         assertThat(maxAbsDiff(fast, reference)).isLessThanOrEqualTo(2e-6);
@@ -91,13 +104,13 @@ class CpuBackendTest {
         Tensor beta = random(random, 1f, cols);
         Tensor fast = Tensor.zeros(rows, cols);
         Tensor reference = Tensor.zeros(rows, cols);
-        FAST.layerNorm(x, residual, gamma, beta, 1e-12f, fast);
+        backend.layerNorm(x, residual, gamma, beta, 1e-12f, fast);
         REFERENCE.layerNorm(x, residual, gamma, beta, 1e-12f, reference);
         // statistics in double on both sides; the float sum x + residual and the float affine
         // step differ by a few ulps of values of order 5
         assertThat(maxAbsDiff(fast, reference)).isLessThanOrEqualTo(5e-6);
 
-        FAST.layerNorm(x, null, gamma, beta, 1e-5f, fast);
+        backend.layerNorm(x, null, gamma, beta, 1e-5f, fast);
         REFERENCE.layerNorm(x, null, gamma, beta, 1e-5f, reference);
         assertThat(maxAbsDiff(fast, reference)).isLessThanOrEqualTo(5e-6);
     }
@@ -111,7 +124,7 @@ class CpuBackendTest {
         Tensor beta = random(random, 1f, 33);
         Tensor expected = Tensor.zeros(7, 33);
         REFERENCE.layerNorm(x, residual, gamma, beta, 1e-12f, expected);
-        FAST.layerNorm(x, residual, gamma, beta, 1e-12f, residual);
+        backend.layerNorm(x, residual, gamma, beta, 1e-12f, residual);
         assertThat(maxAbsDiff(residual, expected)).isLessThanOrEqualTo(5e-6);
     }
 
@@ -121,7 +134,7 @@ class CpuBackendTest {
         Random random = new Random(rows + cols);
         Tensor fast = random(random, 10f, rows, cols);
         Tensor reference = Tensor.of(fast.toArray(), rows, cols);
-        FAST.softmax(fast);
+        backend.softmax(fast);
         REFERENCE.softmax(reference);
         // probabilities in [0, 1]: float exp and division are within a few ulps of 1
         assertThat(maxAbsDiff(fast, reference)).isLessThanOrEqualTo(1e-6);
@@ -144,23 +157,23 @@ class CpuBackendTest {
         Random random = new Random(3);
         Tensor qkv = random(random, 1f, spans.rows(), 96);
         Tensor before = Tensor.zeros(spans.rows(), 32);
-        FAST.attention(qkv, 4, spans, before);
+        backend.attention(qkv, 4, spans, before);
         for (int row = 7; row < 33; row++) {
             for (int c = 0; c < 96; c++) {
                 qkv.data()[row * 96 + c] = 1e6f; // padding rows of the first sequence
             }
         }
         Tensor after = Tensor.zeros(spans.rows(), 32);
-        FAST.attention(qkv, 4, spans, after);
+        backend.attention(qkv, 4, spans, after);
         assertThat(maxAbsDiff(before, after)).isZero();
     }
 
-    private static void checkAttention(int heads, int hidden, SequenceSpans spans) {
+    private void checkAttention(int heads, int hidden, SequenceSpans spans) {
         Random random = new Random(heads * 7L + hidden + spans.rows());
         Tensor qkv = random(random, 1f, spans.rows(), 3 * hidden);
         Tensor fast = Tensor.zeros(spans.rows(), hidden);
         Tensor reference = Tensor.zeros(spans.rows(), hidden);
-        FAST.attention(qkv, heads, spans, fast);
+        backend.attention(qkv, heads, spans, fast);
         REFERENCE.attention(qkv, heads, spans, reference);
         // scores are dot products over headDim <= 384 (float rounding ~1e-5 relative), softmax
         // weights sum to 1, so outputs (convex combinations of N(0,1) values) differ by < 1e-5
@@ -176,7 +189,7 @@ class CpuBackendTest {
         for (boolean normalize : new boolean[] {false, true}) {
             Tensor fast = Tensor.zeros(spans.count(), 33);
             Tensor reference = Tensor.zeros(spans.count(), 33);
-            FAST.pool(hidden, spans, mode, normalize, fast);
+            backend.pool(hidden, spans, mode, normalize, fast);
             REFERENCE.pool(hidden, spans, mode, normalize, reference);
             // float sums of up to 130 values of order 1: error ~130 * 6e-8 before scaling
             assertThat(maxAbsDiff(fast, reference)).as("normalize %s", normalize).isLessThanOrEqualTo(1e-5);
@@ -190,23 +203,23 @@ class CpuBackendTest {
         int[] ids = {0, 129, 7, 7, 64};
         Tensor fast = random(random, 1f, ids.length, 33);
         Tensor reference = Tensor.of(fast.toArray(), ids.length, 33);
-        FAST.gather(table, ids, true, fast);
+        backend.gather(table, ids, true, fast);
         REFERENCE.gather(table, ids, true, reference);
         assertThat(maxAbsDiff(fast, reference)).isZero();
-        FAST.gather(table, ids, false, fast);
+        backend.gather(table, ids, false, fast);
         assertThat(fast.row(1)).containsExactly(table.row(129));
     }
 
     @Test
     void shapeMismatchesNameTheTensorAndTheExpectedShape() {
-        LinearWeights weights = FAST.prepareLinear(Tensor.zeros(4, 3), null);
-        assertThatThrownBy(() -> FAST.linear(Tensor.zeros(2, 5), weights, Activation.NONE, Tensor.zeros(2, 4)))
+        LinearWeights weights = backend.prepareLinear(Tensor.zeros(4, 3), null);
+        assertThatThrownBy(() -> backend.linear(Tensor.zeros(2, 5), weights, Activation.NONE, Tensor.zeros(2, 4)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("tensor x has shape [2, 5], expected [2, 3]");
-        assertThatThrownBy(() -> FAST.gather(Tensor.zeros(10, 2), new int[] {3, 10}, false, Tensor.zeros(2, 2)))
+        assertThatThrownBy(() -> backend.gather(Tensor.zeros(10, 2), new int[] {3, 10}, false, Tensor.zeros(2, 2)))
                 .hasMessageContaining("id 10 at position 1")
                 .hasMessageContaining("expected 0 <= id < 10");
-        assertThatThrownBy(() -> FAST.linear(Tensor.zeros(2, 3), REFERENCE.prepareLinear(Tensor.zeros(4, 3), null),
+        assertThatThrownBy(() -> backend.linear(Tensor.zeros(2, 3), REFERENCE.prepareLinear(Tensor.zeros(4, 3), null),
                         Activation.NONE, Tensor.zeros(2, 4)))
                 .hasMessageContaining("were not prepared by the cpu backend");
     }

@@ -86,33 +86,8 @@ public final class CpuBackend implements Backend {
         float[] g = gamma.data();
         float[] b = beta.data();
         float[] ys = out.data();
-        parallel.forEach(x.rows(), ROW_GRAIN, row -> {
-            int offset = row * cols;
-            float[] sum = new float[cols];
-            if (rs == null) {
-                System.arraycopy(xs, offset, sum, 0, cols);
-            } else {
-                for (int c = 0; c < cols; c++) {
-                    sum[c] = xs[offset + c] + rs[offset + c];
-                }
-            }
-            double mean = 0;
-            for (int c = 0; c < cols; c++) {
-                mean += sum[c];
-            }
-            mean /= cols;
-            double variance = 0;
-            for (int c = 0; c < cols; c++) {
-                double centred = sum[c] - mean;
-                variance += centred * centred;
-            }
-            variance /= cols;
-            float m = (float) mean;
-            float scale = (float) (1.0 / Math.sqrt(variance + epsilon));
-            for (int c = 0; c < cols; c++) {
-                ys[offset + c] = (sum[c] - m) * scale * g[c] + b[c];
-            }
-        });
+        parallel.forEach(x.rows(), ROW_GRAIN,
+                row -> kernels.layerNormRow(xs, rs, row * cols, cols, g, b, epsilon, ys));
     }
 
     @Override

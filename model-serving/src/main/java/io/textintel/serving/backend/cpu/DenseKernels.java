@@ -33,6 +33,15 @@ interface DenseKernels {
      */
     void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] out, ParallelRange parallel);
 
+    /**
+     * One row of {@code LayerNorm(x + residual) * gamma + beta} with the biased variance: the row
+     * at {@code offset} of {@code cols} values. {@code out} may be {@code x} or {@code residual}.
+     *
+     * @param residual or {@code null} to normalise {@code x} alone
+     */
+    void layerNormRow(float[] x, float[] residual, int offset, int cols, float[] gamma, float[] beta, float epsilon,
+            float[] out);
+
     /** Applies {@code activation} to {@code data[from .. to)} in place. */
     void activate(Activation activation, float[] data, int from, int to);
 }

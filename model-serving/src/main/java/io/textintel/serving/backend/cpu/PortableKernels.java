@@ -26,6 +26,35 @@ final class PortableKernels implements DenseKernels {
     }
 
     @Override
+    public void layerNormRow(float[] x, float[] residual, int offset, int cols, float[] gamma, float[] beta,
+            float epsilon, float[] out) {
+        float[] sum = new float[cols];
+        if (residual == null) {
+            System.arraycopy(x, offset, sum, 0, cols);
+        } else {
+            for (int c = 0; c < cols; c++) {
+                sum[c] = x[offset + c] + residual[offset + c];
+            }
+        }
+        double mean = 0;
+        for (int c = 0; c < cols; c++) {
+            mean += sum[c];
+        }
+        mean /= cols;
+        double variance = 0;
+        for (int c = 0; c < cols; c++) {
+            double centred = sum[c] - mean;
+            variance += centred * centred;
+        }
+        variance /= cols;
+        float m = (float) mean;
+        float scale = (float) (1.0 / Math.sqrt(variance + epsilon));
+        for (int c = 0; c < cols; c++) {
+            out[offset + c] = (sum[c] - m) * scale * gamma[c] + beta[c];
+        }
+    }
+
+    @Override
     public void activate(Activation activation, float[] data, int from, int to) {
         FastMath.activate(activation, data, from, to);
     }

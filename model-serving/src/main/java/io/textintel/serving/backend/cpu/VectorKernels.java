@@ -30,6 +30,12 @@ final class VectorKernels implements DenseKernels {
     }
 
     @Override
+    public void layerNormRow(float[] x, float[] residual, int offset, int cols, float[] gamma, float[] beta,
+            float epsilon, float[] out) {
+        VectorMath.layerNormRow(x, residual, offset, cols, gamma, beta, epsilon, out);
+    }
+
+    @Override
     public void activate(Activation activation, float[] data, int from, int to) {
         VectorMath.activate(activation, data, from, to);
     }

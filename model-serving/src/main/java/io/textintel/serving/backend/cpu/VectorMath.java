@@ -68,6 +68,52 @@ final class VectorMath {
         }
     }
 
+    /**
+     * One row of {@code LayerNorm(x + residual) * gamma + beta}, as
+     * {@link DenseKernels#layerNormRow}: sums in sixteen (or eight) float lanes, each of a few
+     * dozen values for BERT widths, then reduced; a centred second pass for the variance.
+     */
+    static void layerNormRow(float[] x, float[] residual, int offset, int cols, float[] gamma, float[] beta,
+            float epsilon, float[] out) {
+        float[] sum = new float[cols];
+        int bound = SPECIES.loopBound(cols);
+        int lanes = SPECIES.length();
+        FloatVector totals = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (; c < bound; c += lanes) {
+            FloatVector v = FloatVector.fromArray(SPECIES, x, offset + c);
+            if (residual != null) {
+                v = v.add(FloatVector.fromArray(SPECIES, residual, offset + c));
+            }
+            v.intoArray(sum, c);
+            totals = totals.add(v);
+        }
+        float total = totals.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            sum[c] = residual == null ? x[offset + c] : x[offset + c] + residual[offset + c];
+            total += sum[c];
+        }
+        float mean = total / cols;
+        FloatVector squares = FloatVector.zero(SPECIES);
+        for (c = 0; c < bound; c += lanes) {
+            FloatVector centred = FloatVector.fromArray(SPECIES, sum, c).sub(mean);
+            squares = centred.fma(centred, squares);
+        }
+        float variance = squares.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            variance += (sum[c] - mean) * (sum[c] - mean);
+        }
+        float scale = (float) (1.0 / Math.sqrt((double) variance / cols + epsilon));
+        for (c = 0; c < bound; c += lanes) {
+            FloatVector normalised = FloatVector.fromArray(SPECIES, sum, c).sub(mean).mul(scale);
+            normalised.fma(FloatVector.fromArray(SPECIES, gamma, c), FloatVector.fromArray(SPECIES, beta, c))
+                    .intoArray(out, offset + c);
+        }
+        for (; c < cols; c++) {
+            out[offset + c] = (sum[c] - mean) * scale * gamma[c] + beta[c];
+        }
+    }
+
     /** {@code 0.5 x (1 + erf(x / sqrt 2))}. */
     static FloatVector gelu(FloatVector x) {
         FloatVector a = x.abs().mul(INV_SQRT2);

@@ -106,8 +106,9 @@ abstract class CpuBackendTest {
         Tensor reference = Tensor.zeros(rows, cols);
         backend.layerNorm(x, residual, gamma, beta, 1e-12f, fast);
         REFERENCE.layerNorm(x, residual, gamma, beta, 1e-12f, reference);
-        // statistics in double on both sides; the float sum x + residual and the float affine
-        // step differ by a few ulps of values of order 5
+        // the reference keeps statistics in double, the vector kernels in float lanes (relative
+        // error ~1e-7 over 384 values); the float sum x + residual and affine step differ by a
+        // few ulps of values of order 5
         assertThat(maxAbsDiff(fast, reference)).isLessThanOrEqualTo(5e-6);
 
         backend.layerNorm(x, null, gamma, beta, 1e-5f, fast);

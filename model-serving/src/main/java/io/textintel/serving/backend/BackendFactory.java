@@ -1,6 +1,7 @@
 package io.textintel.serving.backend;
 
 import io.textintel.serving.backend.cpu.CpuBackend;
+import io.textintel.serving.backend.cpu.CpuKernel;
 import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
@@ -21,17 +22,24 @@ public final class BackendFactory {
     public static Backend create(EngineConfig config) {
         switch (config.backend()) {
             case AUTO:
-                LOG.info("Backend cpu with {} threads, chosen for 'auto': this build has no GPU backend",
-                        config.threads());
-                return new CpuBackend(config.threads());
+                return cpu(config, "chosen for 'auto': this build has no GPU backend");
             case CPU:
-                LOG.info("Backend cpu with {} threads, as configured", config.threads());
-                return new CpuBackend(config.threads());
+                return cpu(config, "as configured");
             case CPU_REFERENCE:
                 LOG.info("Backend cpu-reference (scalar, single-threaded), as configured: slow, meant for checks");
                 return new ScalarBackend();
             default:
                 throw new IllegalArgumentException("unsupported backend " + config.backend());
         }
+    }
+
+    private static CpuBackend cpu(EngineConfig config, String why) {
+        CpuBackend backend = new CpuBackend(config.threads());
+        LOG.info("Backend cpu with {} threads and {} kernels, {}", config.threads(), backend.kernel(), why);
+        if (backend.kernel() != CpuKernel.VECTOR && !CpuKernel.VECTOR.isAvailable()) {
+            LOG.warn("The JVM lacks jdk.incubator.vector, so the cpu backend runs its plain-Java kernels, about ten "
+                    + "times slower; start it with --add-modules jdk.incubator.vector");
+        }
+        return backend;
     }
 }

@@ -267,7 +267,11 @@ class InferenceFunctionTest {
         // (CollectingResultFuture fails loudly on a second completion).
         assertThat(result.single().deadLetter.getReason()).contains("did not finish within");
         try (SharedResources.Lease<InferenceEngine> engine = SharedModels.engine(embedder, slow)) {
-            Thread.sleep(2500);
+            // The engine notices the cancellation when it forms the batch, after its 2 s wait for company.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (engine.get().metrics().cancelled() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
             assertThat(engine.get().metrics().cancelled()).as("requests cancelled before they ran").isPositive();
         } finally {
             function.close();

@@ -17,17 +17,20 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * The command-line entry point that runs the textintel JMH benchmarks and then prints each fast
  * implementation's throughput divided by its baseline's, all measured in the same run:
  * {@link LinearBenchmark} in GFLOP/s against the scalar reference and the naive loop, and
- * {@link EncoderBenchmark} in sentences per second against {@link EncoderBaselineBenchmark}.
+ * {@link EncoderBenchmark} and {@link EncoderPortableBenchmark} in sentences per second against
+ * {@link EncoderBaselineBenchmark}.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar io.textintel.benchmarks.RatioReport [JMH options]}.
- * Without options every benchmark runs with its annotated settings (one fork each, 2-3 short
- * iterations: about five minutes on two cores); JMH options (for example {@code -f 2 -i 5}, or a
+ * Without options every benchmark runs with its annotated settings (one fork each, one to three
+ * warm-up and one to three measured iterations of a second or more: under five minutes on two
+ * cores, of which the scalar reference takes one); JMH options (for example {@code -f 2 -i 5}, or a
  * benchmark pattern) are passed through, and ratios are printed for whatever ran.
  */
 public final class RatioReport {
 
     private static final String LINEAR = LinearBenchmark.class.getName() + ".linear";
     private static final String ENCODER = EncoderBenchmark.class.getName() + ".embed";
+    private static final String PORTABLE = EncoderPortableBenchmark.class.getName() + ".embed";
     private static final String BASELINE = EncoderBaselineBenchmark.class.getName() + ".embed";
 
     private RatioReport() {}
@@ -85,11 +88,12 @@ public final class RatioReport {
         Map<String, Double> sentences = new HashMap<>(); // "seq/batch/kernel" -> sentences/s
         for (RunResult result : results) {
             String benchmark = result.getParams().getBenchmark();
-            if (!benchmark.equals(ENCODER) && !benchmark.equals(BASELINE)) {
+            String kernel = benchmark.equals(ENCODER) ? "VECTOR"
+                    : benchmark.equals(PORTABLE) ? "PORTABLE" : benchmark.equals(BASELINE) ? "reference" : null;
+            if (kernel == null) {
                 continue;
             }
             int batch = Integer.parseInt(result.getParams().getParam("batchSize"));
-            String kernel = benchmark.equals(BASELINE) ? "reference" : result.getParams().getParam("kernel");
             sentences.put(result.getParams().getParam("sequenceLength") + "/" + batch + "/" + kernel,
                     perSecond(result) * batch);
         }

@@ -84,6 +84,8 @@ public final class Demo {
                 out.println("Reminder: the models were generated with random weights; their tags and neighbours are"
                         + " not meaningful. Use --embed-model / --tag-model with real checkpoints for real results.");
             }
+            out.println("The summaries come from a generated, untrained decoder: random text that shows the"
+                    + " pipeline, not a model's quality. See README, 'Summaries and generative tags'.");
             if (options.keepRunning()) {
                 out.printf("%nServices keep running: Kafka %s, Elasticsearch %s. Press Ctrl-C to stop.%n",
                         kafka.bootstrapServers(), es.httpUrl());
@@ -114,6 +116,7 @@ public final class Demo {
                 "parallelism=" + options.parallelism(),
                 "tasks.embed.model=" + models.embedder(),
                 "tasks.tag.model=" + models.tagger(),
+                "tasks.summary.model=" + models.summarizer(),
                 "checkpointing.directory=" + options.workDir().resolve("checkpoints").toUri()));
         return PipelineConfigLoader.parse(yaml, "demo/pipeline.yaml", overrides);
     }

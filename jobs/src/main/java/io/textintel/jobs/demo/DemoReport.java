@@ -3,6 +3,7 @@ package io.textintel.jobs.demo;
 import io.textintel.connectors.elasticsearch.ElasticsearchConnection;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._types.HealthStatus;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
@@ -33,6 +34,11 @@ final class DemoReport {
             if (!client.indices().exists(e -> e.index(index)).value()) {
                 return 0;
             }
+            // Just after the first bulk request creates the index its primary shard is not yet active (red),
+            // and a count would fail with 503.
+            if (client.cluster().health(h -> h.index(index)).status() == HealthStatus.Red) {
+                return 0;
+            }
             return client.count(c -> c.index(index)).count();
         }
     }
@@ -54,6 +60,13 @@ final class DemoReport {
                         hit.id(), doc.get("source"), shorten(String.valueOf(doc.get("text")), 110),
                         topics((List<Map<String, Object>>) doc.get("topics")),
                         embedding == null ? 0 : embedding.size());
+                if (doc.get("summary") != null) {
+                    out.printf("    summary: %s%n      (%s input tokens, %s generated, %s piece(s), %s ms, drafts %s/%s"
+                            + " accepted)%n", shorten(String.valueOf(doc.get("summary")), 110),
+                            doc.get("summary_input_tokens"), doc.get("summary_output_tokens"), doc.get("summary_chunks"),
+                            doc.get("summary_latency_ms"), doc.get("summary_draft_tokens_accepted"),
+                            doc.get("summary_draft_tokens_proposed"));
+                }
             }
             return count;
         }

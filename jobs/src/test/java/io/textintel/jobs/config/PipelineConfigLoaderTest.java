@@ -3,6 +3,7 @@ package io.textintel.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.textintel.operators.inference.GenerativeSettings;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
 
@@ -173,5 +174,71 @@ class PipelineConfigLoaderTest {
         assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "t.yaml", List.of("no-equals-sign")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("is not key=value");
+    }
+
+    private static final String DECODER_TASKS = """
+            kafka:
+              bootstrap-servers: broker:9092
+              topics: [feedback]
+            elasticsearch:
+              hosts: [http://es:9200]
+            tasks:
+              summary:
+                kind: summarize
+                model: Qwen/Qwen2.5-1.5B-Instruct
+                max-summary-tokens: 48
+                style: one sentence
+                temperature: 0.7
+                top-p: 0.9
+                seed: 11
+                speculation: draft-model
+                draft-model: Qwen/Qwen2.5-0.5B-Instruct
+              topics:
+                kind: tag
+                mode: generative
+                model: Qwen/Qwen2.5-1.5B-Instruct
+                labels: [billing, delivery, praise]
+                multi-label: true
+                top-k: 2
+            """;
+
+    @Test
+    void summarizeAndGenerativeTagTasksReadTheirDecoderKeys() {
+        List<ModelTask> tasks = PipelineConfigLoader.parse(DECODER_TASKS, "test.yaml", List.of()).modelTasks();
+        assertThat(tasks).extracting(ModelTask::kind).containsExactly(TaskKind.SUMMARIZE, TaskKind.GENERATIVE_TAG);
+        GenerativeSettings summary = tasks.get(0).generative();
+        assertThat(summary.maxSummaryTokens()).isEqualTo(48);
+        assertThat(summary.style()).isEqualTo("one sentence");
+        assertThat(summary.temperature()).isEqualTo(0.7f);
+        assertThat(summary.topP()).isEqualTo(0.9f);
+        assertThat(summary.seed()).isEqualTo(11L);
+        assertThat(summary.speculation()).isEqualTo("draft-model");
+        assertThat(summary.draftModel()).isEqualTo("Qwen/Qwen2.5-0.5B-Instruct");
+        GenerativeSettings topics = tasks.get(1).generative();
+        assertThat(topics.labels()).containsExactly("billing", "delivery", "praise");
+        assertThat(topics.multiLabel()).isTrue();
+        assertThat(tasks.get(1).topK()).isEqualTo(2);
+    }
+
+    @Test
+    void badDecoderKeysAreReportedWithTheirKeys() {
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(DECODER_TASKS, "test.yaml", List.of(
+                "tasks.summary.max-summary-tokens=0", "tasks.summary.top-p=1.5", "tasks.summary.speculation=medusa",
+                "tasks.topics.labels=[]", "tasks.topics.mode=zero-shot", "tasks.summary.temperature=-1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tasks.summary.max-summary-tokens is 0, expected 1 or more")
+                .hasMessageContaining("tasks.summary.top-p is 1.5, expected a number in (0, 1]")
+                .hasMessageContaining("tasks.summary.temperature is -1.0, expected a number >= 0")
+                .hasMessageContaining("tasks.summary.speculation is 'medusa', expected one of none, prompt-lookup,"
+                        + " draft-model")
+                .hasMessageContaining("tasks.topics.mode is 'zero-shot', expected one of classifier, generative");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(DECODER_TASKS, "test.yaml", List.of(
+                "tasks.summary.speculation=prompt-lookup", "tasks.topics.labels=[]")))
+                .hasMessageContaining("tasks.summary.draft-model is set but speculation is prompt-lookup")
+                .hasMessageContaining("tasks.topics.labels are missing");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(DECODER_TASKS, "test.yaml", List.of(
+                "tasks.summary.draft-model=", "tasks.topics.labels=[a, a]")))
+                .hasMessageContaining("tasks.summary.draft-model is missing")
+                .hasMessageContaining("tasks.topics.labels contain 'a' twice");
     }
 }

@@ -123,8 +123,21 @@ public final class TextTokenizer implements AutoCloseable {
 
     /** Encodes one text with special tokens, truncated to {@link #maxLength()}. */
     public TokenizedText encode(String text) {
+        return encode(text, true);
+    }
+
+    /**
+     * Encodes one text, truncated to {@link #maxLength()}; {@link TokenizedText#untruncatedLength()}
+     * counts every token.
+     *
+     * @param addSpecialTokens whether the tokenizer's post-processor adds its special tokens (e.g.
+     *     {@code [CLS] .. [SEP]}, or Llama 3's {@code <|begin_of_text|>}); false for text that already
+     *     holds them, such as a rendered chat prompt. Special tokens written in the text are
+     *     recognised either way.
+     */
+    public TokenizedText encode(String text, boolean addSpecialTokens) {
         Objects.requireNonNull(text, "text");
-        return toTokenized(tokenizer.encode(text, true, false));
+        return toTokenized(tokenizer.encode(text, addSpecialTokens, false));
     }
 
     /** Encodes texts in one native call (parallel on the Rust side); results in input order. */
@@ -199,11 +212,20 @@ public final class TextTokenizer implements AutoCloseable {
 
     /** Decodes ids back to text, skipping special tokens. */
     public String decode(int[] ids) {
+        return decode(ids, true);
+    }
+
+    /**
+     * Decodes ids back to text, such as the tokens a decoder generated.
+     *
+     * @param skipSpecialTokens whether special tokens (a closing end-of-turn token, say) are left out
+     */
+    public String decode(int[] ids, boolean skipSpecialTokens) {
         long[] wide = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             wide[i] = ids[i];
         }
-        return tokenizer.decode(wide, true);
+        return tokenizer.decode(wide, skipSpecialTokens);
     }
 
     /** Frees the native tokenizer. */

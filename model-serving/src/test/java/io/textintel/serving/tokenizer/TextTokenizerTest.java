@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.serving.tools.TinyBertSpec;
+import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,6 +50,36 @@ class TextTokenizerTest {
         assertThat(text.truncated()).isFalse();
         assertThat(text.untruncatedLength()).isEqualTo(6);
         assertThat(text.unknownTokens()).isZero();
+    }
+
+    @Test
+    void encodesWithoutSpecialTokensWhenAsked() {
+        TokenizedText text = tokenizer.encode("Hello, World!", false);
+        assertThat(text.ids()).containsExactly(vocab.indexOf("hello"), vocab.indexOf(","), vocab.indexOf("world"),
+                vocab.indexOf("!"));
+        assertThat(text.untruncatedLength()).isEqualTo(4);
+    }
+
+    @Test
+    void llamaChatPromptsKeepTheirOwnBeginOfTextAndDecodeBack() throws IOException {
+        Path llama = TinyModelGenerator.writeDecoder(dir.resolve("llama"), TinyDecoderSpec.llama());
+        try (TextTokenizer decoder = TextTokenizer.load(llama, 256)) {
+            int bos = decoder.encode("<|begin_of_text|>", false).ids()[0];
+            int eot = decoder.encode("<|eot_id|>", false).ids()[0];
+            int[] plain = decoder.encode("the cat", false).ids();
+            assertThat(plain).doesNotContain(bos);
+            assertThat(decoder.encode("the cat").ids()).as("the post-processor adds <|begin_of_text|>")
+                    .startsWith(bos).endsWith(plain);
+            int[] prompt = decoder.encode("<|begin_of_text|>the cat<|eot_id|>", false).ids();
+            assertThat(prompt).as("a rendered prompt's special tokens are single ids, BOS not doubled")
+                    .containsExactly(concat(new int[] {bos}, plain, new int[] {eot}));
+            assertThat(decoder.decode(prompt)).isEqualTo("the cat");
+            assertThat(decoder.decode(prompt, false)).isEqualTo("<|begin_of_text|>the cat<|eot_id|>");
+        }
+    }
+
+    private static int[] concat(int[]... parts) {
+        return java.util.Arrays.stream(parts).flatMapToInt(java.util.Arrays::stream).toArray();
     }
 
     @Test

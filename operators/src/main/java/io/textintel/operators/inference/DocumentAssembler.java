@@ -4,7 +4,10 @@ import io.textintel.operators.tokenize.TaskInput;
 import io.textintel.operators.tokenize.TokenizedDocument;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.ModelRef;
+import io.textintel.schemas.SummaryInfo;
 import io.textintel.schemas.TopicTag;
+import io.textintel.serving.text.LabelScore;
+import io.textintel.serving.text.Summary;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,11 +30,13 @@ public final class DocumentAssembler {
      * @param doc the tokenized record
      * @param tasks the pipeline's tasks, in the order of {@code doc.inputs}
      * @param models what each task ran on, same order
-     * @param outputs each task's output, same order: an embedding for {@link TaskKind#EMBED}, label
-     *     probabilities for {@link TaskKind#TAG}
+     * @param outputs each task's output, same order: an embedding ({@code float[]}) for
+     *     {@link TaskKind#EMBED}, label probabilities ({@code float[]}) for {@link TaskKind#TAG}, a
+     *     {@link Summary} for {@link TaskKind#SUMMARIZE}, a list of {@link LabelScore}s, best first,
+     *     for {@link TaskKind#GENERATIVE_TAG}
      */
     public static EnrichedDocument assemble(
-            TokenizedDocument doc, List<ModelTask> tasks, List<LoadedModel> models, List<float[]> outputs,
+            TokenizedDocument doc, List<ModelTask> tasks, List<LoadedModel> models, List<?> outputs,
             Instant processingTime) {
         if (tasks.size() != doc.inputs.length || tasks.size() != outputs.size() || tasks.size() != models.size()) {
             throw new IllegalArgumentException("document " + doc.record.getId() + " has " + doc.inputs.length
@@ -52,21 +57,61 @@ public final class DocumentAssembler {
         for (int i = 0; i < tasks.size(); i++) {
             ModelTask task = tasks.get(i);
             TaskInput input = doc.inputs[i];
-            float[] output = outputs.get(i);
+            Object output = outputs.get(i);
             switch (task.kind()) {
-                case EMBED -> out.setEmbedding(toList(output));
-                case TAG -> topics.addAll(topTags(output, models.get(i).labels(), task.topK(), task.minScore()));
+                case EMBED -> out.setEmbedding(toList(as(float[].class, output, task)));
+                case TAG -> topics.addAll(topTags(as(float[].class, output, task), models.get(i).labels(), task.topK(),
+                        task.minScore()));
+                case SUMMARIZE -> out.setSummary(summaryInfo(as(Summary.class, output, task)));
+                case GENERATIVE_TAG -> topics.addAll(generativeTags(as(List.class, output, task), task.topK(),
+                        task.minScore()));
             }
             refs.add(ModelRef.newBuilder()
                     .setTask(task.name())
                     .setModelId(task.modelId())
                     .setRevision(models.get(i).revision())
-                    .setInputTokens(input.tokenIds.length)
+                    .setInputTokens(task.kind().isGenerative() ? input.untruncatedLength : input.tokenIds.length)
                     .setTruncated(input.truncated)
                     .build());
         }
         topics.sort(Comparator.comparing(TopicTag::getScore).reversed());
         return out.setTopics(topics).setModels(refs).build();
+    }
+
+    private static <T> T as(Class<T> type, Object output, ModelTask task) {
+        if (!type.isInstance(output)) {
+            throw new IllegalStateException("task '" + task.name() + "' of kind " + task.kind() + " produced "
+                    + (output == null ? "null" : output.getClass().getSimpleName()) + ", expected "
+                    + type.getSimpleName() + ". This is a bug.");
+        }
+        return type.cast(output);
+    }
+
+    static SummaryInfo summaryInfo(Summary summary) {
+        return SummaryInfo.newBuilder()
+                .setText(summary.text())
+                .setInputTokens(summary.inputTokens())
+                .setOutputTokens(summary.outputTokens())
+                .setLatencyMillis(summary.latencyMillis())
+                .setChunks(summary.chunks())
+                .setDraftTokensProposed(summary.draftProposed())
+                .setDraftTokensAccepted(summary.draftAccepted())
+                .setAcceptanceRate(summary.draftProposed() == 0 ? null
+                        : (float) summary.draftAccepted() / summary.draftProposed())
+                .build();
+    }
+
+    /** The first {@code topK} of a decoder's labels (best first) with at least {@code minScore}. */
+    static List<TopicTag> generativeTags(List<?> scores, int topK, float minScore) {
+        List<TopicTag> tags = new ArrayList<>();
+        for (Object entry : scores) {
+            LabelScore score = (LabelScore) entry;
+            if (tags.size() == topK || score.probability() < minScore) {
+                break;
+            }
+            tags.add(new TopicTag(score.label(), (float) score.probability()));
+        }
+        return tags;
     }
 
     /** The {@code topK} most probable labels with at least {@code minScore}, most probable first. */

@@ -2,6 +2,8 @@ package io.textintel.operators.inference;
 
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
+import io.textintel.serving.text.DecoderEngineConfig;
+import io.textintel.serving.text.SpeculationKind;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -39,6 +41,28 @@ public record EngineSettings(
     /** The engine configuration these settings describe. */
     public EngineConfig toEngineConfig() {
         return toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests);
+    }
+
+    /**
+     * The decoder engine configuration of a generative task: this section's threads and
+     * {@code max-batch-tokens} (where set), the task's speculation.
+     *
+     * @param draftModelDir the resolved draft checkpoint for {@link SpeculationKind#DRAFT_MODEL}, else null
+     */
+    public DecoderEngineConfig toDecoderConfig(SpeculationKind speculation, String draftModelDir) {
+        DecoderEngineConfig.Builder config = DecoderEngineConfig.builder();
+        if (threads != null) {
+            config.threads(threads);
+        }
+        if (maxBatchTokens != null) {
+            config.maxBatchTokens(maxBatchTokens);
+        }
+        if (speculation == SpeculationKind.DRAFT_MODEL) {
+            config.draftModel(draftModelDir);
+        } else {
+            config.speculation(speculation);
+        }
+        return config.build();
     }
 
     private static EngineConfig toEngineConfig(

@@ -6,6 +6,10 @@ import io.textintel.schemas.PipelineStage;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.engine.ModelInfo;
+import io.textintel.serving.text.DecoderEngine;
+import io.textintel.serving.text.GenerativeTagger;
+import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.text.Summarizer;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -22,10 +26,12 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * Runs every model task of a document on the JVM's shared inference engines, asynchronously, and
- * assembles the enriched document.
+ * assembles the enriched document. Encoder tasks (embed, tag) run on {@link InferenceEngine}s,
+ * decoder tasks (summarize, generative tag) on {@link DecoderEngine}s; both are shared per JVM and model.
  *
  * <p>Used through Flink's async I/O ({@code AsyncDataStream}), so many documents are in flight at
  * once and the engine batches them across all subtasks of the JVM. Input the model cannot take
@@ -40,13 +46,15 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
     private final EngineSettings engineSettings;
     private final long timeoutMillis;
 
-    private transient List<SharedResources.Lease<InferenceEngine>> engines;
+    private transient List<SharedResources.Lease<?>> leases;
+    /** Per task: starts its computation for a document; the result type is the one DocumentAssembler expects. */
+    private transient List<Function<TokenizedDocument, CompletableFuture<?>>> runs;
     private transient List<LoadedModel> models;
     private transient Counter enriched;
     private transient Counter rejected;
     private transient Clock clock;
     /** Engine requests of the documents in flight, by document identity, so that a timeout can cancel them. */
-    private transient Map<TokenizedDocument, List<CompletableFuture<float[]>>> inFlight;
+    private transient Map<TokenizedDocument, List<CompletableFuture<?>>> inFlight;
 
     public InferenceFunction(
             List<ModelTask> tasks, ModelRepository repository, EngineSettings engineSettings, long timeoutMillis) {
@@ -61,20 +69,52 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
 
     @Override
     public void open(OpenContext openContext) throws IOException {
-        engines = new ArrayList<>(tasks.size());
+        leases = new ArrayList<>(tasks.size());
+        runs = new ArrayList<>(tasks.size());
         models = new ArrayList<>(tasks.size());
-        for (ModelTask task : tasks) {
+        for (int i = 0; i < tasks.size(); i++) {
+            ModelTask task = tasks.get(i);
             ModelRepository.ResolvedModel resolved = repository.resolve(task);
+            if (task.kind().isGenerative()) {
+                openDecoderTask(task, resolved);
+                continue;
+            }
             SharedResources.Lease<InferenceEngine> lease = SharedModels.engine(resolved.directory(), engineSettings);
-            engines.add(lease);
-            ModelInfo info = lease.get().model();
+            leases.add(lease);
+            InferenceEngine engine = lease.get();
+            ModelInfo info = engine.model();
             checkModelFitsTask(task, info);
             models.add(new LoadedModel(resolved.revision(), info.labels()));
+            int index = i;
+            runs.add(task.kind() == TaskKind.EMBED
+                    ? doc -> engine.embed(doc.inputs[index].tokenIds)
+                    : doc -> engine.classify(doc.inputs[index].tokenIds));
         }
         enriched = getRuntimeContext().getMetricGroup().counter("documentsEnriched");
         rejected = getRuntimeContext().getMetricGroup().counter("inferenceDeadLetters");
         clock = Clock.systemUTC();
         inFlight = Collections.synchronizedMap(new IdentityHashMap<>());
+    }
+
+    private void openDecoderTask(ModelTask task, ModelRepository.ResolvedModel resolved) throws IOException {
+        GenerativeSettings settings = task.generative();
+        SpeculationKind speculation = settings.speculationKind();
+        String draftDir = speculation == SpeculationKind.DRAFT_MODEL
+                ? repository.resolve(task.name(), settings.draftModel(), "main").directory().toString()
+                : null;
+        SharedResources.Lease<DecoderEngine> lease = SharedModels.decoder(resolved.directory(),
+                engineSettings.toDecoderConfig(speculation, draftDir));
+        leases.add(lease);
+        DecoderEngine decoder = lease.get();
+        if (task.kind() == TaskKind.SUMMARIZE) {
+            Summarizer summarizer = new Summarizer(decoder, settings.summaryOptions());
+            runs.add(doc -> summarizer.summarize(doc.record.getText()));
+            models.add(new LoadedModel(resolved.revision(), List.of()));
+        } else {
+            GenerativeTagger tagger = new GenerativeTagger(decoder, settings.taggingOptions());
+            runs.add(doc -> tagger.tag(doc.record.getText()));
+            models.add(new LoadedModel(resolved.revision(), settings.labels()));
+        }
     }
 
     static void checkModelFitsTask(ModelTask task, ModelInfo info) {
@@ -90,11 +130,9 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
 
     @Override
     public void asyncInvoke(TokenizedDocument doc, ResultFuture<InferenceOutcome> result) {
-        List<CompletableFuture<float[]>> outputs = new ArrayList<>(tasks.size());
-        for (int i = 0; i < tasks.size(); i++) {
-            InferenceEngine engine = engines.get(i).get();
-            int[] ids = doc.inputs[i].tokenIds;
-            outputs.add(tasks.get(i).kind() == TaskKind.EMBED ? engine.embed(ids) : engine.classify(ids));
+        List<CompletableFuture<?>> outputs = new ArrayList<>(tasks.size());
+        for (Function<TokenizedDocument, CompletableFuture<?>> run : runs) {
+            outputs.add(run.apply(doc));
         }
         inFlight.put(doc, outputs);
         CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
@@ -102,7 +140,7 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
             if (error == null) {
                 // Assembly runs on the task thread, where a failure fails the job visibly instead of being lost here.
                 result.complete(() -> {
-                    List<float[]> values = outputs.stream().map(CompletableFuture::join).toList();
+                    List<Object> values = outputs.stream().<Object>map(CompletableFuture::join).toList();
                     enriched.inc();
                     return List.of(InferenceOutcome.enriched(
                             DocumentAssembler.assemble(doc, tasks, models, values, clock.instant())));
@@ -131,7 +169,7 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
                 "inference did not finish within " + timeoutMillis + " ms (engine overloaded or stalled)"))));
         // The engine drops cancelled requests that have not run yet, so a timed-out document stops costing work.
         // Cancelling after completing: the cancellation reaches the callback, which ignores it.
-        List<CompletableFuture<float[]>> pending = inFlight.remove(doc);
+        List<CompletableFuture<?>> pending = inFlight.remove(doc);
         if (pending != null) {
             pending.forEach(future -> future.cancel(false));
         }
@@ -150,9 +188,9 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
 
     @Override
     public void close() {
-        if (engines != null) {
-            engines.forEach(SharedResources.Lease::close);
-            engines = null;
+        if (leases != null) {
+            leases.forEach(SharedResources.Lease::close);
+            leases = null;
         }
     }
 }

@@ -38,10 +38,21 @@ public record ModelRepository(String endpoint, String cacheDir, Boolean offline)
 
     /** Finds the checkpoint of {@code task}'s model, downloading it into the cache if needed. */
     public ResolvedModel resolve(ModelTask task) throws IOException {
-        Path local = Path.of(task.modelId());
+        return resolve(task.name(), task.modelId(), task.revisionOrDefault());
+    }
+
+    /**
+     * Finds a model's checkpoint for task {@code taskName} (a task's draft model, say), downloading it
+     * into the cache if needed.
+     *
+     * @param modelId a Hugging Face model id or a local directory
+     * @param revision the hub revision to load
+     */
+    public ResolvedModel resolve(String taskName, String modelId, String revision) throws IOException {
+        Path local = Path.of(modelId);
         if (Files.isDirectory(local)) {
             if (!Files.isRegularFile(local.resolve("config.json"))) {
-                throw new IOException("task '" + task.name() + "': model directory " + local.toAbsolutePath()
+                throw new IOException("task '" + taskName + "': model directory " + local.toAbsolutePath()
                         + " has no config.json, expected a Hugging Face checkpoint");
             }
             return new ResolvedModel(local.toAbsolutePath().normalize(), null);
@@ -54,7 +65,7 @@ public record ModelRepository(String endpoint, String cacheDir, Boolean offline)
             hub.cacheDir(Path.of(cacheDir));
         }
         try (HubClient client = hub.build()) {
-            Path snapshot = client.resolve(task.modelId(), task.revisionOrDefault());
+            Path snapshot = client.resolve(modelId, revision);
             // The cache keeps each revision in snapshots/<commit>: the commit is what was really loaded.
             return new ResolvedModel(snapshot, snapshot.getFileName().toString());
         }

@@ -13,9 +13,12 @@ import java.util.Objects;
  * @param maxLength the maximum input length in tokens, or 0 for the model's own limit
  * @param topK for {@link TaskKind#TAG}: how many labels to keep at most
  * @param minScore for {@link TaskKind#TAG}: the lowest probability a kept label may have
+ * @param generative for {@link TaskKind#SUMMARIZE} and {@link TaskKind#GENERATIVE_TAG}: the decoder's
+ *     settings; null for encoder tasks
  */
 public record ModelTask(
-        String name, TaskKind kind, String modelId, String revision, int maxLength, int topK, float minScore)
+        String name, TaskKind kind, String modelId, String revision, int maxLength, int topK, float minScore,
+        GenerativeSettings generative)
         implements Serializable {
 
     public ModelTask {
@@ -30,12 +33,49 @@ public record ModelTask(
             throw new IllegalArgumentException("task '" + name + "': max-length is " + maxLength
                     + ", expected 0 (the model's limit) or at least 2 (room for the special tokens)");
         }
-        if (kind == TaskKind.TAG && topK < 1) {
+        if ((kind == TaskKind.TAG || kind == TaskKind.GENERATIVE_TAG) && topK < 1) {
             throw new IllegalArgumentException("task '" + name + "': top-k is " + topK + ", expected 1 or more");
         }
         if (!(minScore >= 0f && minScore <= 1f)) {
             throw new IllegalArgumentException(
                     "task '" + name + "': min-score is " + minScore + ", expected a probability in [0, 1]");
+        }
+        checkGenerative(name, kind, generative);
+    }
+
+    /** An encoder task (embed or tag). */
+    public ModelTask(String name, TaskKind kind, String modelId, String revision, int maxLength, int topK,
+            float minScore) {
+        this(name, kind, modelId, revision, maxLength, topK, minScore, null);
+    }
+
+    private static void checkGenerative(String name, TaskKind kind, GenerativeSettings generative) {
+        if (!kind.isGenerative()) {
+            if (generative != null) {
+                throw new IllegalArgumentException("task '" + name + "' of kind " + kind
+                        + " has decoder settings, expected them only for summarize and generative tag tasks");
+            }
+            return;
+        }
+        if (generative == null) {
+            throw new IllegalArgumentException("task '" + name + "' of kind " + kind + " has no decoder settings");
+        }
+        try {
+            if (kind == TaskKind.SUMMARIZE) {
+                generative.summaryOptions();
+            } else {
+                generative.taggingOptions();
+            }
+            var speculation = generative.speculationKind();
+            boolean hasDraft = generative.draftModel() != null && !generative.draftModel().isBlank();
+            if ((speculation == io.textintel.serving.text.SpeculationKind.DRAFT_MODEL) != hasDraft) {
+                throw new IllegalArgumentException(hasDraft
+                        ? "draft-model is set but speculation is " + generative.speculation() + ", expected draft-model"
+                        : "speculation is draft-model but draft-model is not set, expected a smaller model of the"
+                                + " same tokenizer");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("task '" + name + "': " + e.getMessage(), e);
         }
     }
 

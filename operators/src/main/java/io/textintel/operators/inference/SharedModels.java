@@ -1,6 +1,8 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.text.DecoderEngine;
+import io.textintel.serving.text.DecoderEngineConfig;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
@@ -19,6 +21,17 @@ public final class SharedModels {
     private record EngineKey(Path modelDir, EngineSettings settings) {}
 
     private record TokenizerKey(Path modelDir, int maxLength) {}
+
+    private record DecoderKey(Path modelDir, DecoderEngineConfig config) {}
+
+    private static final SharedResources<DecoderKey, DecoderEngine> DECODERS =
+            new SharedResources<>(key -> {
+                try {
+                    return DecoderEngine.open(key.modelDir(), key.config());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot load the decoder " + key.modelDir(), e);
+                }
+            });
 
     private static final SharedResources<EngineKey, InferenceEngine> ENGINES =
             new SharedResources<>(key -> InferenceEngine.open(key.modelDir(), key.settings().toEngineConfig()));
@@ -46,6 +59,19 @@ public final class SharedModels {
      */
     public static SharedResources.Lease<TextTokenizer> tokenizer(Path modelDir, int maxLength) {
         return TOKENIZERS.acquire(new TokenizerKey(modelDir.toAbsolutePath().normalize(), maxLength));
+    }
+
+    /**
+     * Leases the decoder engine of the instruction checkpoint in {@code modelDir}, loading it on first
+     * use; tasks with the same model and engine settings (speculation and draft included) share one.
+     */
+    public static SharedResources.Lease<DecoderEngine> decoder(Path modelDir, DecoderEngineConfig config) {
+        return DECODERS.acquire(new DecoderKey(modelDir.toAbsolutePath().normalize(), config));
+    }
+
+    /** Decoder engines open in this JVM (for tests and metrics). */
+    public static int openDecoders() {
+        return DECODERS.openCount();
     }
 
     /** Engines open in this JVM (for tests and metrics). */

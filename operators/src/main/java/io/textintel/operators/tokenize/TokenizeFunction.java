@@ -24,6 +24,10 @@ import java.util.List;
  * Tokenizes each record once per model task with that task's tokenizer (its checkpoint's
  * {@code tokenizer.json}), truncating to the task's limit and recording when it did.
  *
+ * <p>Tasks run by a decoder ({@link io.textintel.operators.inference.TaskKind#isGenerative()}) are
+ * not tokenized for the model here: the decoder engine tokenizes each text inside its chat prompt.
+ * Their input records the text's token count (without special tokens) and carries no ids.
+ *
  * <p>A record the tokenizer cannot handle goes to the dead-letter side output with stage TOKENIZE.
  */
 public class TokenizeFunction extends ProcessFunction<DecodedRecord, TokenizedDocument> {
@@ -61,6 +65,10 @@ public class TokenizeFunction extends ProcessFunction<DecodedRecord, TokenizedDo
         TaskInput[] inputs = new TaskInput[tasks.size()];
         try {
             for (int i = 0; i < inputs.length; i++) {
+                if (tasks.get(i).kind().isGenerative()) {
+                    inputs[i] = countTokens(i, in.record.getText());
+                    continue;
+                }
                 TokenizedText tokens = tokenizers.get(i).get().encode(in.record.getText());
                 if (tokens.ids().length == 0) {
                     throw new IllegalArgumentException("text produced no tokens for task '" + tasks.get(i).name() + "'");
@@ -78,6 +86,19 @@ public class TokenizeFunction extends ProcessFunction<DecodedRecord, TokenizedDo
             return;
         }
         out.collect(new TokenizedDocument(in.record, in.provenance, inputs));
+    }
+
+    /**
+     * A decoder task's input: its token count only. The decoder engine tokenizes the text inside its
+     * chat prompt itself (and splits text too long for its context), so no ids travel.
+     */
+    private TaskInput countTokens(int task, String text) {
+        TokenizedText tokens = tokenizers.get(task).get().encode(text, false);
+        if (tokens.untruncatedLength() == 0) {
+            throw new IllegalArgumentException("text produced no tokens for task '" + tasks.get(task).name() + "'");
+        }
+        return new TaskInput(tasks.get(task).name(), new int[0], false, tokens.untruncatedLength(),
+                tokens.unknownTokens());
     }
 
     @Override

@@ -1,0 +1,282 @@
+package io.textintel.serving.text;
+
+import io.textintel.serving.generate.GenerationEngine;
+import io.textintel.serving.generate.GenerationMetrics;
+import io.textintel.serving.generate.GenerationResult;
+import io.textintel.serving.kv.PagedKvCache;
+import io.textintel.serving.model.CausalLm;
+import io.textintel.serving.model.decoder.DecoderModel;
+import io.textintel.serving.model.decoder.FastDecoderOps;
+import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.spec.DraftModelProposer;
+import io.textintel.serving.spec.DraftProposer;
+import io.textintel.serving.spec.PromptLookupProposer;
+import io.textintel.serving.tokenizer.ChatTemplate;
+import io.textintel.serving.tokenizer.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An instruction-tuned decoder ready for text tasks: the model, its tokenizer and chat template,
+ * and a {@link GenerationEngine} that batches every caller's requests, with optional speculative
+ * decoding (prompt lookup, or a draft model of the same tokenizer).
+ *
+ * <p>{@link #chat} renders messages with the model's chat template and generates the reply.
+ * Work that needs the model's logits outside the generation loop (label scoring) runs through
+ * {@link #withModel} on one thread of its own; the model's forward passes are serialised between
+ * that thread and the generation engine's. Thread-safe; {@link #close()} releases everything.
+ */
+public final class DecoderEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DecoderEngine.class);
+
+    /** Texts a draft's tokenizer must encode exactly as the target's does. */
+    private static final List<String> TOKENIZER_PROBES = List.of("The quick brown fox jumps over the lazy dog.",
+            "Streaming text: 42 documents/s, naïve café résumé!", "  indented\nnew line\ttab");
+
+    /** Prompt-lookup n-gram sizes: the last 1 to 4 tokens are looked up in the context. */
+    private static final int LOOKUP_MIN_N = 1;
+    private static final int LOOKUP_MAX_N = 4;
+
+    private final String name;
+    private final DecoderEngineConfig config;
+    private final DecoderModel model;
+    private final CausalLm serialModel;
+    private final TextTokenizer tokenizer;
+    private final ChatTemplate template;
+    private final List<Integer> stopTokenIds;
+    private final int endOfTurnTokenId;
+    private final DecoderModel draftModel;   // null unless DRAFT_MODEL
+    private final PagedKvCache draftCache;   // null unless DRAFT_MODEL
+    private final GenerationEngine generation;
+    private final ExecutorService modelWork;
+
+    private DecoderEngine(String name, DecoderEngineConfig config, DecoderModel model, TextTokenizer tokenizer,
+            ChatTemplate template, DecoderModel draftModel, PagedKvCache draftCache) {
+        this.name = name;
+        this.config = config;
+        this.model = model;
+        this.serialModel = new SerialCausalLm(model);
+        this.tokenizer = tokenizer;
+        this.template = template;
+        this.draftModel = draftModel;
+        this.draftCache = draftCache;
+        this.endOfTurnTokenId = singleTokenId(tokenizer, endOfTurnMarker(template.format()));
+        Set<Integer> stops = new LinkedHashSet<>(model.config().eosTokenIds());
+        stops.add(endOfTurnTokenId);
+        this.stopTokenIds = List.copyOf(stops);
+        DraftProposer proposer = switch (config.speculation()) {
+            case NONE -> null;
+            case PROMPT_LOOKUP -> new PromptLookupProposer(LOOKUP_MIN_N, LOOKUP_MAX_N);
+            case DRAFT_MODEL -> new DraftModelProposer(draftModel, draftCache);
+        };
+        this.generation = new GenerationEngine(name, serialModel, config.generationConfig(), proposer);
+        this.modelWork = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "textintel-decoder-" + name);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Opens the instruction checkpoint in {@code modelDir} ({@code config.json}, safetensors weights,
+     * {@code tokenizer.json}, a chat template), and the draft checkpoint when the config asks for one.
+     *
+     * @throws IOException if a file cannot be read
+     * @throws IllegalArgumentException if a checkpoint is invalid, or the draft's tokenizer differs from the model's
+     */
+    public static DecoderEngine open(Path modelDir, DecoderEngineConfig config) throws IOException {
+        Objects.requireNonNull(config, "config");
+        String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            DecoderModel model = remember(opened, DecoderModel.load(modelDir, new FastDecoderOps(config.threads())));
+            TextTokenizer tokenizer = remember(opened, TextTokenizer.load(modelDir, model.maxSequenceLength()));
+            ChatTemplate template = ChatTemplate.forModel(modelDir);
+            DecoderModel draft = null;
+            PagedKvCache draftCache = null;
+            if (config.speculation() == SpeculationKind.DRAFT_MODEL) {
+                Path draftDir = Path.of(config.draftModelDir());
+                checkSameTokenizer(modelDir, tokenizer, draftDir);
+                draft = remember(opened, DecoderModel.load(draftDir, new FastDecoderOps(config.threads())));
+                draftCache = remember(opened, new PagedKvCache(draft.kvLayout(), config.kvBlockSize(), config.kvBlocks()));
+            }
+            DecoderEngine engine = new DecoderEngine(name, config, model, tokenizer, template, draft, draftCache);
+            LOG.info("Decoder engine {}: {} ({} positions), {}, speculation {}", name, model, model.maxSequenceLength(),
+                    template, config.speculation().configName());
+            return engine;
+        } catch (IOException | RuntimeException e) {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T remember(List<AutoCloseable> opened, T resource) {
+        opened.add(resource);
+        return resource;
+    }
+
+    /** Speculation with a draft model needs the draft to speak in the target's token ids. */
+    private static void checkSameTokenizer(Path modelDir, TextTokenizer target, Path draftDir) throws IOException {
+        try (TextTokenizer draft = TextTokenizer.load(draftDir, target.maxLength())) {
+            if (draft.vocabularySize() != target.vocabularySize()) {
+                throw new IllegalArgumentException("draft model " + draftDir + " has a tokenizer of "
+                        + draft.vocabularySize() + " token ids but model " + modelDir + " has "
+                        + target.vocabularySize() + ", expected the same tokenizer (a draft of the same family)");
+            }
+            for (String probe : TOKENIZER_PROBES) {
+                int[] expected = target.encode(probe, false).ids();
+                int[] actual = draft.encode(probe, false).ids();
+                if (!Arrays.equals(expected, actual)) {
+                    throw new IllegalArgumentException("draft model " + draftDir + " encodes '" + probe + "' as "
+                            + Arrays.toString(actual) + " but model " + modelDir + " encodes it as "
+                            + Arrays.toString(expected) + ", expected the same tokenizer (a draft of the same family)");
+                }
+            }
+        }
+    }
+
+    private static String endOfTurnMarker(ChatTemplate.Format format) {
+        return switch (format) {
+            case LLAMA_3, LLAMA_3_1 -> "<|eot_id|>";
+            case CHATML -> "<|im_end|>";
+        };
+    }
+
+    private static int singleTokenId(TextTokenizer tokenizer, String token) {
+        int[] ids = tokenizer.encode(token, false).ids();
+        if (ids.length != 1) {
+            throw new IllegalArgumentException("the tokenizer encodes the chat template's end-of-turn marker " + token
+                    + " as " + Arrays.toString(ids) + ", expected one special token id");
+        }
+        return ids[0];
+    }
+
+    /**
+     * Generates the assistant's reply to {@code messages}. The future fails with an
+     * {@link io.textintel.serving.engine.EngineException} of kind INPUT when the prompt does not fit
+     * the model's maximum length.
+     *
+     * @param params how to choose tokens; build them with {@link #samplingParams} to stop at the end of the turn
+     */
+    public CompletableFuture<TextGeneration> chat(List<ChatTemplate.Message> messages, SamplingParams params) {
+        int[] prompt = promptIds(messages);
+        return generation.generate(prompt, params).thenApply(this::toText);
+    }
+
+    private TextGeneration toText(GenerationResult result) {
+        return new TextGeneration(tokenizer.decode(result.tokens(), true).strip(), result.promptTokens(),
+                result.tokens().length, TimeUnit.NANOSECONDS.toMillis(result.latencyNanos()), result.draftProposed(),
+                result.draftAccepted(), result.reason());
+    }
+
+    /** The token ids of the chat prompt for {@code messages}, ending with the header of the assistant's reply. */
+    public int[] promptIds(List<ChatTemplate.Message> messages) {
+        return tokenizer.encode(template.render(messages, true), false).ids();
+    }
+
+    /**
+     * Sampling parameters that stop at the model's end of turn or end of sequence.
+     *
+     * @param temperature 0 for greedy decoding
+     * @param topP nucleus mass; 1 turns it off
+     */
+    public SamplingParams samplingParams(float temperature, float topP, long seed, int maxNewTokens) {
+        return new SamplingParams(temperature, 0, topP, seed, maxNewTokens, stopTokenIds);
+    }
+
+    /** Tokens of {@code text} alone, without special tokens. */
+    public int countTokens(String text) {
+        return tokenizer.encode(text, false).untruncatedLength();
+    }
+
+    /** The token ids of {@code text} alone, without special tokens, up to the model's maximum length. */
+    public int[] encode(String text) {
+        return tokenizer.encode(text, false).ids();
+    }
+
+    /** The text of token ids, special tokens left out. */
+    public String decode(int[] ids) {
+        return tokenizer.decode(ids, true);
+    }
+
+    /** The token that closes an assistant turn ({@code <|im_end|>}, {@code <|eot_id|>}). */
+    public int endOfTurnTokenId() {
+        return endOfTurnTokenId;
+    }
+
+    /** Tokens that end generation: the model's end-of-sequence ids and the end of turn. */
+    public List<Integer> stopTokenIds() {
+        return stopTokenIds;
+    }
+
+    /** Most tokens of a prompt and its reply together. */
+    public int maxSequenceLength() {
+        return model.maxSequenceLength();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public DecoderEngineConfig config() {
+        return config;
+    }
+
+    /** The generation engine's counters. */
+    public GenerationMetrics metrics() {
+        return generation.metrics();
+    }
+
+    /**
+     * Runs {@code work} on the engine's model thread, with the model's forward pass shared safely
+     * with the generation engine. The work brings its own KV cache.
+     */
+    <T> CompletableFuture<T> withModel(Function<CausalLm, T> work) {
+        return CompletableFuture.supplyAsync(() -> work.apply(serialModel), modelWork);
+    }
+
+    /** Fails requests left, stops the engine's threads and frees the models, caches and tokenizer. */
+    @Override
+    public void close() {
+        generation.close();
+        modelWork.shutdownNow();
+        try {
+            if (!modelWork.awaitTermination(1, TimeUnit.MINUTES)) {
+                LOG.warn("Model thread of decoder engine {} did not stop within a minute", name);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (draftCache != null) {
+            draftCache.close();
+            draftModel.close();
+        }
+        model.close();
+        tokenizer.close();
+    }
+
+    @Override
+    public String toString() {
+        return "DecoderEngine[" + name + ", speculation " + config.speculation().configName() + "]";
+    }
+}

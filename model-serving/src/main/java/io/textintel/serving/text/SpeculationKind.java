@@ -1,0 +1,29 @@
+package io.textintel.serving.text;
+
+import java.util.Locale;
+
+/** Where a {@link DecoderEngine}'s draft tokens come from, if anywhere. */
+public enum SpeculationKind {
+    /** No speculative decoding: one token per forward pass. */
+    NONE,
+    /** n-grams of the prompt propose continuations: free, pays off where outputs copy phrases of the input. */
+    PROMPT_LOOKUP,
+    /** A smaller model of the same tokenizer proposes continuations. */
+    DRAFT_MODEL;
+
+    /** Parses a configuration value: {@code none}, {@code prompt-lookup} or {@code draft-model}. */
+    public static SpeculationKind parse(String value) {
+        for (SpeculationKind kind : values()) {
+            if (kind.configName().equalsIgnoreCase(value)) {
+                return kind;
+            }
+        }
+        throw new IllegalArgumentException("speculation '" + value
+                + "' is not known, expected one of: none, prompt-lookup, draft-model");
+    }
+
+    /** The value written in configuration files, e.g. {@code prompt-lookup}. */
+    public String configName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

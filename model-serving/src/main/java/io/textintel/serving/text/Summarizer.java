@@ -1,0 +1,187 @@
+package io.textintel.serving.text;
+
+import io.textintel.serving.tokenizer.ChatTemplate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Summarises texts with an instruction model: one chat request when the text fits the model's
+ * context, map-reduce when it does not.
+ *
+ * <p>The context budget of the text is the model's maximum length less the instruction's tokens,
+ * the summary's {@code maxSummaryTokens} and a small margin. A longer text is cut into pieces on
+ * sentence boundaries ({@link SentenceSplitter}; a single sentence longer than the budget is cut
+ * between words), every piece is summarised (concurrently: the engine batches them), and the
+ * pieces' summaries, joined, are summarised again the same way, for at most
+ * {@link SummaryOptions#maxLevels()} rounds. If the last round still has several pieces, only the
+ * first is summarised. Thread-safe.
+ */
+public final class Summarizer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Summarizer.class);
+
+    /** The system message of every request. */
+    static final String SYSTEM = "You are a careful editor. You summarize documents faithfully and concisely.";
+
+    /** Tokens kept free for tokenisation differences between a text alone and inside the prompt. */
+    private static final int MARGIN_TOKENS = 8;
+
+    /** The smallest text budget worth summarising with. */
+    static final int MIN_INPUT_TOKENS = 16;
+
+    private final DecoderEngine engine;
+    private final SummaryOptions options;
+    private final int inputBudget;
+
+    /**
+     * @throws IllegalArgumentException if the summary length leaves too little of the model's context for input
+     */
+    public Summarizer(DecoderEngine engine, SummaryOptions options) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.options = Objects.requireNonNull(options, "options");
+        int overhead = engine.promptIds(messages("")).length;
+        this.inputBudget = engine.maxSequenceLength() - overhead - options.maxSummaryTokens() - MARGIN_TOKENS;
+        if (inputBudget < MIN_INPUT_TOKENS) {
+            throw new IllegalArgumentException("max-summary-tokens " + options.maxSummaryTokens() + " leaves "
+                    + inputBudget + " of model " + engine.name() + "'s " + engine.maxSequenceLength()
+                    + " positions for the text (the instruction takes " + overhead + "), expected at least "
+                    + MIN_INPUT_TOKENS + ": lower max-summary-tokens or use a model with a longer context");
+        }
+    }
+
+    /** Tokens of text one request may take. */
+    public int inputBudget() {
+        return inputBudget;
+    }
+
+    public SummaryOptions options() {
+        return options;
+    }
+
+    /** Summarises {@code text}; the future fails as the engine's requests do. */
+    public CompletableFuture<Summary> summarize(String text) {
+        Objects.requireNonNull(text, "text");
+        long start = System.nanoTime();
+        int inputTokens = engine.countTokens(text);
+        List<String> pieces = pieces(text);
+        Totals totals = new Totals();
+        return reduce(pieces, 1, totals).thenApply(last -> new Summary(last.text(), inputTokens, last.outputTokens(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), pieces.size(), totals.proposed.get(),
+                totals.accepted.get()));
+    }
+
+    /** Draft counts over every request of one summary. */
+    private static final class Totals {
+        final AtomicInteger proposed = new AtomicInteger();
+        final AtomicInteger accepted = new AtomicInteger();
+
+        TextGeneration add(TextGeneration generation) {
+            proposed.addAndGet(generation.draftProposed());
+            accepted.addAndGet(generation.draftAccepted());
+            return generation;
+        }
+    }
+
+    /** Summarises the pieces of round {@code level}; one piece gives the final summary. */
+    private CompletableFuture<TextGeneration> reduce(List<String> pieces, int level, Totals totals) {
+        if (pieces.size() > 1 && level >= options.maxLevels()) {
+            LOG.debug("Summary reached its last round {} with {} pieces; keeping the first", level, pieces.size());
+            pieces = pieces.subList(0, 1);
+        }
+        if (pieces.size() == 1) {
+            return request(pieces.get(0), level, 0, totals);
+        }
+        List<CompletableFuture<TextGeneration>> summaries = new ArrayList<>(pieces.size());
+        for (int i = 0; i < pieces.size(); i++) {
+            summaries.add(request(pieces.get(i), level, i, totals));
+        }
+        return CompletableFuture.allOf(summaries.toArray(CompletableFuture[]::new)).thenCompose(done -> {
+            StringBuilder joined = new StringBuilder();
+            for (CompletableFuture<TextGeneration> summary : summaries) {
+                String piece = summary.join().text();
+                if (!piece.isEmpty()) {
+                    joined.append(joined.isEmpty() ? "" : "\n").append(piece);
+                }
+            }
+            return reduce(pieces(joined.toString()), level + 1, totals);
+        });
+    }
+
+    private CompletableFuture<TextGeneration> request(String piece, int level, int index, Totals totals) {
+        long seed = options.seed() + 1_000_003L * (level - 1) + index; // a stream of its own per piece
+        return engine.chat(messages(piece), engine.samplingParams(options.temperature(), options.topP(), seed,
+                options.maxSummaryTokens())).thenApply(totals::add);
+    }
+
+    private List<ChatTemplate.Message> messages(String text) {
+        return List.of(ChatTemplate.Message.system(SYSTEM),
+                ChatTemplate.Message.user(options.instruction() + "\n\nText:\n" + text));
+    }
+
+    /** The text cut into pieces of at most the budget, on sentence boundaries where possible; never empty. */
+    List<String> pieces(String text) {
+        if (engine.countTokens(text) <= inputBudget) {
+            return List.of(text);
+        }
+        List<String> pieces = new ArrayList<>();
+        StringBuilder piece = new StringBuilder();
+        int pieceTokens = 0;
+        for (String sentence : SentenceSplitter.split(text)) {
+            int tokens = engine.countTokens(sentence) + 1; // and the space joining it
+            if (tokens > inputBudget) {
+                flush(pieces, piece);
+                pieceTokens = 0;
+                pieces.addAll(splitLongSentence(sentence));
+                continue;
+            }
+            if (pieceTokens + tokens > inputBudget) {
+                flush(pieces, piece);
+                pieceTokens = 0;
+            }
+            piece.append(piece.isEmpty() ? "" : " ").append(sentence);
+            pieceTokens += tokens;
+        }
+        flush(pieces, piece);
+        return pieces.isEmpty() ? List.of(text.strip()) : pieces;
+    }
+
+    /** A sentence longer than the budget, cut between words (a word longer than the budget, between characters). */
+    private List<String> splitLongSentence(String sentence) {
+        List<String> parts = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
+        int partTokens = 0;
+        for (String word : sentence.split("\\s+")) {
+            int tokens = engine.countTokens(word) + 1;
+            if (tokens > inputBudget) {
+                flush(parts, part);
+                partTokens = 0;
+                int step = Math.max(1, inputBudget / 4); // a character is at most 4 byte-level tokens
+                for (int from = 0; from < word.length(); from += step) {
+                    parts.add(word.substring(from, Math.min(word.length(), from + step)));
+                }
+                continue;
+            }
+            if (partTokens + tokens > inputBudget) {
+                flush(parts, part);
+                partTokens = 0;
+            }
+            part.append(part.isEmpty() ? "" : " ").append(word);
+            partTokens += tokens;
+        }
+        flush(parts, part);
+        return parts;
+    }
+
+    private static void flush(List<String> pieces, StringBuilder piece) {
+        if (!piece.isEmpty()) {
+            pieces.add(piece.toString());
+            piece.setLength(0);
+        }
+    }
+}

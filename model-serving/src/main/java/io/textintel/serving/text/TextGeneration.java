@@ -1,0 +1,24 @@
+package io.textintel.serving.text;
+
+import io.textintel.serving.generate.FinishReason;
+import java.util.Objects;
+
+/**
+ * One chat reply of a {@link DecoderEngine}.
+ *
+ * @param text the reply, special tokens left out
+ * @param promptTokens tokens of the rendered chat prompt
+ * @param outputTokens tokens generated, a closing stop token included
+ * @param latencyMillis from submission to completion
+ * @param draftProposed draft tokens proposed for this reply
+ * @param draftAccepted draft tokens the model accepted
+ * @param reason why generation ended
+ */
+public record TextGeneration(String text, int promptTokens, int outputTokens, long latencyMillis,
+        int draftProposed, int draftAccepted, FinishReason reason) {
+
+    public TextGeneration {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(reason, "reason");
+    }
+}

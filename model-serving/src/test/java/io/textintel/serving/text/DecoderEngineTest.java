@@ -1,0 +1,98 @@
+package io.textintel.serving.text;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.textintel.serving.engine.EngineException;
+import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.tokenizer.ChatTemplate;
+import io.textintel.serving.tools.TinyDecoderSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The decoder engine on generated Llama and Qwen2 instruction checkpoints (random weights). */
+class DecoderEngineTest {
+
+    @TempDir
+    static Path dir;
+
+    static Stream<TinyDecoderSpec> families() {
+        return Stream.of(TinyDecoderSpec.llama(), TinyDecoderSpec.qwen2());
+    }
+
+    private static final List<ChatTemplate.Message> HELLO = List.of(ChatTemplate.Message.user(
+            "Tell me about streaming text processing with Flink and Kafka."));
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void chatRepliesDeterministicallyAndStopsAtTheEndOfTurn(TinyDecoderSpec spec) throws Exception {
+        Path model = TinyInstructModels.target(dir, spec);
+        try (DecoderEngine engine = DecoderEngine.open(model, TinyInstructModels.config().build())) {
+            int[] prompt = engine.promptIds(HELLO);
+            assertThat(engine.stopTokenIds()).contains(engine.endOfTurnTokenId());
+            assertThat(engine.stopTokenIds()).as("the rendered prompt ends with the assistant header, not a stop token")
+                    .doesNotContain(prompt[prompt.length - 1]);
+            assertThat(prompt).as("earlier turns are closed by the end of turn").contains(engine.endOfTurnTokenId());
+            SamplingParams greedy = engine.samplingParams(0f, 1f, 0L, 12);
+            TextGeneration first = engine.chat(HELLO, greedy).get();
+            TextGeneration second = engine.chat(HELLO, greedy).get();
+            assertThat(second).usingRecursiveComparison().ignoringFields("latencyMillis").isEqualTo(first);
+            assertThat(first.promptTokens()).isEqualTo(prompt.length);
+            assertThat(first.outputTokens()).isBetween(1, 12);
+            SamplingParams sampled = engine.samplingParams(1.0f, 0.9f, 1234L, 12);
+            assertThat(engine.chat(HELLO, sampled).get().text()).as("same seed, same sample")
+                    .isEqualTo(engine.chat(HELLO, sampled).get().text());
+        }
+    }
+
+    @Test
+    void countsTokensWithoutSpecialTokensAndRejectsPromptsLongerThanTheModel() throws Exception {
+        Path model = TinyInstructModels.target(dir, TinyDecoderSpec.llama());
+        try (DecoderEngine engine = DecoderEngine.open(model, TinyInstructModels.config().build())) {
+            assertThat(engine.countTokens("")).isZero();
+            assertThat(engine.countTokens("the cat")).isEqualTo(engine.encode("the cat").length);
+            String huge = "word ".repeat(400);
+            assertThat(engine.countTokens(huge)).as("counted past the model's length").isGreaterThan(256);
+            assertThatThrownBy(() -> engine.chat(List.of(ChatTemplate.Message.user(huge)),
+                    engine.samplingParams(0f, 1f, 0L, 4)).get())
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(EngineException.class).hasMessageContaining("expected at most 255");
+        }
+    }
+
+    @Test
+    void draftModelOfAnotherTokenizerIsRefusedWithAReason() throws Exception {
+        Path qwen = TinyInstructModels.target(dir, TinyDecoderSpec.qwen2());
+        Path llamaDraft = TinyInstructModels.draft(dir, TinyDecoderSpec.llama());
+        DecoderEngineConfig config = TinyInstructModels.config().draftModel(llamaDraft.toString()).build();
+        assertThatThrownBy(() -> DecoderEngine.open(qwen, config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("draft model " + llamaDraft)
+                .hasMessageContaining("expected the same tokenizer");
+        Path smallerVocabulary = io.textintel.serving.tools.TinyModelGenerator.writeDecoder(dir.resolve("qwen-300"),
+                TinyDecoderSpec.qwen2().withMerges(300).withSizes(32, 1, 2, 1, 64));
+        assertThatThrownBy(() -> DecoderEngine.open(qwen,
+                TinyInstructModels.config().draftModel(smallerVocabulary.toString()).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token ids but model");
+    }
+
+    @Test
+    void configNamesTheBadValue() {
+        assertThatThrownBy(() -> TinyInstructModels.config().threads(0).build())
+                .hasMessage("decoder threads is 0, expected >= 1");
+        assertThatThrownBy(() -> TinyInstructModels.config().speculation(SpeculationKind.DRAFT_MODEL).build())
+                .hasMessageContaining("no draft model directory is set");
+        assertThatThrownBy(() -> TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP)
+                .maxDraftTokens(0).build()).hasMessage("decoder maxDraftTokens is 0, expected >= 1");
+        assertThatThrownBy(() -> SpeculationKind.parse("medusa"))
+                .hasMessage("speculation 'medusa' is not known, expected one of: none, prompt-lookup, draft-model");
+        assertThat(SpeculationKind.parse("Prompt-Lookup")).isEqualTo(SpeculationKind.PROMPT_LOOKUP);
+    }
+}

@@ -1,0 +1,136 @@
+package io.textintel.serving.text;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.textintel.serving.tools.TinyDecoderSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Summaries on generated Llama and Qwen2 instruction checkpoints (256 positions, random weights: the
+ * summaries are meaningless, but deterministic).
+ */
+class SummarizerTest {
+
+    @TempDir
+    static Path dir;
+
+    static Stream<TinyDecoderSpec> families() {
+        return Stream.of(TinyDecoderSpec.llama(), TinyDecoderSpec.qwen2());
+    }
+
+    private static final String SHORT = "Flink reads documents from Kafka. The pipeline tokenizes them and writes"
+            + " summaries to Elasticsearch.";
+
+    /** Sentences about a stream, far more than one 256-position context holds. */
+    private static String longText() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            text.append("Partition ").append(i).append(" of the topic carried news about markets and weather. ");
+        }
+        return text.toString();
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void greedyAndSeededSummariesRepeatAndShortTextsAreOnePiece(TinyDecoderSpec spec) throws Exception {
+        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+                TinyInstructModels.config().build())) {
+            Summarizer greedy = new Summarizer(engine, SummaryOptions.greedy(12).withStyle("one sentence"));
+            Summary first = greedy.summarize(SHORT).get();
+            assertThat(greedy.summarize(SHORT).get()).usingRecursiveComparison().ignoringFields("latencyMillis")
+                    .isEqualTo(first);
+            assertThat(first.chunks()).isEqualTo(1);
+            assertThat(first.inputTokens()).isEqualTo(engine.countTokens(SHORT));
+            assertThat(first.outputTokens()).isBetween(1, 12);
+
+            Summarizer sampled = new Summarizer(engine, SummaryOptions.greedy(12).withSampling(0.9f, 0.95f, 77L));
+            assertThat(sampled.summarize(SHORT).get().text()).as("same seed, same summary")
+                    .isEqualTo(sampled.summarize(SHORT).get().text());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void longInputIsSummarisedMapReduceOnSentenceBoundaries(TinyDecoderSpec spec) throws Exception {
+        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+                TinyInstructModels.config().build())) {
+            Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16).withStyle("bullet points"));
+            String text = longText();
+            List<String> pieces = summarizer.pieces(text);
+            assertThat(pieces).hasSizeGreaterThan(1);
+            assertThat(pieces).allSatisfy(piece -> {
+                assertThat(engine.countTokens(piece)).isLessThanOrEqualTo(summarizer.inputBudget());
+                assertThat(piece).as("pieces end on a sentence boundary").endsWith(".");
+            });
+            assertThat(String.join(" ", pieces)).as("nothing lost or reordered").isEqualTo(text.strip());
+
+            Summary summary = summarizer.summarize(text).get();
+            assertThat(summary.chunks()).isEqualTo(pieces.size());
+            assertThat(summary.inputTokens()).isEqualTo(engine.countTokens(text)).isGreaterThan(256);
+            assertThat(summarizer.summarize(text).get().text()).isEqualTo(summary.text());
+        }
+    }
+
+    @Test
+    void aSentenceLongerThanTheBudgetIsCutBetweenWords() throws Exception {
+        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
+                TinyInstructModels.config().build())) {
+            Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16));
+            String sentence = "word ".repeat(300).strip() + ".";
+            List<String> pieces = summarizer.pieces("Short start. " + sentence + " Short end.");
+            assertThat(pieces.get(0)).isEqualTo("Short start.");
+            assertThat(pieces.get(pieces.size() - 1)).isEqualTo("Short end.");
+            assertThat(pieces.subList(1, pieces.size() - 1)).hasSizeGreaterThan(1).allSatisfy(piece ->
+                    assertThat(engine.countTokens(piece)).isLessThanOrEqualTo(summarizer.inputBudget()));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("families")
+    void speculationGivesTheSameGreedySummary(TinyDecoderSpec spec) throws Exception {
+        Path target = TinyInstructModels.target(dir, spec);
+        Path draft = TinyInstructModels.draft(dir, spec);
+        SummaryOptions options = SummaryOptions.greedy(24);
+        String text = SHORT + " " + SHORT;
+        Summary plain;
+        try (DecoderEngine engine = DecoderEngine.open(target, TinyInstructModels.config().build())) {
+            plain = new Summarizer(engine, options).summarize(text).get();
+            assertThat(plain.draftProposed()).isZero();
+        }
+        for (DecoderEngineConfig config : List.of(
+                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+                TinyInstructModels.config().draftModel(draft.toString()).build(),
+                TinyInstructModels.config().draftModel(target.toString()).build())) {
+            try (DecoderEngine engine = DecoderEngine.open(target, config)) {
+                Summary speculative = new Summarizer(engine, options).summarize(text).get();
+                assertThat(speculative.text()).as("%s", config).isEqualTo(plain.text());
+                assertThat(speculative.outputTokens()).isEqualTo(plain.outputTokens());
+                if (config.draftModelDir() != null && config.draftModelDir().equals(target.toString())
+                        && plain.outputTokens() > 1) {
+                    assertThat(speculative.draftAccepted()).as("the target as its own draft is accepted").isPositive();
+                }
+            }
+        }
+    }
+
+    @Test
+    void summaryLengthThatLeavesNoRoomForTextIsRefused() throws Exception {
+        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
+                TinyInstructModels.config().build())) {
+            assertThatThrownBy(() -> new Summarizer(engine, SummaryOptions.greedy(240)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("max-summary-tokens 240 leaves")
+                    .hasMessageContaining("256 positions");
+        }
+        assertThatThrownBy(() -> SummaryOptions.greedy(0)).hasMessage("max-summary-tokens is 0, expected >= 1");
+        assertThatThrownBy(() -> SummaryOptions.greedy(8).withSampling(0.5f, 0f, 1L))
+                .hasMessage("top-p is 0.0, expected 0 < top-p <= 1");
+    }
+}

@@ -1,0 +1,199 @@
+package io.textintel.operators.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.textintel.operators.TestModels;
+import io.textintel.operators.tokenize.TaskInput;
+import io.textintel.operators.tokenize.TokenizedDocument;
+import io.textintel.schemas.EnrichedDocument;
+import io.textintel.schemas.SummaryInfo;
+import io.textintel.schemas.TopicTag;
+import io.textintel.serving.text.DecoderEngine;
+import io.textintel.serving.text.Summarizer;
+import io.textintel.serving.text.Summary;
+import io.textintel.serving.tools.TinyDecoderSpec;
+import io.textintel.serving.tools.TinyModelGenerator;
+
+import org.apache.flink.api.common.functions.DefaultOpenContext;
+import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.util.MockStreamingRuntimeContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Summarize and generative tag tasks through the async operator, on a generated Qwen2 instruction model. */
+class DecoderTaskInferenceTest {
+
+    private static final EngineSettings SETTINGS = new EngineSettings("cpu", 2, null, null, Duration.ofMillis(1), null);
+    private static final List<String> LABELS = List.of("billing", "delivery", "praise");
+    private static final String TEXT = "The parcel arrived late and the box was damaged. I want a refund.";
+
+    @TempDir
+    static Path dir;
+
+    private static Path qwen;
+
+    private final List<InferenceFunction> opened = new ArrayList<>();
+
+    @BeforeAll
+    static void generate() throws Exception {
+        qwen = TinyModelGenerator.writeDecoder(dir.resolve("qwen"), TinyDecoderSpec.qwen2());
+    }
+
+    @AfterEach
+    void close() {
+        opened.forEach(InferenceFunction::close);
+    }
+
+    private static ModelTask summarize(GenerativeSettings settings) {
+        return new ModelTask("summary", TaskKind.SUMMARIZE, qwen.toString(), null, 0, 1, 0f, settings);
+    }
+
+    private static ModelTask tag(boolean multiLabel, int topK) {
+        return new ModelTask("topics", TaskKind.GENERATIVE_TAG, qwen.toString(), null, 0, topK, 0f,
+                GenerativeSettings.tagging(LABELS, multiLabel));
+    }
+
+    private InferenceFunction open(ModelTask... tasks) throws Exception {
+        InferenceFunction function = new InferenceFunction(List.of(tasks), ModelRepository.defaults(), SETTINGS, 60_000);
+        opened.add(function);
+        function.setRuntimeContext(new MockStreamingRuntimeContext(1, 0));
+        function.open(DefaultOpenContext.INSTANCE);
+        return function;
+    }
+
+    private static TokenizedDocument doc(String text, ModelTask... tasks) {
+        TaskInput[] inputs = new TaskInput[tasks.length];
+        for (int i = 0; i < tasks.length; i++) {
+            inputs[i] = new TaskInput(tasks[i].name(), new int[0], false, 17, 0);
+        }
+        return new TokenizedDocument(TestModels.record("fb-1", text), TestModels.provenance(1), inputs);
+    }
+
+    private static InferenceOutcome invoke(InferenceFunction function, TokenizedDocument doc) throws Exception {
+        Collecting result = new Collecting();
+        function.asyncInvoke(doc, result);
+        return result.single();
+    }
+
+    @Test
+    void summarizeTaskFillsTheSummaryAsTheSummarizerWritesIt() throws Exception {
+        GenerativeSettings settings = GenerativeSettings.summary(12);
+        ModelTask task = summarize(settings);
+        EnrichedDocument out = invoke(open(task), doc(TEXT, task)).document;
+        Summary expected;
+        try (DecoderEngine engine = DecoderEngine.open(qwen, SETTINGS.toDecoderConfig(settings.speculationKind(), null))) {
+            expected = new Summarizer(engine, settings.summaryOptions()).summarize(TEXT).get(60, TimeUnit.SECONDS);
+        }
+        SummaryInfo summary = out.getSummary();
+        assertThat(summary).isNotNull();
+        assertThat(summary.getText()).isEqualTo(expected.text());
+        assertThat(summary.getInputTokens()).isEqualTo(expected.inputTokens());
+        assertThat(summary.getOutputTokens()).isEqualTo(expected.outputTokens());
+        assertThat(summary.getChunks()).isEqualTo(1);
+        assertThat(summary.getAcceptanceRate()).as("speculation off").isNull();
+        assertThat(out.getModels().get(0).getInputTokens()).as("the tokenize step's count").isEqualTo(17);
+        assertThat(out.getTopics()).isEmpty();
+    }
+
+    @Test
+    void promptLookupSpeculationRecordsDraftTokensAndKeepsTheGreedySummary() throws Exception {
+        GenerativeSettings plain = GenerativeSettings.summary(16);
+        String text = TEXT + " " + TEXT;
+        String expected = invoke(open(summarize(plain)), doc(text, summarize(plain))).document.getSummary().getText();
+        ModelTask lookup = summarize(plain.withSpeculation("prompt-lookup", null));
+        SummaryInfo speculative = invoke(open(lookup), doc(text, lookup)).document.getSummary();
+        assertThat(speculative.getText()).isEqualTo(expected);
+        assertThat(speculative.getDraftTokensAccepted()).isLessThanOrEqualTo(speculative.getDraftTokensProposed());
+    }
+
+    @Test
+    void generativeTagsAreConfiguredLabelsRespectingTopK() throws Exception {
+        ModelTask single = tag(false, 2);
+        List<TopicTag> topics = invoke(open(single), doc(TEXT, single)).document.getTopics();
+        assertThat(topics).hasSize(2).extracting(TopicTag::getLabel).isSubsetOf(LABELS);
+        assertThat(topics.get(0).getScore()).isGreaterThanOrEqualTo(topics.get(1).getScore());
+
+        ModelTask multi = tag(true, 3);
+        List<TopicTag> named = invoke(open(multi), doc(TEXT, multi)).document.getTopics();
+        assertThat(named).isNotEmpty().extracting(TopicTag::getLabel).isSubsetOf(LABELS).doesNotHaveDuplicates();
+        assertThat(named).allSatisfy(t -> assertThat(t.getScore()).isBetween(0f, 1f));
+    }
+
+    @Test
+    void aTextLongerThanTheContextIsSummarisedInPieces() throws Exception {
+        ModelTask task = summarize(GenerativeSettings.summary(12));
+        String longText = (TEXT + " ").repeat(40);
+        SummaryInfo summary = invoke(open(task), doc(longText, task)).document.getSummary();
+        assertThat(summary.getChunks()).isGreaterThan(1);
+        assertThat(summary.getInputTokens()).isGreaterThan(256);
+    }
+
+    @Test
+    void subtasksShareOneDecoderPerModelAndSettings() throws Exception {
+        int before = SharedModels.openDecoders();
+        ModelTask task = summarize(GenerativeSettings.summary(8));
+        InferenceFunction first = open(task);
+        InferenceFunction second = open(task, tag(false, 1));
+        assertThat(SharedModels.openDecoders()).isEqualTo(before + 1);
+        first.close();
+        second.close();
+        opened.clear();
+        assertThat(SharedModels.openDecoders()).isEqualTo(before);
+    }
+
+    @Test
+    void badDecoderSettingsNameTheTaskAndTheKey() {
+        assertThatThrownBy(() -> summarize(GenerativeSettings.summary(0)))
+                .hasMessage("task 'summary': max-summary-tokens is 0, expected >= 1");
+        assertThatThrownBy(() -> summarize(GenerativeSettings.summary(8).withSpeculation("draft-model", null)))
+                .hasMessageContaining("task 'summary': speculation is draft-model but draft-model is not set");
+        assertThatThrownBy(() -> new ModelTask("topics", TaskKind.GENERATIVE_TAG, "m", null, 0, 1, 0f,
+                GenerativeSettings.tagging(List.of(), false)))
+                .hasMessage("task 'topics': labels are empty, expected at least one label");
+        assertThatThrownBy(() -> TaskKind.parse("tag", "zero-shot"))
+                .hasMessage("tag mode 'zero-shot' is not known, expected classifier or generative");
+        assertThat(TaskKind.parse("tag", "generative")).isEqualTo(TaskKind.GENERATIVE_TAG);
+        assertThat(TaskKind.parse("summarize", null)).isEqualTo(TaskKind.SUMMARIZE);
+    }
+
+    private static final class Collecting implements ResultFuture<InferenceOutcome> {
+        private final CompletableFuture<Collection<InferenceOutcome>> result = new CompletableFuture<>();
+
+        @Override
+        public void complete(Collection<InferenceOutcome> outcomes) {
+            result.complete(List.copyOf(outcomes));
+        }
+
+        @Override
+        public void complete(CollectionSupplier<InferenceOutcome> supplier) {
+            try {
+                complete(supplier.get());
+            } catch (Exception e) {
+                completeExceptionally(e);
+            }
+        }
+
+        @Override
+        public void completeExceptionally(Throwable error) {
+            result.completeExceptionally(error);
+        }
+
+        InferenceOutcome single() throws Exception {
+            Collection<InferenceOutcome> outcomes = result.get(60, TimeUnit.SECONDS);
+            assertThat(outcomes).hasSize(1);
+            return outcomes.iterator().next();
+        }
+    }
+}

@@ -94,17 +94,19 @@ public final class SpeculativeDecodingReport {
         run(1, 16, plain(), null);
         run(32, 2, plain(), null);
         Run warmPlain = run(1, NEW_TOKENS_BATCH_1, plain(), null);
-        Run warmSpeculative = run(1, NEW_TOKENS_BATCH_1, fixed(GAMMA), proposer(0.8, warmPlain));
+        run(1, NEW_TOKENS_BATCH_1, fixed(GAMMA), proposer(0.8, warmPlain));
 
         // Cost model. On this CPU kernel a pass of 2 to 6 rows is one register tile that reads each
         // weight once, so a verify pass costs about the same for every γ <= 5: r(γ) ≈ 1 + v, with v
-        // calibrated from the warm-up runs (a verify pass of 5 rows over a decode pass of 1, in
-        // generation) and no per-draft cost (the synthetic proposer costs nothing).
-        double verifyCost = Math.max(0, warmSpeculative.nanosPerPass() / warmPlain.nanosPerPass() - 1);
+        // calibrated by two short runs after the warm-up (ms per verify pass of 5 rows over ms per
+        // decode pass of 1, in generation) and no per-draft cost (the synthetic proposer costs nothing).
+        Run calibratePlain = run(1, 64, plain(), null);
+        Run calibrateSpeculative = run(1, 64, fixed(GAMMA), proposer(0.8, warmPlain));
+        double verifyCost = Math.max(0, calibrateSpeculative.nanosPerPass() / calibratePlain.nanosPerPass() - 1);
         SpeculationOptions adaptive = adaptiveOptions(0.0, verifyCost);
         System.out.printf(Locale.ROOT, "Cost model: a step with γ drafts costs r(γ) = (ms per verify pass of γ+1"
                 + " tokens) / (ms per decode pass of 1 token); the adaptive policy gets r(γ) = 1 + v for γ <= %d,"
-                + " v = %.2f from the warm-up runs%n", MAX_ADAPTIVE_GAMMA, verifyCost);
+                + " v = %.2f from calibration runs%n", MAX_ADAPTIVE_GAMMA, verifyCost);
 
         // (a) plain decode tokens/s
         System.out.printf(Locale.ROOT, "%n(a) Plain greedy decoding (no speculation), %d new tokens at batch 1, %d"
@@ -156,7 +158,8 @@ public final class SpeculativeDecodingReport {
         check(fixed32, plain32);
         GenerationMetrics m = adaptive32.metrics();
         System.out.printf(Locale.ROOT, "%n(c) Batch 32, α = 0.8, speculation on; plain %.2f tokens/s (2 runs)"
-                + "%n  adaptive (off above %d sequences, 2 runs): %.2f tokens/s, ratio %.3f; decode steps speculated %d, not"
+                + "%n  adaptive (off above %d sequences, 2 runs): %.2f tokens/s, ratio %.3f; decode steps"
+                + " speculated %d, not"
                 + " %d (stood down for batch size %d, for acceptance %d)%n  fixed γ = %d (no policy):          %.2f"
                 + " tokens/s, ratio %.3f, acceptance %.2f%n", base32, adaptive.maxBatchSize(),
                 adaptiveRate32, adaptiveRate32 / base32, m.verifySteps(),

@@ -1,6 +1,7 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.sampling.SequenceRandom;
+import io.textintel.serving.spec.AdaptiveDraftLength;
 import java.util.Arrays;
 
 /**
@@ -18,10 +19,15 @@ final class GeneratingSequence {
     int computed;
     int draftProposed;
     int draftAccepted;
+    /** This sequence's draft-length policy, fed only its own verifications; null for a fixed γ or no speculation. */
+    final AdaptiveDraftLength adaptive;
+    private int decidedAtSize = -1;
+    private int decidedDraftLength;
 
-    GeneratingSequence(long id, GenerationRequest request) {
+    GeneratingSequence(long id, GenerationRequest request, AdaptiveDraftLength adaptive) {
         this.id = id;
         this.request = request;
+        this.adaptive = adaptive;
         this.random = new SequenceRandom(request.params().seed());
         this.tokens = Arrays.copyOf(request.promptIds(), request.promptIds().length + 16);
         this.size = request.promptIds().length;
@@ -61,6 +67,20 @@ final class GeneratingSequence {
 
     int[] generatedTokens() {
         return Arrays.copyOfRange(tokens, promptLength(), size);
+    }
+
+    /**
+     * The adaptive policy's draft length for the decode step at the current size, asked once per
+     * size: a step planned twice (a retry with a smaller budget, a join that did not fit) gets the
+     * same answer and advances the policy's probe counter once, so γ depends only on this
+     * sequence's own tokens and verifications.
+     */
+    int adaptiveDraftLength() {
+        if (decidedAtSize != size) {
+            decidedDraftLength = adaptive.draftLength(1); // the batch-size rule is the scheduler's
+            decidedAtSize = size;
+        }
+        return decidedDraftLength;
     }
 
     boolean abandoned() {

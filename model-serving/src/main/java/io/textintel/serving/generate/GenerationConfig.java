@@ -1,5 +1,7 @@
 package io.textintel.serving.generate;
 
+import io.textintel.serving.spec.SpeculationOptions;
+
 /**
  * What the operator of a generation engine chooses: batching limits, KV cache size and speculation.
  * Validated at construction; build one with {@link #builder()}.
@@ -10,9 +12,19 @@ package io.textintel.serving.generate;
  * @param kvBlocks blocks in the KV cache; {@code kvBlocks * kvBlockSize} must hold one sequence of
  *     the model's maximum length, so the oldest running sequence can always finish
  * @param maxDraftTokens most draft tokens (γ) asked of the proposer per sequence and step
+ * @param adaptiveSpeculation how each sequence's γ adapts to its acceptance rate and when
+ *     speculation stands down (see {@link io.textintel.serving.spec.AdaptiveDraftLength}); γ is then
+ *     also at most {@code maxDraftTokens}. Null: every step of a speculating sequence asks for
+ *     {@code maxDraftTokens} drafts.
  */
 public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int kvBlockSize, int kvBlocks,
-        int maxDraftTokens) {
+        int maxDraftTokens, SpeculationOptions adaptiveSpeculation) {
+
+    /** A configuration with a fixed draft length. */
+    public GenerationConfig(int maxRunningSequences, int maxBatchTokens, int kvBlockSize, int kvBlocks,
+            int maxDraftTokens) {
+        this(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens, null);
+    }
 
     public GenerationConfig {
         requireAtLeast("maxRunningSequences", maxRunningSequences, 1);
@@ -22,7 +34,7 @@ public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int 
         requireAtLeast("maxDraftTokens", maxDraftTokens, 0);
     }
 
-    /** 64 running sequences, 2048 tokens per step, 4096 blocks of 16 positions, 4 draft tokens. */
+    /** 64 running sequences, 2048 tokens per step, 4096 blocks of 16 positions, 4 draft tokens, fixed γ. */
     public static Builder builder() {
         return new Builder();
     }
@@ -45,6 +57,7 @@ public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int 
         private int kvBlockSize = 16;
         private int kvBlocks = 4096;
         private int maxDraftTokens = 4;
+        private SpeculationOptions adaptiveSpeculation;
 
         private Builder() {}
 
@@ -73,8 +86,15 @@ public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int 
             return this;
         }
 
+        /** Adaptive draft length and stand-down policy; null (the default) for a fixed γ. */
+        public Builder adaptiveSpeculation(SpeculationOptions options) {
+            this.adaptiveSpeculation = options;
+            return this;
+        }
+
         public GenerationConfig build() {
-            return new GenerationConfig(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens);
+            return new GenerationConfig(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens,
+                    adaptiveSpeculation);
         }
     }
 }

@@ -67,9 +67,10 @@ public final class GenerationEngine implements AutoCloseable {
         this.thread.setDaemon(true);
         this.thread.start();
         LOG.info("Generation engine for {}: up to {} running sequences, {} tokens per step, KV cache of {} blocks"
-                + " of {} positions, speculation {} (γ = {})", name, config.maxRunningSequences(),
+                + " of {} positions, speculation {} (γ {} {}{})", name, config.maxRunningSequences(),
                 config.maxBatchTokens(), config.kvBlocks(), config.kvBlockSize(), defaultSpeculation,
-                config.maxDraftTokens());
+                config.adaptiveSpeculation() == null ? "=" : "<=", config.maxDraftTokens(),
+                config.adaptiveSpeculation() == null ? "" : ", adaptive: " + config.adaptiveSpeculation());
     }
 
     /** Generates a continuation of {@code promptIds}, speculating when the engine has a proposer. */

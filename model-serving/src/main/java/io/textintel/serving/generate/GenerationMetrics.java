@@ -1,5 +1,7 @@
 package io.textintel.serving.generate;
 
+import java.util.Arrays;
+
 /**
  * A snapshot of a generation scheduler's counters since it started.
  *
@@ -11,17 +13,33 @@ package io.textintel.serving.generate;
  * @param prefillTokens prompt (and recomputed) tokens computed
  * @param generatedTokens tokens generated
  * @param preemptions times a running sequence lost its KV blocks and was requeued to recompute
- * @param verifySteps sequence-steps that verified at least one draft token
+ * @param verifySteps sequence-steps that verified at least one draft token (speculated)
  * @param draftProposed draft tokens proposed
  * @param draftAccepted draft tokens accepted
  * @param running sequences running now
  * @param waiting sequences waiting now
  * @param freeKvBlocks KV cache blocks free now
  * @param forwardNanos time spent in forward passes
+ * @param unspeculatedSteps decode sequence-steps of requests with speculation on that ran without
+ *     drafts (the policy stood down, the proposer had nothing, or the cache or budget was short)
+ * @param offForBatchSize of those, steps where the policy stood down because the batch was too large
+ * @param offForAcceptance of those, steps where the policy stood down for low acceptance
+ * @param draftLengths {@code [γ max + 1]}: decode sequence-steps of speculating requests by the draft
+ *     length the policy chose (index 0: none)
  */
 public record GenerationMetrics(long requests, long completed, long cancelled, long failed, long steps,
         long prefillTokens, long generatedTokens, long preemptions, long verifySteps, long draftProposed,
-        long draftAccepted, int running, int waiting, int freeKvBlocks, long forwardNanos) {
+        long draftAccepted, int running, int waiting, int freeKvBlocks, long forwardNanos, long unspeculatedSteps,
+        long offForBatchSize, long offForAcceptance, long[] draftLengths) {
+
+    public GenerationMetrics {
+        draftLengths = draftLengths.clone();
+    }
+
+    @Override
+    public long[] draftLengths() {
+        return draftLengths.clone();
+    }
 
     /** Accepted over proposed draft tokens; 0 when none were proposed. */
     public double acceptanceRate() {
@@ -36,5 +54,27 @@ public record GenerationMetrics(long requests, long completed, long cancelled, l
     /** Generated tokens per second spent in forward passes. */
     public double tokensPerSecond() {
         return forwardNanos == 0 ? 0.0 : generatedTokens * 1e9 / forwardNanos;
+    }
+
+    /** The mean draft length the policy chose over decode steps of speculating requests, zeros included. */
+    public double meanDraftLength() {
+        long count = 0;
+        long sum = 0;
+        for (int gamma = 0; gamma < draftLengths.length; gamma++) {
+            count += draftLengths[gamma];
+            sum += gamma * draftLengths[gamma];
+        }
+        return count == 0 ? 0.0 : (double) sum / count;
+    }
+
+    @Override
+    public String toString() {
+        return "GenerationMetrics[requests=" + requests + ", completed=" + completed + ", cancelled=" + cancelled
+                + ", failed=" + failed + ", steps=" + steps + ", prefillTokens=" + prefillTokens
+                + ", generatedTokens=" + generatedTokens + ", preemptions=" + preemptions + ", verifySteps="
+                + verifySteps + ", unspeculatedSteps=" + unspeculatedSteps + ", offForBatchSize=" + offForBatchSize
+                + ", offForAcceptance=" + offForAcceptance + ", draftProposed=" + draftProposed + ", draftAccepted="
+                + draftAccepted + ", draftLengths=" + Arrays.toString(draftLengths) + ", running=" + running
+                + ", waiting=" + waiting + ", freeKvBlocks=" + freeKvBlocks + ", forwardNanos=" + forwardNanos + "]";
     }
 }

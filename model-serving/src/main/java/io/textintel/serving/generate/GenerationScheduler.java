@@ -4,6 +4,7 @@ import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;
 import io.textintel.serving.model.SequenceChunk;
 import io.textintel.serving.sampling.Sampler;
+import io.textintel.serving.spec.AdaptiveDraftLength;
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.Proposal;
 import io.textintel.serving.spec.SpeculativeVerifier;
@@ -15,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Continuous batching for a decoder: prefill pieces and decode steps of different sequences share
@@ -44,6 +46,29 @@ import java.util.Set;
  *       is left and the cache holds their first piece; joining never preempts, and nobody joins
  *       in a step that preempted (the preempted rejoin first, once blocks are free).</li>
  * </ol>
+ *
+ * <p>Speculation policy, for requests with speculation on. With a fixed γ
+ * ({@code adaptiveSpeculation} null) every decode step asks for {@code maxDraftTokens} drafts. With
+ * {@link io.textintel.serving.spec.SpeculationOptions adaptive speculation} each sequence has its own
+ * {@link AdaptiveDraftLength}, fed only its own verifications: γ follows its smoothed acceptance
+ * rate, drops to 0 under the acceptance floor (with one-token probes every {@code probeInterval}
+ * of its steps), and greedy sequences also stand down while the step's batch (running sequences
+ * plus those about to join) is above {@code maxBatchSize}, where verifying extra positions is no
+ * longer nearly free. The choices are counted in {@link GenerationMetrics}.
+ *
+ * <p>Reproducibility. Greedy output never depends on γ: it is token for token plain greedy
+ * output, whatever the batch, cache or policy did. Sampled output does depend on γ (each examined
+ * draft consumes a uniform from the request's stream), so for a sampled request γ is a function of
+ * its own history only: its tokens, its verifications and the fixed config; never of other requests,
+ * the batch size, the budget left in a step or the cache. Such a sequence is therefore exempt from
+ * the batch-size rule; when its drafts do not fit the step's budget it waits for the next step
+ * instead of shortening them; when the cache is short it preempts (or is preempted) instead of
+ * dropping them; after a preemption it recomputes all but its last token, which it then decodes
+ * as an ordinary step. Given the same model, proposer (deterministic in the sequence's own context
+ * and seed), prompt, parameters and config, a sampled request then gives the same tokens alone or
+ * in any mix of traffic: this is tested. What is not promised: the same tokens as plain sampling
+ * with the same seed (the distribution is the same, the draws are not), nor across a different
+ * {@code adaptiveSpeculation} or {@code maxDraftTokens}.
  *
  * <p>A sequence finishes after a stop token, after {@code maxNewTokens} tokens, or when prompt
  * and generated tokens reach the model's maximum sequence length; its future completes in
@@ -76,6 +101,10 @@ public final class GenerationScheduler {
     private volatile long draftProposed;
     private volatile long draftAccepted;
     private volatile long forwardNanos;
+    private volatile long unspeculatedSteps;
+    private volatile long offForBatchSize;
+    private volatile long offForAcceptance;
+    private final AtomicLongArray draftLengths; // [maxDraftTokens + 1]: decode steps by chosen γ
     private volatile int runningCount;
     private volatile int waitingCount;
     private volatile int freeKvBlocks;
@@ -92,6 +121,7 @@ public final class GenerationScheduler {
         this.proposer = proposer;
         this.vocabSize = model.vocabSize();
         this.maxSequenceLength = model.maxSequenceLength();
+        this.draftLengths = new AtomicLongArray(config.maxDraftTokens() + 1);
         if (!cache.layout().equals(model.kvLayout())) {
             throw new IllegalArgumentException("KV cache layout " + cache.layout() + " does not match the model's "
                     + model.kvLayout());
@@ -131,7 +161,9 @@ public final class GenerationScheduler {
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
-        waiting.addLast(new GeneratingSequence(nextId++, request));
+        AdaptiveDraftLength adaptive = proposer != null && request.speculation() == SpeculationMode.ON
+                && config.adaptiveSpeculation() != null ? new AdaptiveDraftLength(config.adaptiveSpeculation()) : null;
+        waiting.addLast(new GeneratingSequence(nextId++, request, adaptive));
         requests++;
         publish();
     }
@@ -147,12 +179,18 @@ public final class GenerationScheduler {
         int budget = config.maxBatchTokens();
         List<ScheduledStep.Entry> entries = new ArrayList<>();
         boolean preempted = false;
+        // sequences in this pass: the running ones and those that may join
+        int batchSize = running.size() + Math.min(waiting.size(),
+                Math.max(0, config.maxRunningSequences() - running.size()));
         for (int i = 0; i < running.size() && budget > 0; i++) {
             GeneratingSequence sequence = running.get(i);
-            ScheduledStep.Entry entry = plan(sequence, budget);
+            ScheduledStep.Entry entry = plan(sequence, budget, batchSize);
+            if (entry == null) {
+                continue; // a sampled sequence whose drafts do not fit the budget left: next step
+            }
             boolean reserved = cache.reserve(sequence.id, entry.chunk().length());
-            if (!reserved && entry.proposal() != null) {
-                entry = plan(sequence, 1); // the last token alone, without drafts
+            if (!reserved && entry.proposal() != null && !reproducible(sequence)) {
+                entry = plan(sequence, 1, batchSize); // the last token alone, without drafts
                 reserved = cache.reserve(sequence.id, entry.chunk().length());
             }
             while (!reserved) {
@@ -173,8 +211,8 @@ public final class GenerationScheduler {
         // After a preemption the cache is short: let the preempted sequences rejoin first, next step.
         while (!preempted && budget > 0 && running.size() < config.maxRunningSequences() && !waiting.isEmpty()) {
             GeneratingSequence sequence = waiting.peekFirst();
-            ScheduledStep.Entry entry = plan(sequence, budget);
-            if (!cache.reserve(sequence.id, entry.chunk().length())) {
+            ScheduledStep.Entry entry = plan(sequence, budget, batchSize);
+            if (entry == null || !cache.reserve(sequence.id, entry.chunk().length())) {
                 break;
             }
             waiting.pollFirst();
@@ -219,12 +257,17 @@ public final class GenerationScheduler {
                 if (entry.prefill()) {
                     prefillTokens += chunk.length();
                 }
+                if (entry.draftLength() >= 0) {
+                    countChoice(entry);
+                    unspeculatedSteps++;
+                }
                 if (entry.samples()) {
                     int token = Sampler.sample(rows[rows.length - 1], sequence.request.params(), sequence.random);
                     accept(sequence, new int[] {token});
                 }
                 continue;
             }
+            countChoice(entry);
             Proposal proposal = entry.proposal();
             Verification verification = SpeculativeVerifier.verify(proposal, rows, sequence.request.params(),
                     sequence.random);
@@ -242,6 +285,9 @@ public final class GenerationScheduler {
             draftAccepted += accepted;
             sequence.draftProposed += proposal.size();
             sequence.draftAccepted += accepted;
+            if (sequence.adaptive != null) {
+                sequence.adaptive.record(proposal.size(), accepted);
+            }
             int[] next = Arrays.copyOf(proposal.tokens(), accepted + 1);
             next[accepted] = verification.nextToken();
             accept(sequence, next);
@@ -290,7 +336,24 @@ public final class GenerationScheduler {
     public GenerationMetrics metrics() {
         return new GenerationMetrics(requests, completed, cancelled, failed, steps, prefillTokens, generatedTokens,
                 preemptions, verifySteps, draftProposed, draftAccepted, runningCount, waitingCount, freeKvBlocks,
-                forwardNanos);
+                forwardNanos, unspeculatedSteps, offForBatchSize, offForAcceptance, histogram());
+    }
+
+    private long[] histogram() {
+        long[] counts = new long[draftLengths.length()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = draftLengths.get(i);
+        }
+        return counts;
+    }
+
+    private void countChoice(ScheduledStep.Entry entry) {
+        draftLengths.incrementAndGet(entry.draftLength());
+        if (entry.standDown() == ScheduledStep.StandDown.BATCH_SIZE) {
+            offForBatchSize++;
+        } else if (entry.standDown() == ScheduledStep.StandDown.ACCEPTANCE) {
+            offForAcceptance++;
+        }
     }
 
     private void publish() {
@@ -299,42 +362,76 @@ public final class GenerationScheduler {
         freeKvBlocks = cache.freeBlocks();
     }
 
-    /** The chunk for a sequence under {@code budget} tokens (at least 1), without reserving anything. */
-    private ScheduledStep.Entry plan(GeneratingSequence sequence, int budget) {
+    /**
+     * The chunk for a sequence under {@code budget} tokens (at least 1), without reserving anything;
+     * null when the sequence sits this step out (a sampled sequence whose drafts do not fit).
+     */
+    private ScheduledStep.Entry plan(GeneratingSequence sequence, int budget, int batchSize) {
         int pending = sequence.pending();
         int start = sequence.computed;
         if (pending < 1) {
             throw new IllegalStateException(sequence + " has no pending token. This is a bug.");
         }
-        if (pending > 1) { // prefill: a prompt, or tokens to recompute after preemption
-            int length = Math.min(pending, budget);
+        if (pending > 1) {
+            // A prompt: its last position samples the first token. Tokens to recompute after a
+            // preemption: all but the last, which is then decoded (and speculated) as a usual step.
+            boolean recompute = sequence.generated() > 0;
+            int wanted = recompute ? pending - 1 : pending;
+            int length = Math.min(wanted, budget);
             SequenceChunk chunk = new SequenceChunk(sequence.id, sequence.tokens(start, start + length), start, 1);
-            return new ScheduledStep.Entry(sequence, chunk, null, true, length == pending);
+            return new ScheduledStep.Entry(sequence, chunk, true, !recompute && length == pending);
         }
-        Proposal proposal = propose(sequence, budget - 1);
+        boolean prefill = start < sequence.promptLength(); // a one-token prompt
+        if (proposer == null || sequence.request.speculation() != SpeculationMode.ON) {
+            SequenceChunk chunk = new SequenceChunk(sequence.id, new int[] {sequence.lastToken()}, start, 1);
+            return new ScheduledStep.Entry(sequence, chunk, prefill, true);
+        }
+        // how many drafts: the policy, then this sequence's own limits, then the step's budget
+        ScheduledStep.StandDown standDown = ScheduledStep.StandDown.NONE;
+        int gamma = config.maxDraftTokens();
+        if (sequence.adaptive != null) {
+            int adaptive = sequence.adaptiveDraftLength();
+            if (!reproducible(sequence) && batchSize > config.adaptiveSpeculation().maxBatchSize()) {
+                gamma = 0;
+                standDown = ScheduledStep.StandDown.BATCH_SIZE;
+            } else if (adaptive == 0) {
+                gamma = 0;
+                standDown = ScheduledStep.StandDown.ACCEPTANCE;
+            } else {
+                gamma = Math.min(gamma, adaptive);
+            }
+        }
+        int limit = Math.max(0, Math.min(Math.min(gamma, config.maxBatchTokens() - 1),
+                Math.min(sequence.request.params().maxNewTokens() - sequence.generated() - 1,
+                        maxSequenceLength - sequence.size() - 1)));
+        if (limit > budget - 1) {
+            if (reproducible(sequence)) {
+                return null;
+            }
+            limit = budget - 1;
+        }
+        Proposal proposal = limit == 0 ? Proposal.none() : propose(sequence, limit);
         if (proposal.size() == 0) {
             SequenceChunk chunk = new SequenceChunk(sequence.id, new int[] {sequence.lastToken()}, start, 1);
-            boolean prefill = start < sequence.promptLength(); // a one-token prompt
-            return new ScheduledStep.Entry(sequence, chunk, null, prefill, true);
+            return new ScheduledStep.Entry(sequence, chunk, null, prefill, true, limit, standDown);
         }
         int[] tokens = new int[1 + proposal.size()];
         tokens[0] = sequence.lastToken();
         System.arraycopy(proposal.tokens(), 0, tokens, 1, proposal.size());
         return new ScheduledStep.Entry(sequence, new SequenceChunk(sequence.id, tokens, start, tokens.length),
-                proposal, false, true);
+                proposal, false, true, limit, standDown);
     }
 
-    /** Drafts for a decoding sequence, at most {@code room} and never past its token or length limits. */
-    private Proposal propose(GeneratingSequence sequence, int room) {
-        if (proposer == null || sequence.request.speculation() != SpeculationMode.ON) {
-            return Proposal.none();
-        }
-        int limit = Math.min(Math.min(config.maxDraftTokens(), room),
-                Math.min(sequence.request.params().maxNewTokens() - sequence.generated() - 1,
-                        maxSequenceLength - sequence.size() - 1));
-        if (limit <= 0) {
-            return Proposal.none();
-        }
+    /**
+     * Whether this sequence's γ must depend on its own history only: sampled requests, whose tokens
+     * depend on γ. Greedy tokens do not, so greedy sequences may follow the batch and the cache.
+     */
+    private static boolean reproducible(GeneratingSequence sequence) {
+        return !sequence.request.params().isGreedy();
+    }
+
+    /** Up to {@code limit} (at least 1) drafts for a decoding sequence. */
+    private Proposal propose(GeneratingSequence sequence, int limit) {
         Proposal proposal = proposer.propose(sequence.id, sequence.tokens(0, sequence.size()), limit);
         if (proposal == null) {
             return Proposal.none();

@@ -18,9 +18,28 @@ public final class ScheduledStep {
      * @param proposal the draft tokens in the chunk after the last token; null for prefill and plain decode
      * @param prefill whether the chunk is (a piece of) a prompt or of tokens recomputed after preemption
      * @param samples whether the last logit row chooses a token (false for a prefill piece short of the end)
+     * @param draftLength the draft length the speculation policy chose for this decode step; -1 when
+     *     the entry is not a decode step of a request with speculation on
+     * @param standDown why the policy chose no drafts, {@link StandDown#NONE} otherwise
      */
     record Entry(GeneratingSequence sequence, SequenceChunk chunk, Proposal proposal, boolean prefill,
-            boolean samples) {}
+            boolean samples, int draftLength, StandDown standDown) {
+
+        /** A prefill piece or a decode step without speculation. */
+        Entry(GeneratingSequence sequence, SequenceChunk chunk, boolean prefill, boolean samples) {
+            this(sequence, chunk, null, prefill, samples, -1, StandDown.NONE);
+        }
+    }
+
+    /** Why the speculation policy gave a decode step no drafts. */
+    enum StandDown {
+        /** It did not: drafts were asked for (or speculation is off for the request). */
+        NONE,
+        /** More sequences in the step than {@code SpeculationOptions.maxBatchSize}. */
+        BATCH_SIZE,
+        /** The sequence's acceptance rate is under the floor or too low to pay for drafts. */
+        ACCEPTANCE
+    }
 
     private final List<Entry> entries;
     private final List<SequenceChunk> chunks;

@@ -7,8 +7,9 @@ package io.textintel.serving.spec;
  * <p>Model (Leviathan et al. 2023): each draft token is accepted independently with probability
  * {@code α} until the first rejection, so a step with {@code γ} draft tokens emits on average
  * {@link #expectedTokens E(α, γ) = (1 − α^(γ+1)) / (1 − α)} tokens (accepted drafts plus the
- * target's next token) and costs {@code 1 + c·γ} target passes, {@code c} the relative cost of a
- * draft step. γ maximises {@code E / (1 + c·γ)}; γ = 0 (no speculation, 1 token per pass) wins
+ * target's next token) and costs {@code 1 + v + c·γ} target passes, {@code c} the relative cost of a
+ * draft step and {@code v} the {@link SpeculationOptions#verifyPassCost fixed extra cost} of a
+ * verification pass. γ maximises {@code E / (1 + v + c·γ)}; γ = 0 (no speculation, 1 token per pass) wins
  * when α is too low for the cost.
  *
  * <p>α is estimated as accepted / examined draft tokens (the maximum-likelihood estimate under the
@@ -43,10 +44,18 @@ public final class AdaptiveDraftLength {
 
     /** The draft length in 0..maxGamma maximising tokens per unit of cost; the shorter on a tie. */
     public static int bestDraftLength(double alpha, int maxGamma, double draftStepCost) {
+        return bestDraftLength(alpha, maxGamma, draftStepCost, 0.0);
+    }
+
+    /**
+     * The draft length in 0..maxGamma maximising tokens per unit of cost, a step with γ > 0 drafts
+     * costing {@code 1 + verifyPassCost + draftStepCost·γ} decode passes; the shorter on a tie.
+     */
+    public static int bestDraftLength(double alpha, int maxGamma, double draftStepCost, double verifyPassCost) {
         int best = 0;
         double bestRate = 1.0; // γ = 0: one token per target pass
         for (int gamma = 1; gamma <= maxGamma; gamma++) {
-            double rate = expectedTokens(alpha, gamma) / (1 + draftStepCost * gamma);
+            double rate = expectedTokens(alpha, gamma) / (1 + verifyPassCost + draftStepCost * gamma);
             if (rate > bestRate * (1 + 1e-12)) {
                 best = gamma;
                 bestRate = rate;
@@ -93,7 +102,8 @@ public final class AdaptiveDraftLength {
         }
         double alpha = acceptanceRate();
         boolean belowFloor = verifications >= options.warmupVerifications() && alpha < options.acceptanceFloor();
-        int gamma = belowFloor ? 0 : bestDraftLength(alpha, options.maxDraftTokens(), options.draftStepCost());
+        int gamma = belowFloor ? 0 : bestDraftLength(alpha, options.maxDraftTokens(), options.draftStepCost(),
+                options.verifyPassCost());
         if (gamma > 0) {
             stepsOff = 0;
             return gamma;

@@ -15,11 +15,27 @@ package io.textintel.serving.spec;
  *     moving average over roughly {@code 1 / (1 - smoothing)} verifications
  * @param probeInterval while off for low acceptance, every this-many-th step speculates one token
  *     anyway, so the rate can recover when the text changes
+ * @param verifyPassCost extra cost of a verification pass over a decode pass whatever its length,
+ *     relative to a decode pass: about 0 where a pass of a few tokens costs what a pass of one does
+ *     (memory-bound, one kernel for both); more where more rows switch the target to a wider kernel
+ *     or attention work grows. A step with γ drafts costs {@code 1 + verifyPassCost + draftStepCost·γ}.
  */
 public record SpeculationOptions(int maxDraftTokens, double draftStepCost, int maxBatchSize, double acceptanceFloor,
-        int warmupVerifications, double priorAcceptance, double smoothing, int probeInterval) {
+        int warmupVerifications, double priorAcceptance, double smoothing, int probeInterval,
+        double verifyPassCost) {
+
+    /** Options without a fixed verification cost. */
+    public SpeculationOptions(int maxDraftTokens, double draftStepCost, int maxBatchSize, double acceptanceFloor,
+            int warmupVerifications, double priorAcceptance, double smoothing, int probeInterval) {
+        this(maxDraftTokens, draftStepCost, maxBatchSize, acceptanceFloor, warmupVerifications, priorAcceptance,
+                smoothing, probeInterval, 0.0);
+    }
 
     public SpeculationOptions {
+        if (!(verifyPassCost >= 0) || Double.isInfinite(verifyPassCost)) {
+            throw new IllegalArgumentException("verifyPassCost is " + verifyPassCost
+                    + ", expected a finite value >= 0");
+        }
         if (maxDraftTokens < 1) {
             throw new IllegalArgumentException("maxDraftTokens is " + maxDraftTokens + ", expected >= 1");
         }

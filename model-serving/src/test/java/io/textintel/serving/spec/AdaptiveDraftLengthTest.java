@@ -48,6 +48,17 @@ class AdaptiveDraftLengthTest {
     }
 
     @Test
+    void aFixedVerificationCostTurnsShortDraftsOffFirst() {
+        // verification costing 1.85 decode passes whatever γ, drafts 0.1 each: at α = 0.5 nothing
+        // pays (E(0.5, 8) / 2.65 < 1); at α = 0.8, γ = 1 would lose (1.8 / 1.95) but γ = 8 wins (4.33 / 2.65)
+        assertThat(AdaptiveDraftLength.bestDraftLength(0.5, 8, 0.1, 0.85)).isZero();
+        assertThat(AdaptiveDraftLength.bestDraftLength(0.8, 1, 0.1, 0.85)).isZero();
+        assertThat(AdaptiveDraftLength.bestDraftLength(0.8, 8, 0.1, 0.85)).isEqualTo(8);
+        assertThat(AdaptiveDraftLength.bestDraftLength(0.8, 8, 0.1, 0.0))
+                .isEqualTo(AdaptiveDraftLength.bestDraftLength(0.8, 8, 0.1));
+    }
+
+    @Test
     void bestDraftLengthTradesTokensAgainstDraftCost() {
         assertThat(AdaptiveDraftLength.bestDraftLength(0.8, 8, 0.0)).as("free drafts: as long as allowed")
                 .isEqualTo(8);

@@ -137,12 +137,25 @@ final class VectorMatmulKernel {
             c50.intoArray(y, y0 + 5 * out);
             c51.intoArray(y, y0 + 5 * out + LANES);
         } else {
-            storePartial(c00, c01, y, y0, out - col);
-            storePartial(c10, c11, y, y0 + out, out - col);
-            storePartial(c20, c21, y, y0 + 2 * out, out - col);
-            storePartial(c30, c31, y, y0 + 3 * out, out - col);
-            storePartial(c40, c41, y, y0 + 4 * out, out - col);
-            storePartial(c50, c51, y, y0 + 5 * out, out - col);
+            // the last, partial panel: whole-vector stores into a scratch tile, then the valid
+            // columns. Masked stores, or a call taking the accumulators, made C2 box them in the
+            // whole kernel once this branch had run: eight times slower for every panel.
+            float[] scratch = new float[TILE_ROWS * PANEL_WIDTH]; // [TILE_ROWS, PANEL_WIDTH]
+            c00.intoArray(scratch, 0);
+            c01.intoArray(scratch, LANES);
+            c10.intoArray(scratch, PANEL_WIDTH);
+            c11.intoArray(scratch, PANEL_WIDTH + LANES);
+            c20.intoArray(scratch, 2 * PANEL_WIDTH);
+            c21.intoArray(scratch, 2 * PANEL_WIDTH + LANES);
+            c30.intoArray(scratch, 3 * PANEL_WIDTH);
+            c31.intoArray(scratch, 3 * PANEL_WIDTH + LANES);
+            c40.intoArray(scratch, 4 * PANEL_WIDTH);
+            c41.intoArray(scratch, 4 * PANEL_WIDTH + LANES);
+            c50.intoArray(scratch, 5 * PANEL_WIDTH);
+            c51.intoArray(scratch, 5 * PANEL_WIDTH + LANES);
+            for (int i = 0; i < TILE_ROWS; i++) {
+                System.arraycopy(scratch, i * PANEL_WIDTH, y, y0 + i * out, out - col);
+            }
         }
         activate(activation, y, y0, TILE_ROWS, out, Math.min(PANEL_WIDTH, out - col));
     }
@@ -154,29 +167,42 @@ final class VectorMatmulKernel {
         int col = p * PANEL_WIDTH;
         FloatVector c0 = FloatVector.fromArray(SPECIES, linear.bias(), col);
         FloatVector c1 = FloatVector.fromArray(SPECIES, linear.bias(), col + LANES);
+        // a second pair of accumulators for odd k: two FMA chains per vector instead of one, so
+        // the loop waits on memory rather than on FMA latency (a one-row pass is a decode step)
+        FloatVector d0 = FloatVector.zero(SPECIES);
+        FloatVector d1 = FloatVector.zero(SPECIES);
         int x0 = r * in;
         int panelBase = p * in * PANEL_WIDTH;
-        for (int k = 0; k < in; k++) {
+        int k = 0;
+        for (; k + 1 < in; k += 2) {
+            int wk = panelBase + k * PANEL_WIDTH;
+            FloatVector a = FloatVector.broadcast(SPECIES, x[x0 + k]);
+            c0 = FloatVector.fromArray(SPECIES, w, wk).fma(a, c0);
+            c1 = FloatVector.fromArray(SPECIES, w, wk + LANES).fma(a, c1);
+            FloatVector b = FloatVector.broadcast(SPECIES, x[x0 + k + 1]);
+            d0 = FloatVector.fromArray(SPECIES, w, wk + PANEL_WIDTH).fma(b, d0);
+            d1 = FloatVector.fromArray(SPECIES, w, wk + PANEL_WIDTH + LANES).fma(b, d1);
+        }
+        for (; k < in; k++) {
             int wk = panelBase + k * PANEL_WIDTH;
             FloatVector a = FloatVector.broadcast(SPECIES, x[x0 + k]);
             c0 = FloatVector.fromArray(SPECIES, w, wk).fma(a, c0);
             c1 = FloatVector.fromArray(SPECIES, w, wk + LANES).fma(a, c1);
         }
+        c0 = c0.add(d0);
+        c1 = c1.add(d1);
         int out = linear.outFeatures();
         int y0 = r * out + col;
         if (col + PANEL_WIDTH <= out) {
             c0.intoArray(y, y0);
             c1.intoArray(y, y0 + LANES);
         } else {
-            storePartial(c0, c1, y, y0, out - col);
+            float[] scratch = new float[PANEL_WIDTH]; // as in tile6: no masks, no call taking vectors
+            c0.intoArray(scratch, 0);
+            c1.intoArray(scratch, LANES);
+            System.arraycopy(scratch, 0, y, y0, out - col);
         }
         activate(activation, y, y0, 1, out, Math.min(PANEL_WIDTH, out - col));
-    }
-
-    /** Stores the first {@code valid} (less than a panel) of a panel row's two vectors at {@code y[offset ..]}. */
-    private static void storePartial(FloatVector lo, FloatVector hi, float[] y, int offset, int valid) {
-        lo.intoArray(y, offset, SPECIES.indexInRange(0, valid));
-        hi.intoArray(y, offset + LANES, SPECIES.indexInRange(LANES, valid));
     }
 
     /** Applies the activation to a stored tile of {@code rows} by {@code cols} at {@code y[offset ..]}, still in L1. */

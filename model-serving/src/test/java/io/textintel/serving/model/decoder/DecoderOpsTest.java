@@ -85,6 +85,26 @@ class DecoderOpsTest {
     }
 
     @Test
+    void fastLinearMatchesTheReferenceForEveryPassSizeUpToTwoTiles() {
+        // 1 row (decode), 2..5 (verification, padded to one six-row tile), 6..13 (tiles plus rest)
+        Random random = new Random(2);
+        int in = 67;
+        int out = 133;
+        float[] weight = random(random, out * in);
+        float[] bias = random(random, out);
+        DecoderOps.Linear reference = SCALAR.prepareLinear("w", weight, bias, out, in);
+        DecoderOps.Linear fast = FAST.prepareLinear("w", weight, bias, out, in);
+        for (int rows = 1; rows <= 2 * FastDecoderOps.TILE_ROWS + 1; rows++) {
+            float[] x = random(random, rows * in);
+            float[] expected = new float[rows * out];
+            float[] actual = new float[rows * out];
+            SCALAR.linear(x, rows, reference, expected);
+            FAST.linear(x, rows, fast, actual);
+            assertClose(actual, expected, 1e-4); // values of order sqrt(67) ~ 8
+        }
+    }
+
+    @Test
     void fastLinearNormAndSwigluMatchTheReferenceOnRaggedSizes() {
         Random random = new Random(1);
         int rows = 19;

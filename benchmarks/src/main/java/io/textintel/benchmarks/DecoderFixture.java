@@ -1,0 +1,52 @@
+package io.textintel.benchmarks;
+
+import io.textintel.serving.model.decoder.DecoderModel;
+import io.textintel.serving.model.decoder.FastDecoderOps;
+import io.textintel.serving.tools.TinyDecoderSpec;
+import io.textintel.serving.tools.TinyModelGenerator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A Llama-shaped decoder large enough that a decode pass on the CPU streams its weights from
+ * memory (hidden 1024, 24 layers, 16 query and 4 key/value heads, intermediate 2816, about 270M
+ * parameters, 1.1 GB of F32), with random weights written once by {@link TinyModelGenerator} into
+ * a cache directory under {@code java.io.tmpdir} and reused by later runs.
+ */
+final class DecoderFixture {
+
+    static final TinyDecoderSpec SPEC = TinyDecoderSpec.llama()
+            .withSizes(1024, 24, 16, 4, 2816)
+            .withMaxPositions(512)
+            .withSeed(7);
+
+    private DecoderFixture() {}
+
+    /** The checkpoint directory, written first if an earlier run has not finished writing it. */
+    static Path checkpoint() throws IOException {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), String.format(Locale.ROOT,
+                "textintel-bench-decoder-h%d-l%d-a%d-kv%d-i%d-s%d", SPEC.hiddenSize(), SPEC.layers(), SPEC.heads(),
+                SPEC.kvHeads(), SPEC.intermediateSize(), SPEC.seed()));
+        Path done = dir.resolve(".complete");
+        if (!Files.exists(done)) {
+            TinyModelGenerator.writeDecoder(dir, SPEC);
+            Files.writeString(done, "written\n");
+        }
+        return dir;
+    }
+
+    /** Loads the checkpoint onto {@link FastDecoderOps} with {@code threads} threads; the model owns the ops. */
+    static DecoderModel load(int threads) throws IOException {
+        return DecoderModel.load(checkpoint(), new FastDecoderOps(threads));
+    }
+
+    /** Parameters of the model: embeddings, every layer's projections and norms, the final norm and LM head. */
+    static long parameters(int vocab) {
+        long hidden = SPEC.hiddenSize();
+        long kvWidth = (long) SPEC.kvHeads() * SPEC.headDim();
+        long layer = 2 * hidden * hidden + 2 * hidden * kvWidth + 3 * hidden * SPEC.intermediateSize() + 2 * hidden;
+        return 2 * vocab * hidden + SPEC.layers() * layer + hidden;
+    }
+}

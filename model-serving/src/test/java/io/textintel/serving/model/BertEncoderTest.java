@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.textintel.serving.backend.Backend;
 import io.textintel.serving.backend.cpu.CpuBackend;
+import io.textintel.serving.backend.cpu.CpuKernel;
 import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.batch.TokenBatch;
 import io.textintel.serving.config.ModelConfig;
@@ -103,6 +104,26 @@ class BertEncoderTest {
         // through LayerNorms that rescale by up to ~10; 1e-4 on unit-scale states leaves room
         assertThat(maxAbsDiff(fast.encoder().forward(batch), reference.encoder().forward(batch))).isLessThan(1e-4);
         assertThat(maxAbsDiff(fast.embed(batch), reference.embed(batch))).isLessThan(1e-5);
+    }
+
+    @Test
+    void aSequenceGetsBitForBitTheSameEmbeddingAloneAndAtAnyPlaceInABatch() throws IOException {
+        // No tolerance: a replay after a failure batches documents differently and must write the same
+        // vectors, so every kernel must reduce a row in the same order whatever rows surround it.
+        for (CpuKernel kernel : CpuKernel.values()) {
+            if (!kernel.isAvailable()) {
+                continue;
+            }
+            try (CpuBackend backend = new CpuBackend(2, kernel)) {
+                EncoderModel model = EncoderModel.load(embedderDir, backend);
+                List<int[]> sequences = randomSequences(new Random(5), model.config(), 9, 3, 17, 1, 12, 6, 30, 2);
+                Tensor batched = model.embed(TokenBatch.packed(sequences));
+                for (int i = 0; i < sequences.size(); i++) {
+                    Tensor alone = model.embed(TokenBatch.packed(List.of(sequences.get(i))));
+                    assertThat(batched.row(i)).as("%s kernel, sequence %d", kernel, i).isEqualTo(alone.row(0));
+                }
+            }
+        }
     }
 
     @Test

@@ -167,30 +167,16 @@ final class VectorMatmulKernel {
         int col = p * PANEL_WIDTH;
         FloatVector c0 = FloatVector.fromArray(SPECIES, linear.bias(), col);
         FloatVector c1 = FloatVector.fromArray(SPECIES, linear.bias(), col + LANES);
-        // a second pair of accumulators for odd k: two FMA chains per vector instead of one, so
-        // the loop waits on memory rather than on FMA latency (a one-row pass is a decode step)
-        FloatVector d0 = FloatVector.zero(SPECIES);
-        FloatVector d1 = FloatVector.zero(SPECIES);
+        // One FMA chain per output, k in order, from the bias: exactly the order of tile6, so that a row's
+        // result does not depend on whether its batch put it in a six-row tile or here (replays must match).
         int x0 = r * in;
         int panelBase = p * in * PANEL_WIDTH;
-        int k = 0;
-        for (; k + 1 < in; k += 2) {
-            int wk = panelBase + k * PANEL_WIDTH;
-            FloatVector a = FloatVector.broadcast(SPECIES, x[x0 + k]);
-            c0 = FloatVector.fromArray(SPECIES, w, wk).fma(a, c0);
-            c1 = FloatVector.fromArray(SPECIES, w, wk + LANES).fma(a, c1);
-            FloatVector b = FloatVector.broadcast(SPECIES, x[x0 + k + 1]);
-            d0 = FloatVector.fromArray(SPECIES, w, wk + PANEL_WIDTH).fma(b, d0);
-            d1 = FloatVector.fromArray(SPECIES, w, wk + PANEL_WIDTH + LANES).fma(b, d1);
-        }
-        for (; k < in; k++) {
+        for (int k = 0; k < in; k++) {
             int wk = panelBase + k * PANEL_WIDTH;
             FloatVector a = FloatVector.broadcast(SPECIES, x[x0 + k]);
             c0 = FloatVector.fromArray(SPECIES, w, wk).fma(a, c0);
             c1 = FloatVector.fromArray(SPECIES, w, wk + LANES).fma(a, c1);
         }
-        c0 = c0.add(d0);
-        c1 = c1.add(d1);
         int out = linear.outFeatures();
         int y0 = r * out + col;
         if (col + PANEL_WIDTH <= out) {

@@ -132,11 +132,11 @@ public final class Demo {
             try {
                 result.get(1, TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                out.printf("  indexed %d / %d%n", progress.count(), expected);
+                out.printf("  indexed %s / %d%n", progress.progressCount(), expected);
             }
         }
         result.get();
-        out.printf("  job finished: indexed %d / %d%n", progress.count(), expected);
+        out.printf("  job finished: indexed %s / %d%n", progress.progressCount(), expected);
     }
 
     private void step(String title) {

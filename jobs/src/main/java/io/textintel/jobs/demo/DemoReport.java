@@ -3,6 +3,7 @@ package io.textintel.jobs.demo;
 import io.textintel.connectors.elasticsearch.ElasticsearchConnection;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch._types.HealthStatus;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
@@ -40,6 +41,19 @@ final class DemoReport {
                 return 0;
             }
             return client.count(c -> c.index(index)).count();
+        }
+    }
+
+    /**
+     * The count for a progress line, or {@code ?} while the cluster cannot answer yet: just after the first
+     * bulk request creates the index, a count can fail with 503 until its primary shard has started. Progress
+     * is informational; the results that follow the job read the index strictly.
+     */
+    String progressCount() {
+        try {
+            return Long.toString(count());
+        } catch (IOException | ElasticsearchException e) {
+            return "?";
         }
     }
 

@@ -1,5 +1,6 @@
 package io.textintel.serving.text;
 
+import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.generate.GenerationEngine;
 import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.generate.GenerationResult;
@@ -11,6 +12,7 @@ import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftModelProposer;
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.PromptLookupProposer;
+import io.textintel.serving.spec.SpeculationOptions;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tokenizer.TextTokenizer;
 import java.io.IOException;
@@ -83,7 +85,10 @@ public final class DecoderEngine implements AutoCloseable {
             case PROMPT_LOOKUP -> new PromptLookupProposer(LOOKUP_MIN_N, LOOKUP_MAX_N);
             case DRAFT_MODEL -> new DraftModelProposer(draftModel, draftCache);
         };
-        this.generation = new GenerationEngine(name, serialModel, config.generationConfig(), proposer);
+        this.generation = new GenerationEngine(name, serialModel,
+                config.generationConfig(adaptivePolicy(config.speculation(), model.config(),
+                        draftModel == null ? null : draftModel.config())),
+                proposer);
         this.modelWork = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "textintel-decoder-" + name);
             thread.setDaemon(true);
@@ -128,6 +133,28 @@ public final class DecoderEngine implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * How a speculating sequence's draft length adapts, and when speculation stands down (large
+     * batches, low acceptance): the policy for the kind of proposer, null without speculation. A draft
+     * model's step costs its share of the target's weights, since a decode step is memory-bound.
+     */
+    static SpeculationOptions adaptivePolicy(SpeculationKind kind, DecoderConfig target, DecoderConfig draft) {
+        return switch (kind) {
+            case NONE -> null;
+            case PROMPT_LOOKUP -> SpeculationOptions.promptLookup();
+            case DRAFT_MODEL -> SpeculationOptions.draftModel(
+                    (double) approximateParameters(draft) / approximateParameters(target));
+        };
+    }
+
+    /** Weights of a decoder: attention, SwiGLU MLP, embeddings and, when untied, the LM head. */
+    static long approximateParameters(DecoderConfig c) {
+        long attention = (long) c.hiddenSize() * c.headDim() * (2L * c.numAttentionHeads() + 2L * c.numKeyValueHeads());
+        long mlp = 3L * c.hiddenSize() * c.intermediateSize();
+        long embeddings = (long) c.vocabSize() * c.hiddenSize() * (c.tieWordEmbeddings() ? 1 : 2);
+        return c.numHiddenLayers() * (attention + mlp) + embeddings;
     }
 
     private static <T extends AutoCloseable> T remember(List<AutoCloseable> opened, T resource) {

@@ -1,6 +1,7 @@
 package io.textintel.serving.text;
 
 import io.textintel.serving.generate.GenerationConfig;
+import io.textintel.serving.spec.SpeculationOptions;
 import java.io.Serializable;
 
 /**
@@ -48,9 +49,14 @@ public record DecoderEngineConfig(int threads, int maxRunningSequences, int maxB
         return new Builder();
     }
 
-    /** The generation engine's settings. */
-    public GenerationConfig generationConfig() {
-        return new GenerationConfig(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens);
+    /**
+     * The generation engine's settings.
+     *
+     * @param adaptiveSpeculation how γ adapts and when speculation stands down; null for a fixed γ
+     */
+    public GenerationConfig generationConfig(SpeculationOptions adaptiveSpeculation) {
+        return new GenerationConfig(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens,
+                adaptiveSpeculation);
     }
 
     private static void requireAtLeast(String name, int value, int minimum) {

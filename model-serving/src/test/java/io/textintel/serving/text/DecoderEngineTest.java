@@ -52,6 +52,24 @@ class DecoderEngineTest {
     }
 
     @Test
+    void speculationInThePipelineAdaptsItsDraftLengthAndStandsDownPerProposerKind() {
+        io.textintel.serving.config.DecoderConfig target = new io.textintel.serving.config.DecoderConfig("qwen2",
+                1000, 64, 256, 4, 4, 2, 16, 256, 1e-6, 1e6, null, true, true, 1, List.of(2));
+        io.textintel.serving.config.DecoderConfig draft = new io.textintel.serving.config.DecoderConfig("qwen2",
+                1000, 32, 128, 1, 2, 1, 16, 256, 1e-6, 1e6, null, true, true, 1, List.of(2));
+
+        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.NONE, target, null)).isNull();
+        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.PROMPT_LOOKUP, target, null))
+                .isEqualTo(io.textintel.serving.spec.SpeculationOptions.promptLookup());
+        // Weights by hand: per layer attention 64*16*(2*4 + 2*2) = 12288, MLP 3*64*256 = 49152; tied embeddings 64000.
+        assertThat(DecoderEngine.approximateParameters(target)).isEqualTo(4 * (12288 + 49152) + 64000);
+        // Draft: attention 32*16*(2*2 + 2*1) = 3072, MLP 3*32*128 = 12288, embeddings 32000.
+        long draftWeights = 3072 + 12288 + 32000;
+        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.DRAFT_MODEL, target, draft)).isEqualTo(
+                io.textintel.serving.spec.SpeculationOptions.draftModel((double) draftWeights / (4 * (12288 + 49152) + 64000)));
+    }
+
+    @Test
     void countsTokensWithoutSpecialTokensAndRejectsPromptsLongerThanTheModel() throws Exception {
         Path model = TinyInstructModels.target(dir, TinyDecoderSpec.llama());
         try (DecoderEngine engine = DecoderEngine.open(model, TinyInstructModels.config().build())) {

@@ -1,6 +1,7 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.spec.SpeculationOptions;
+import java.io.Serializable;
 
 /**
  * What the operator of a generation engine chooses: batching limits, KV cache size and speculation.
@@ -18,7 +19,9 @@ import io.textintel.serving.spec.SpeculationOptions;
  *     {@code maxDraftTokens} drafts.
  */
 public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int kvBlockSize, int kvBlocks,
-        int maxDraftTokens, SpeculationOptions adaptiveSpeculation) {
+        int maxDraftTokens, SpeculationOptions adaptiveSpeculation) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** A configuration with a fixed draft length. */
     public GenerationConfig(int maxRunningSequences, int maxBatchTokens, int kvBlockSize, int kvBlocks,

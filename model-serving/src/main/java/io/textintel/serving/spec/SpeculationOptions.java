@@ -1,5 +1,6 @@
 package io.textintel.serving.spec;
 
+import java.io.Serializable;
 /**
  * How speculative decoding chooses its draft length and when it stands down.
  *
@@ -22,7 +23,10 @@ package io.textintel.serving.spec;
  */
 public record SpeculationOptions(int maxDraftTokens, double draftStepCost, int maxBatchSize, double acceptanceFloor,
         int warmupVerifications, double priorAcceptance, double smoothing, int probeInterval,
-        double verifyPassCost) {
+        double verifyPassCost) implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
 
     /** Options without a fixed verification cost. */
     public SpeculationOptions(int maxDraftTokens, double draftStepCost, int maxBatchSize, double acceptanceFloor,

@@ -1,6 +1,7 @@
 package io.textintel.serving.text;
 
 import io.textintel.serving.config.DecoderConfig;
+import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.generate.GenerationEngine;
 import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.generate.GenerationResult;
@@ -117,7 +118,9 @@ public final class DecoderEngine implements AutoCloseable {
                 Path draftDir = Path.of(config.draftModelDir());
                 checkSameTokenizer(modelDir, tokenizer, draftDir);
                 draft = remember(opened, DecoderModel.load(draftDir, new FastDecoderOps(config.threads())));
-                draftCache = remember(opened, new PagedKvCache(draft.kvLayout(), config.kvBlockSize(), config.kvBlocks()));
+                GenerationConfig generation = config.generation();
+                draftCache = remember(opened,
+                        new PagedKvCache(draft.kvLayout(), generation.kvBlockSize(), generation.kvBlocks()));
             }
             DecoderEngine engine = new DecoderEngine(name, config, model, tokenizer, template, draft, draftCache);
             LOG.info("Decoder engine {}: {} ({} positions), {}, speculation {}", name, model, model.maxSequenceLength(),

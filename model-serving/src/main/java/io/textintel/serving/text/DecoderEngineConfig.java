@@ -10,25 +10,21 @@ import java.io.Serializable;
  * it; validated at construction. Build one with {@link #builder()}.
  *
  * @param threads CPU threads of the forward pass (target and draft model each)
- * @param maxRunningSequences most sequences generating at once
- * @param maxBatchTokens most new tokens in one forward pass
- * @param kvBlockSize positions per KV cache block
- * @param kvBlocks blocks in the KV cache; with {@code kvBlockSize}, at least the model's maximum length
+ * @param generation the generation engine's batching, KV cache and most draft tokens per step; its
+ *     adaptive speculation policy is chosen by the engine from the kind of proposer
  * @param speculation where draft tokens come from
  * @param draftModelDir the draft checkpoint's directory for {@link SpeculationKind#DRAFT_MODEL}, else null
- * @param maxDraftTokens most draft tokens (γ) per sequence and step, at least 1 when speculating
  */
-public record DecoderEngineConfig(int threads, int maxRunningSequences, int maxBatchTokens, int kvBlockSize,
-        int kvBlocks, SpeculationKind speculation, String draftModelDir, int maxDraftTokens) implements Serializable {
+public record DecoderEngineConfig(int threads, GenerationConfig generation, SpeculationKind speculation,
+        String draftModelDir) implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     public DecoderEngineConfig {
         requireAtLeast("threads", threads, 1);
-        requireAtLeast("maxRunningSequences", maxRunningSequences, 1);
-        requireAtLeast("maxBatchTokens", maxBatchTokens, 1);
-        requireAtLeast("kvBlockSize", kvBlockSize, 1);
-        requireAtLeast("kvBlocks", kvBlocks, 1);
+        if (generation == null) {
+            throw new IllegalArgumentException("decoder generation settings are null, expected a GenerationConfig");
+        }
         if (speculation == null) {
             throw new IllegalArgumentException("decoder speculation is null, expected none, prompt-lookup or draft-model");
         }
@@ -41,7 +37,7 @@ public record DecoderEngineConfig(int threads, int maxRunningSequences, int maxB
             throw new IllegalArgumentException("decoder draft model " + draftModelDir + " is set but speculation is "
                     + speculation.configName() + ", expected speculation draft-model (or no draft model)");
         }
-        requireAtLeast("maxDraftTokens", maxDraftTokens, speculation == SpeculationKind.NONE ? 0 : 1);
+        requireAtLeast("maxDraftTokens", generation.maxDraftTokens(), speculation == SpeculationKind.NONE ? 0 : 1);
     }
 
     /** 4 threads, 16 running sequences, 1024 tokens per step, 4096 blocks of 16 positions, no speculation, γ = 4. */
@@ -50,13 +46,13 @@ public record DecoderEngineConfig(int threads, int maxRunningSequences, int maxB
     }
 
     /**
-     * The generation engine's settings.
+     * The generation engine's settings with an adaptive speculation policy.
      *
      * @param adaptiveSpeculation how γ adapts and when speculation stands down; null for a fixed γ
      */
     public GenerationConfig generationConfig(SpeculationOptions adaptiveSpeculation) {
-        return new GenerationConfig(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens,
-                adaptiveSpeculation);
+        return new GenerationConfig(generation.maxRunningSequences(), generation.maxBatchTokens(),
+                generation.kvBlockSize(), generation.kvBlocks(), generation.maxDraftTokens(), adaptiveSpeculation);
     }
 
     private static void requireAtLeast(String name, int value, int minimum) {
@@ -68,13 +64,10 @@ public record DecoderEngineConfig(int threads, int maxRunningSequences, int maxB
     /** Builds a {@link DecoderEngineConfig}; {@link #build()} checks every value. */
     public static final class Builder {
         private int threads = 4;
-        private int maxRunningSequences = 16;
-        private int maxBatchTokens = 1024;
-        private int kvBlockSize = 16;
-        private int kvBlocks = 4096;
+        private final GenerationConfig.Builder generation =
+                GenerationConfig.builder().maxRunningSequences(16).maxBatchTokens(1024);
         private SpeculationKind speculation = SpeculationKind.NONE;
         private String draftModelDir;
-        private int maxDraftTokens = 4;
 
         private Builder() {}
 
@@ -84,22 +77,22 @@ public record DecoderEngineConfig(int threads, int maxRunningSequences, int maxB
         }
 
         public Builder maxRunningSequences(int maxRunningSequences) {
-            this.maxRunningSequences = maxRunningSequences;
+            generation.maxRunningSequences(maxRunningSequences);
             return this;
         }
 
         public Builder maxBatchTokens(int maxBatchTokens) {
-            this.maxBatchTokens = maxBatchTokens;
+            generation.maxBatchTokens(maxBatchTokens);
             return this;
         }
 
         public Builder kvBlockSize(int kvBlockSize) {
-            this.kvBlockSize = kvBlockSize;
+            generation.kvBlockSize(kvBlockSize);
             return this;
         }
 
         public Builder kvBlocks(int kvBlocks) {
-            this.kvBlocks = kvBlocks;
+            generation.kvBlocks(kvBlocks);
             return this;
         }
 
@@ -117,13 +110,12 @@ public record DecoderEngineConfig(int threads, int maxRunningSequences, int maxB
         }
 
         public Builder maxDraftTokens(int maxDraftTokens) {
-            this.maxDraftTokens = maxDraftTokens;
+            generation.maxDraftTokens(maxDraftTokens);
             return this;
         }
 
         public DecoderEngineConfig build() {
-            return new DecoderEngineConfig(threads, maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks,
-                    speculation, draftModelDir, maxDraftTokens);
+            return new DecoderEngineConfig(threads, generation.build(), speculation, draftModelDir);
         }
     }
 }

@@ -96,7 +96,7 @@ class RecoveryAfterTaskManagerLossITCase {
 
             long restartedAt = cluster.getExecutionGraph(job.getJobID()).get().getStatusTimestamp(JobStatus.RESTARTING);
             assertThat(restartedAt).as("the job restarted after losing a TaskManager").isPositive();
-            assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+            awaitRunning(job, Duration.ofSeconds(60));
 
             Map<String, Map<String, Object>> after = TestPipeline.documents(index);
             Set<String> expected = new TreeSet<>();
@@ -112,6 +112,22 @@ class RecoveryAfterTaskManagerLossITCase {
         } finally {
             job.cancel().get();
         }
+    }
+
+    /**
+     * Losing a TaskManager can fail the job more than once (the lost tasks, then the slots the
+     * heartbeat timeout releases), so the job may be restarting again when the documents are
+     * complete; it must come back to RUNNING and must never fail for good.
+     */
+    private static void awaitRunning(JobClient job, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JobStatus status = job.getJobStatus().get();
+        while (status != JobStatus.RUNNING && System.nanoTime() < deadline) {
+            assertThat(status.isGloballyTerminalState()).as("job status %s", status).isFalse();
+            Thread.sleep(100);
+            status = job.getJobStatus().get();
+        }
+        assertThat(status).as("job status after recovery").isEqualTo(JobStatus.RUNNING);
     }
 
     private static void awaitDocuments(String index, int expected, Duration timeout) throws Exception {

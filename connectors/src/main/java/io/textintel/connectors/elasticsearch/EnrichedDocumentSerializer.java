@@ -133,6 +133,7 @@ public final class EnrichedDocumentSerializer implements DocumentSerializer<Enri
             writeOptionalString(json, "revision", model.getRevision());
             json.writeNumberField("input_tokens", model.getInputTokens());
             json.writeBooleanField("truncated", model.getTruncated());
+            json.writeNumberField("unknown_tokens", model.getUnknownTokens());
             json.writeEndObject();
         }
         json.writeEndArray();

@@ -49,7 +49,7 @@ class EnrichedDocumentSerializerTest {
                         .build())
                 .setModels(List.of(ModelRef.newBuilder()
                         .setTask("embed").setModelId("tiny-bert").setRevision("abc123")
-                        .setInputTokens(9).setTruncated(false).build()))
+                        .setInputTokens(9).setTruncated(false).setUnknownTokens(2).build()))
                 .setProvenance(KafkaProvenance.newBuilder()
                         .setTopic("raw").setPartition(3).setOffset(42L)
                         .setTimestamp(Instant.parse("2025-03-01T09:56:40Z")).build())
@@ -86,6 +86,7 @@ class EnrichedDocumentSerializerTest {
         assertThat(json.at("/models/0/revision").asText()).isEqualTo("abc123");
         assertThat(json.at("/models/0/input_tokens").asInt()).isEqualTo(9);
         assertThat(json.at("/models/0/truncated").asBoolean()).isFalse();
+        assertThat(json.at("/models/0/unknown_tokens").asInt()).isEqualTo(2);
         assertThat(json.at("/kafka/topic").asText()).isEqualTo("raw");
         assertThat(json.at("/kafka/partition").asInt()).isEqualTo(3);
         assertThat(json.at("/kafka/offset").asLong()).isEqualTo(42L);

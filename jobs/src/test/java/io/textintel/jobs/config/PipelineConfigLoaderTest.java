@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.operators.inference.GenerativeSettings;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
+import io.textintel.serving.text.SpeculationKind;
 
 import org.junit.jupiter.api.Test;
 
@@ -160,6 +161,19 @@ class PipelineConfigLoaderTest {
                         + " × parallelism = 400");
         PipelineConfigLoader.parse(VALID, "test.yaml",
                 List.of("inference.capacity=100", "parallelism=4", "engine.max-queued-requests=400"));
+    }
+
+    @Test
+    void theDecoderKvCacheIsConfiguredInTheEngineSection() {
+        PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("engine.kv-cache-blocks=512", "engine.kv-block-size=32"));
+        var generation = config.engine().toDecoderConfig(SpeculationKind.NONE, null).generation();
+        assertThat(generation.kvBlocks()).isEqualTo(512);
+        assertThat(generation.kvBlockSize()).isEqualTo(32);
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("engine.kv-cache-blocks=0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("engine: ")
+                .hasMessageContaining("kvBlocks is 0, expected >= 1");
     }
 
     @Test

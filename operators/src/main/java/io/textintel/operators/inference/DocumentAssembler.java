@@ -72,6 +72,7 @@ public final class DocumentAssembler {
                     .setRevision(models.get(i).revision())
                     .setInputTokens(task.kind().isGenerative() ? input.untruncatedLength : input.tokenIds.length)
                     .setTruncated(input.truncated)
+                    .setUnknownTokens(input.unknownTokens)
                     .build());
         }
         topics.sort(Comparator.comparing(TopicTag::getScore).reversed());

@@ -19,6 +19,9 @@ import java.time.Duration;
  * @param maxBatchTokens most tokens (padding included) in one forward pass
  * @param maxBatchDelay longest a request waits for others to fill its batch
  * @param maxQueuedRequests queued requests beyond which the engine refuses work as overloaded
+ * @param kvCacheBlocks blocks of a decoder's paged KV cache (generative tasks); with
+ *     {@code kvBlockSize} it bounds the tokens all running sequences hold at once
+ * @param kvBlockSize positions per KV cache block (generative tasks)
  */
 public record EngineSettings(
         String backend,
@@ -26,16 +29,25 @@ public record EngineSettings(
         Integer maxBatchSize,
         Integer maxBatchTokens,
         Duration maxBatchDelay,
-        Integer maxQueuedRequests)
+        Integer maxQueuedRequests,
+        Integer kvCacheBlocks,
+        Integer kvBlockSize)
         implements Serializable {
 
     public EngineSettings {
         toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests);
+        decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize).build();
+    }
+
+    /** The encoder settings; the decoder's KV cache at its defaults. */
+    public EngineSettings(String backend, Integer threads, Integer maxBatchSize, Integer maxBatchTokens,
+            Duration maxBatchDelay, Integer maxQueuedRequests) {
+        this(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests, null, null);
     }
 
     /** All defaults. */
     public static EngineSettings defaults() {
-        return new EngineSettings(null, null, null, null, null, null);
+        return new EngineSettings(null, null, null, null, null, null, null, null);
     }
 
     /** The engine configuration these settings describe. */
@@ -44,12 +56,23 @@ public record EngineSettings(
     }
 
     /**
-     * The decoder engine configuration of a generative task: this section's threads and
-     * {@code max-batch-tokens} (where set), the task's speculation.
+     * The decoder engine configuration of a generative task: this section's threads,
+     * {@code max-batch-tokens} and KV cache (where set), the task's speculation.
      *
      * @param draftModelDir the resolved draft checkpoint for {@link SpeculationKind#DRAFT_MODEL}, else null
      */
     public DecoderEngineConfig toDecoderConfig(SpeculationKind speculation, String draftModelDir) {
+        DecoderEngineConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize);
+        if (speculation == SpeculationKind.DRAFT_MODEL) {
+            config.draftModel(draftModelDir);
+        } else {
+            config.speculation(speculation);
+        }
+        return config.build();
+    }
+
+    private static DecoderEngineConfig.Builder decoderConfig(
+            Integer threads, Integer maxBatchTokens, Integer kvCacheBlocks, Integer kvBlockSize) {
         DecoderEngineConfig.Builder config = DecoderEngineConfig.builder();
         if (threads != null) {
             config.threads(threads);
@@ -57,12 +80,13 @@ public record EngineSettings(
         if (maxBatchTokens != null) {
             config.maxBatchTokens(maxBatchTokens);
         }
-        if (speculation == SpeculationKind.DRAFT_MODEL) {
-            config.draftModel(draftModelDir);
-        } else {
-            config.speculation(speculation);
+        if (kvCacheBlocks != null) {
+            config.kvBlocks(kvCacheBlocks);
         }
-        return config.build();
+        if (kvBlockSize != null) {
+            config.kvBlockSize(kvBlockSize);
+        }
+        return config;
     }
 
     private static EngineConfig toEngineConfig(

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.textintel.it.support.TestPipeline;
 import io.textintel.it.support.TestServices;
-import io.textintel.jobs.DeadLetterTopic;
+import io.textintel.jobs.AvroTopic;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.PipelineStage;
@@ -106,7 +106,7 @@ class PipelineEndToEndITCase {
         assertThat(docs.get("j-3").get("text")).isEqualTo(text("json", 3));
         assertThat(docs.get("a-3").get("attributes")).isEqualTo(Map.of("channel", "email"));
 
-        List<DeadLetter> letters = DeadLetterTopic.readAll(
+        List<DeadLetter> letters = AvroTopic.deadLetters(
                 TestServices.kafkaBootstrapServers(), deadLetters, Map.of(), Duration.ofSeconds(30));
         assertThat(letters).hasSize(badJson.size() + 2);
         assertThat(letters).allSatisfy(l -> {
@@ -206,7 +206,7 @@ class PipelineEndToEndITCase {
         TestPipeline.runToEnd(config);
 
         assertThat(TestPipeline.documents(index).keySet()).containsExactlyInAnyOrder("x-1", "x-3", "x-5");
-        List<DeadLetter> letters = DeadLetterTopic.readAll(
+        List<DeadLetter> letters = AvroTopic.deadLetters(
                 TestServices.kafkaBootstrapServers(), deadLetters, Map.of(), Duration.ofSeconds(30));
         assertThat(letters).extracting(DeadLetter::getRecordId).containsExactlyInAnyOrder("x-0", "x-2", "x-4");
         assertThat(letters).allSatisfy(l -> {

@@ -3,6 +3,7 @@ package io.textintel.jobs;
 import io.textintel.connectors.elasticsearch.IndexTemplate;
 import io.textintel.connectors.elasticsearch.IndexTemplates;
 import io.textintel.connectors.elasticsearch.VectorIndexOptions;
+import io.textintel.jobs.config.DriftMonitorSettings;
 import io.textintel.jobs.config.ElasticsearchSettings;
 import io.textintel.jobs.config.KafkaSettings;
 import io.textintel.jobs.config.PipelineConfig;
@@ -55,9 +56,10 @@ public final class PipelineSetup {
 
     /** Creates missing topics and, if {@code installTemplates}, installs the index templates. */
     public static Result prepare(PipelineConfig config, boolean installTemplates) throws IOException {
-        List<String> created = createMissingTopics(config.kafka());
+        List<String> created = createMissingTopics(config.kafka(), config.drift());
         int dims = embeddingDimension(config);
-        List<String> templates = installTemplates ? installTemplates(config.elasticsearch(), dims) : List.of();
+        List<String> templates = installTemplates ? installTemplates(config.elasticsearch(), config.drift(), dims)
+                : List.of();
         return new Result(created, templates, dims);
     }
 
@@ -71,13 +73,17 @@ public final class PipelineSetup {
         return 0;
     }
 
-    private static List<String> createMissingTopics(KafkaSettings kafka) throws IOException {
+    private static List<String> createMissingTopics(KafkaSettings kafka, DriftMonitorSettings drift)
+            throws IOException {
         Map<String, Object> props = new HashMap<>(kafka.properties());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get();
             Set<String> wanted = new LinkedHashSet<>(kafka.topics());
             wanted.add(kafka.deadLetterTopic());
+            if (drift.enabled()) {
+                wanted.add(drift.topic());
+            }
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : wanted) {
                 if (!existing.contains(topic)) {
@@ -98,7 +104,8 @@ public final class PipelineSetup {
         }
     }
 
-    private static List<String> installTemplates(ElasticsearchSettings es, int dims) throws IOException {
+    private static List<String> installTemplates(ElasticsearchSettings es, DriftMonitorSettings drift, int dims)
+            throws IOException {
         List<IndexTemplate> templates = new ArrayList<>();
         if (dims > 0) {
             templates.add(IndexTemplates.documents(
@@ -106,7 +113,8 @@ public final class PipelineSetup {
         } else {
             LOG.warn("No embed task: the documents template is not installed and Elasticsearch maps documents dynamically");
         }
-        templates.add(IndexTemplates.drift(IndexTemplates.DRIFT_INDEX_PATTERN, es.shards(), es.replicas()));
+        templates.add(IndexTemplates.drift(drift.index() + "*", es.shards(), es.replicas()));
+        templates.add(IndexTemplates.referenceProfiles(drift.profileIndex() + "*", es.shards(), es.replicas()));
         try (ElasticsearchTransport transport = es.connection().createTransport()) {
             ElasticsearchClient client = new ElasticsearchClient(transport);
             for (IndexTemplate template : templates) {

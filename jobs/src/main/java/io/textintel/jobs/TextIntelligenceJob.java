@@ -1,12 +1,15 @@
 package io.textintel.jobs;
 
 import io.textintel.connectors.deadletter.KafkaRejectedDocumentHandler;
+import io.textintel.connectors.elasticsearch.DocumentSerializer;
+import io.textintel.connectors.elasticsearch.DriftReportSerializer;
 import io.textintel.connectors.elasticsearch.ElasticsearchSink;
 import io.textintel.connectors.elasticsearch.EnrichedDocumentSerializer;
 import io.textintel.connectors.kafka.KafkaRawSource;
 import io.textintel.connectors.kafka.KafkaSinks;
 import io.textintel.connectors.kafka.StartingOffsets;
 import io.textintel.jobs.config.CheckpointSettings;
+import io.textintel.jobs.config.DriftMonitorSettings;
 import io.textintel.jobs.config.ElasticsearchSettings;
 import io.textintel.jobs.config.KafkaSettings;
 import io.textintel.jobs.config.PipelineConfig;
@@ -14,6 +17,7 @@ import io.textintel.jobs.config.PipelineConfigLoader;
 import io.textintel.operators.DeadLetters;
 import io.textintel.operators.DecodedRecord;
 import io.textintel.operators.decode.DecodeFunction;
+import io.textintel.operators.drift.DriftMonitor;
 import io.textintel.operators.inference.AsyncInferenceSettings;
 import io.textintel.operators.inference.InferenceFunction;
 import io.textintel.operators.inference.InferenceOutcome;
@@ -51,8 +55,10 @@ import java.util.function.Predicate;
  * dead-letter topic with its reason.
  *
  * <pre>
- * kafka-raw → decode-validate → tokenize → inference (async) → route-outcomes → elasticsearch
- *                  └────────────────┴────────────────────────────────┴──────→ dead-letters (Kafka)
+ * kafka-raw → decode-validate → tokenize → inference (async) → route-outcomes ─┬→ elasticsearch
+ *                  └────────────────┴────────────────────────────────┴─────────│→ dead-letters (Kafka)
+ *                                                                             └→ drift monitor → drift reports
+ *                                                                                (Elasticsearch + Kafka), profiles
  * </pre>
  *
  * <p>Submit with {@code flink run -c io.textintel.jobs.TextIntelligenceJob textintel-jobs.jar
@@ -93,7 +99,12 @@ public final class TextIntelligenceJob {
                 .process(new SplitOutcomes())
                 .name("route-outcomes").uid("route-outcomes");
 
-        documents.sinkTo(elasticsearchSink(config.elasticsearch(), kafka)).name("elasticsearch").uid("elasticsearch");
+        documents.sinkTo(elasticsearchSink(config.elasticsearch(), kafka, config.elasticsearch().index(),
+                        new EnrichedDocumentSerializer()))
+                .name("elasticsearch").uid("elasticsearch");
+        if (config.drift().enabled()) {
+            addDriftMonitor(documents, config.drift(), kafka);
+        }
 
         DataStream<DeadLetter> deadLetters = decoded.getSideOutput(DeadLetters.TAG)
                 .union(tokenized.getSideOutput(DeadLetters.TAG), documents.getSideOutput(DeadLetters.TAG));
@@ -116,11 +127,29 @@ public final class TextIntelligenceJob {
                 .build();
     }
 
-    private static ElasticsearchSink<EnrichedDocument> elasticsearchSink(ElasticsearchSettings es, KafkaSettings kafka) {
-        var sink = ElasticsearchSink.<EnrichedDocument>builder()
+    /** Drift reports to Elasticsearch and Kafka; the reference profile to Elasticsearch. */
+    private void addDriftMonitor(DataStream<EnrichedDocument> documents, DriftMonitorSettings drift, KafkaSettings kafka) {
+        DriftMonitor.Outputs outputs = drift.monitor().attach(documents);
+        outputs.reports().sinkTo(elasticsearchSink(config.elasticsearch(), kafka, drift.index(),
+                        new DriftReportSerializer()))
+                .name("drift-elasticsearch").uid("drift-elasticsearch");
+        outputs.reports().sinkTo(KafkaSinks.driftReports()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .topic(drift.topic())
+                        .properties(kafka.properties())
+                        .build())
+                .name("drift-kafka").uid("drift-kafka");
+        outputs.profiles().sinkTo(elasticsearchSink(config.elasticsearch(), kafka, drift.profileIndex(),
+                        new ReferenceProfileDocumentSerializer()))
+                .name("drift-profile-elasticsearch").uid("drift-profile-elasticsearch");
+    }
+
+    private static <T> ElasticsearchSink<T> elasticsearchSink(
+            ElasticsearchSettings es, KafkaSettings kafka, String index, DocumentSerializer<T> serializer) {
+        var sink = ElasticsearchSink.<T>builder()
                 .setConnection(es.connection())
-                .setIndex(es.index())
-                .setDocumentSerializer(new EnrichedDocumentSerializer())
+                .setIndex(index)
+                .setDocumentSerializer(serializer)
                 .setBulkFlushMaxActions(es.bulkMaxActions())
                 .setBulkFlushMaxBytes(es.bulkMaxSizeMb() * 1024L * 1024L)
                 .setBulkFlushInterval(es.bulkFlushInterval())

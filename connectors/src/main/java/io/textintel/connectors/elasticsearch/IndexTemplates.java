@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The index templates of the documents and drift indices, and their installation.
+ * The index templates of the documents, drift and reference-profile indices, and their installation.
  *
  * <p>The mappings live as JSON beside this class ({@code documents-index-template.json},
  * {@code drift-index-template.json}), readable as Elasticsearch shows them; the methods here set
@@ -90,6 +90,20 @@ public final class IndexTemplates {
      */
     public static IndexTemplate drift(String indexPattern, int shards, int replicas) {
         ObjectNode body = load("drift-index-template.json");
+        applyCommon(body, indexPattern, shards, replicas);
+        return new IndexTemplate(nameOf(indexPattern), write(body));
+    }
+
+    /**
+     * The template of the drift monitor's reference profiles: a few fixed fields (version, size, time
+     * range) and the profile's summary mapped dynamically, strings as keywords.
+     *
+     * @param indexPattern the indices it applies to, e.g. {@code textintel-reference-profiles*}
+     * @param shards primary shards per index
+     * @param replicas replicas per shard
+     */
+    public static IndexTemplate referenceProfiles(String indexPattern, int shards, int replicas) {
+        ObjectNode body = load("reference-profile-index-template.json");
         applyCommon(body, indexPattern, shards, replicas);
         return new IndexTemplate(nameOf(indexPattern), write(body));
     }

@@ -100,6 +100,21 @@ class IndexTemplatesTest {
     }
 
     @Test
+    void referenceProfileTemplateFixesTheIdentifyingFieldsAndMapsTheSummaryDynamically() throws Exception {
+        IndexTemplate template = IndexTemplates.referenceProfiles("textintel-reference-profiles*", 2, 1);
+        JsonNode body = JSON.readTree(template.json());
+        JsonNode properties = properties(template);
+
+        assertThat(template.name()).isEqualTo("textintel-reference-profiles");
+        assertThat(body.at("/template/settings/number_of_shards").asInt()).isEqualTo(2);
+        assertThat(body.at("/template/mappings/dynamic").asBoolean()).isTrue();
+        assertThat(properties.at("/version/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/documents/type").asText()).isEqualTo("long");
+        assertThat(properties.at("/firstEventTime/type").asText()).isEqualTo("date");
+        assertThat(properties.at("/lastEventTime/type").asText()).isEqualTo("date");
+    }
+
+    @Test
     void refusesParametersElasticsearchWouldRefuse() {
         assertThatThrownBy(() -> IndexTemplates.documents(0))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -12,6 +12,11 @@ final class ConfigProblems {
         problems.add(key + " " + what + ", expected " + expected);
     }
 
+    /** A problem that a component's own validation described, e.g. {@code "expectedRunTime is 0, expected ..."}. */
+    void add(String section, String message) {
+        problems.add(section + ": " + message);
+    }
+
     void requireText(String key, String value, String expected) {
         if (value == null || value.isBlank()) {
             add(key, value == null ? "is missing" : "is blank", expected);

@@ -25,6 +25,7 @@ import java.util.Map;
  * @param checkpointing Flink checkpointing
  * @param hub where models are downloaded from and cached
  * @param validation limits on input records
+ * @param drift the drift monitor
  */
 public record PipelineConfig(
         String jobName,
@@ -36,7 +37,8 @@ public record PipelineConfig(
         AsyncInferenceSettings inference,
         CheckpointSettings checkpointing,
         ModelRepository hub,
-        ValidationSettings validation) {
+        ValidationSettings validation,
+        DriftMonitorSettings drift) {
 
     public PipelineConfig {
         jobName = jobName == null ? "textintel" : jobName;
@@ -51,6 +53,7 @@ public record PipelineConfig(
         checkpointing = checkpointing == null ? new CheckpointSettings(null, null, null, null) : checkpointing;
         hub = hub == null ? ModelRepository.defaults() : hub;
         validation = validation == null ? new ValidationSettings(null, null) : validation;
+        drift = drift == null ? DriftMonitorSettings.defaults() : drift;
     }
 
     /** Checks every setting, throwing one {@link ConfigException} that lists all problems. */
@@ -71,6 +74,7 @@ public record PipelineConfig(
             }
         });
         validation.validate(problems);
+        drift.validate(problems);
         // Every subtask of a JVM sends one request per document and model to the same shared engine. With room
         // for all of them the engine never refuses what the async operator admitted: overload becomes back-pressure.
         long admitted = (long) inference.capacity() * parallelism;

@@ -65,10 +65,12 @@ public final class Demo {
             step("Publishing sample feedback to topic '" + INPUT_TOPIC + "'");
             DemoPublisher.Published published = DemoPublisher.publish(kafka.bootstrapServers(), INPUT_TOPIC);
             out.printf("  %d feedback messages and %d malformed records%n", published.valid(), published.malformed());
+            out.printf("  then the drift phase: %d messages from %s on, as a broken producer mangles them%n",
+                    published.garbled(), DemoPublisher.GARBLED_FROM);
 
             step("Running the pipeline in an in-process Flink MiniCluster");
             long jobStarted = System.nanoTime();
-            runJob(config, es, published.valid());
+            runJob(config, es, published.indexable());
             double jobSeconds = (System.nanoTime() - jobStarted) / 1e9;
 
             step("Results");
@@ -76,6 +78,7 @@ public final class Demo {
             long indexed = report.showIndexed();
             report.showKnn(options.query(), models.embedQuery(options.query()));
             DemoPublisher.showDeadLetters(kafka.bootstrapServers(), DEAD_LETTER_TOPIC, out);
+            report.showDrift(config.drift().index(), DemoPublisher.GARBLED_FROM);
 
             double total = (System.nanoTime() - started) / 1e9;
             out.printf("%nIndexed %d documents in %.1f s of pipeline time (%.0f documents/s); demo wall time %.1f s.%n",

@@ -1,12 +1,18 @@
 package io.textintel.jobs.demo;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * The demo's sample input, shipped as resources: hand-written customer feedback of a fictional
@@ -41,6 +47,41 @@ public final class DemoData {
         }
         payloads.add(new byte[] {'{', '"', 'i', 'd', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'});
         return payloads;
+    }
+
+    /**
+     * The drift phase's input: the first {@code count} feedback messages as a broken upstream producer
+     * would send them — every letter mangled into characters of other scripts (seeded, so every run
+     * sends the same bytes) — with new ids and event times every {@code spacing} from {@code start}.
+     */
+    public static List<String> garbled(int count, Instant start, Duration spacing, long seed) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<String> feedback = feedback();
+        SplittableRandom random = new SplittableRandom(seed);
+        List<String> lines = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ObjectNode message = (ObjectNode) json.readTree(feedback.get(i % feedback.size()));
+            message.put("id", String.format("fb-garbled-%05d", i + 1));
+            message.put("text", mangle(message.get("text").asText(), random));
+            message.put("event_time", start.plus(spacing.multipliedBy(i)).toString());
+            message.remove("expected_topic");
+            lines.add(json.writeValueAsString(message));
+        }
+        return lines;
+    }
+
+    /** Letters replaced by code points from blocks the feedback never uses; spaces and digits kept. */
+    private static String mangle(String text, SplittableRandom random) {
+        int[] blocks = {0x0400, 0x0530, 0x10A0, 0x2200, 0x25A0}; // Cyrillic, Armenian, Georgian, math, shapes
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isLetter(c)) {
+                out.appendCodePoint(blocks[random.nextInt(blocks.length)] + random.nextInt(0x40));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     private static List<String> lines(String resource) throws IOException {

@@ -11,9 +11,11 @@ import co.elastic.clients.elasticsearch.core.search.Hit;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Shows what the pipeline indexed: counts, a few documents, and a kNN query. */
 final class DemoReport {
@@ -119,5 +121,51 @@ final class DemoReport {
     private static String shorten(String text, int max) {
         String oneLine = text.replaceAll("\\s+", " ");
         return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 3) + "...";
+    }
+
+    /**
+     * Prints the drift reports window by window: the statistics that drifted, with value and threshold,
+     * and how many windows raised an alarm before and after {@code shiftFrom}.
+     */
+    @SuppressWarnings("rawtypes")
+    void showDrift(String driftIndex, Instant shiftFrom) throws IOException {
+        try (var transport = connection.createTransport()) {
+            ElasticsearchClient client = new ElasticsearchClient(transport);
+            if (!client.indices().exists(e -> e.index(driftIndex)).value()) {
+                out.printf("%nNo drift reports in '%s': the reference profile was not built.%n", driftIndex);
+                return;
+            }
+            client.indices().refresh(r -> r.index(driftIndex));
+            SearchResponse<Map> result = client.search(s -> s.index(driftIndex).size(5000)
+                    .sort(o -> o.field(f -> f.field("window_start").order(SortOrder.Asc))), Map.class);
+            Map<String, List<Map<?, ?>>> windows = new TreeMap<>();
+            for (Hit<Map> hit : result.hits().hits()) {
+                windows.computeIfAbsent(String.valueOf(hit.source().get("window_start")), w -> new ArrayList<>())
+                        .add(hit.source());
+            }
+            out.printf("%nDrift reports in '%s': %d windows, %d statistics each%n", driftIndex, windows.size(),
+                    windows.isEmpty() ? 0 : windows.values().iterator().next().size());
+            int[] alarms = new int[2];
+            int[] counted = new int[2];
+            for (Map.Entry<String, List<Map<?, ?>>> window : windows.entrySet()) {
+                boolean shifted = !Instant.parse(window.getKey()).isBefore(shiftFrom);
+                List<String> drifted = new ArrayList<>();
+                Object size = window.getValue().get(0).get("sample_size");
+                for (Map<?, ?> report : window.getValue()) {
+                    if (Boolean.TRUE.equals(report.get("drifted"))) {
+                        drifted.add(String.format("%s/%s %.3f > %.3f", report.get("feature"), report.get("statistic"),
+                                ((Number) report.get("value")).doubleValue(),
+                                ((Number) report.get("threshold")).doubleValue()));
+                    }
+                }
+                counted[shifted ? 1 : 0]++;
+                alarms[shifted ? 1 : 0] += drifted.isEmpty() ? 0 : 1;
+                out.printf("  %s  %4s docs%s  %s%n", window.getKey().substring(0, 10), size,
+                        shifted ? "  (garbled)" : "           ",
+                        drifted.isEmpty() ? "no drift" : "DRIFT: " + String.join("; ", drifted));
+            }
+            out.printf("  alarms: %d of %d windows before the drift phase, %d of %d windows during it%n",
+                    alarms[0], counted[0], alarms[1], counted[1]);
+        }
     }
 }

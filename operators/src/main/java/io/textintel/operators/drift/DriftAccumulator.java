@@ -167,12 +167,17 @@ public final class DriftAccumulator {
 
     /** The mean embedding, or {@code null} when no document had one. */
     public double[] embeddingMean() {
-        if (embeddingCount == 0) {
+        return mean(embeddingSum, embeddingCount);
+    }
+
+    /** The mean of {@code count} embeddings whose fixed-point sum is {@code sum}; null when count is 0. */
+    static double[] mean(long[] sum, long count) {
+        if (count == 0) {
             return null;
         }
-        double[] mean = new double[dims];
-        for (int i = 0; i < dims; i++) {
-            mean[i] = embeddingSum[i] / FIXED_POINT_SCALE / embeddingCount;
+        double[] mean = new double[sum.length];
+        for (int i = 0; i < sum.length; i++) {
+            mean[i] = sum[i] / FIXED_POINT_SCALE / count;
         }
         return mean;
     }
@@ -191,7 +196,7 @@ public final class DriftAccumulator {
         return sketch;
     }
 
-    private static long toFixedPoint(float component, String id, int index) {
+    static long toFixedPoint(float component, String id, int index) {
         if (!(Math.abs(component) <= 1f)) {
             throw new IllegalArgumentException("document " + id + " has embedding component " + index + " = "
                     + component + ", expected a value in [-1, 1] (an L2-normalised embedding)");

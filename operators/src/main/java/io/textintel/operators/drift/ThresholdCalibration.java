@@ -21,7 +21,9 @@ import java.util.SplittableRandom;
  *       consecutive windows, α solves (1 − α^c) / ((1 − α)·α^c) = ERT, the mean wait for c successes in a
  *       row; this treats the family's exceedances as one event and is exact for c = 1.</li>
  *   <li>B pseudo-windows ({@code calibrationWindows}) are drawn with replacement from the reference
- *       documents with a seeded RNG, each statistic computed by {@link WindowStatistics}, the live code path.
+ *       documents with a seeded RNG, each statistic computed by {@link WindowStatistics}, the live code path
+ *       (pseudo-windows no larger than the KLL k read the reference documents through {@link ResampledWindow},
+ *       which gives the sketches' exact values at a tenth of the cost).
  *       A pseudo-window holds n·N/(n + N) documents, not n: a live window's distance to the reference
  *       carries the reference's own sampling error as well as the window's, variance ∝ 1/n + 1/N, while a
  *       resampled window's distance carries only 1/size; this size matches the two to first order (for
@@ -85,15 +87,30 @@ public final class ThresholdCalibration implements Serializable {
         double[] values = new double[m];
         long[] sampleSizes = new long[m];
         int min = settings.minWindowDocuments();
+        // A pseudo-window no larger than the KLL k is exact in the sketches, so it is read straight from the
+        // reference (same values, tested); a larger one goes through the sketches so their error is calibrated too.
+        boolean exact = size <= settings.sketchK();
+        ResampledWindow resampled = exact ? new ResampledWindow(profile, size) : null;
+        int[] indices = new int[size];
         for (int w = 0; w < b; w++) {
-            DriftAccumulator window = DriftAccumulator.forProfile(profile);
             for (int i = 0; i < size; i++) {
-                window.add(profile.document(random.nextInt(n)));
+                indices[i] = random.nextInt(n);
             }
-            windowStatistics.compute(window, values, sampleSizes);
+            long count;
+            if (exact) {
+                resampled.reset(indices, size);
+                windowStatistics.compute(resampled, values, sampleSizes);
+                count = size;
+            } else {
+                DriftAccumulator window = DriftAccumulator.forProfile(profile);
+                for (int index : indices) {
+                    window.add(profile.document(index));
+                }
+                windowStatistics.compute(window, values, sampleSizes);
+                count = window.count();
+            }
             for (int s = 0; s < m; s++) {
-                samples[s][w] = canExceed(values[s], sampleSizes[s], window.count(), min)
-                        ? values[s] : Double.NEGATIVE_INFINITY;
+                samples[s][w] = canExceed(values[s], sampleSizes[s], count, min) ? values[s] : Double.NEGATIVE_INFINITY;
             }
         }
         double[][] sorted = new double[m][];

@@ -23,6 +23,26 @@ final class WindowStatistics {
                 || s.kind() == DriftStatistic.Kind.DRIFTED_DIRECTION_SHARE);
     }
 
+    /** What the statistics read of a window; one implementation per source of the window's documents. */
+    interface Window {
+        /** Documents in the window. */
+        long count();
+
+        /** Documents with value {@code v}. */
+        long valueCount(int v);
+
+        /** Kolmogorov–Smirnov distance of value {@code v}'s window sample to {@code sortedReference}, NaN if none. */
+        double ks(int v, double[] sortedReference);
+
+        long embeddingCount();
+
+        /** The mean embedding, null when no document has one. */
+        double[] embeddingMean();
+
+        /** Adds the counts of {@code feature} in {@code vocabulary} order, unseen categories pooled last, to {@code out}. */
+        void categoryCounts(int feature, String[] vocabulary, double[] out);
+    }
+
     /**
      * Fills {@code values} and {@code sampleSizes} (one per statistic). A statistic with no data in the
      * window (no document has the feature) is {@code NaN} with sample size 0.
@@ -33,13 +53,17 @@ final class WindowStatistics {
                     + " dims, expected " + profile.valueCount() + " values and " + profile.dims()
                     + " dims (the reference profile's)");
         }
+        compute(new AccumulatorWindow(window), values, sampleSizes);
+    }
+
+    void compute(Window window, double[] values, long[] sampleSizes) {
         double[] directionKs = needsDirections ? directionDistances(window) : null;
         for (int s = 0; s < statistics.size(); s++) {
             DriftStatistic statistic = statistics.get(s);
             switch (statistic.kind()) {
                 case KS -> {
                     int v = statistic.index();
-                    values[s] = KolmogorovSmirnov.distance(window.sketchOrNull(v), profile.sortedValues(v));
+                    values[s] = window.ks(v, profile.sortedValues(v));
                     sampleSizes[s] = window.valueCount(v);
                 }
                 case COSINE_CENTROID -> {
@@ -60,7 +84,9 @@ final class WindowStatistics {
                 }
                 case JSD, PSI -> {
                     int f = statistic.index();
-                    double[] counts = windowCounts(window, f);
+                    String[] vocabulary = profile.vocabulary(f);
+                    double[] counts = new double[vocabulary.length + 1];
+                    window.categoryCounts(f, vocabulary, counts);
                     double[] reference = profile.referenceCounts(f);
                     values[s] = statistic.kind() == DriftStatistic.Kind.JSD
                             ? CategoricalDivergence.jensenShannon(counts, reference)
@@ -75,12 +101,12 @@ final class WindowStatistics {
         }
     }
 
-    private double[] directionDistances(DriftAccumulator window) {
+    private double[] directionDistances(Window window) {
         int k = profile.directionCount();
         double[] d = new double[k];
         for (int j = 0; j < k; j++) {
             int v = ReferenceProfile.SCALARS + j;
-            d[j] = KolmogorovSmirnov.distance(window.sketchOrNull(v), profile.sortedValues(v));
+            d[j] = window.ks(v, profile.sortedValues(v));
         }
         return d;
     }
@@ -119,14 +145,41 @@ final class WindowStatistics {
         return 1 - dot / Math.sqrt(na * nb);
     }
 
-    /** Window counts in the reference vocabulary's order, with categories the reference never saw pooled last. */
-    private double[] windowCounts(DriftAccumulator window, int feature) {
-        String[] vocabulary = profile.vocabulary(feature);
-        double[] counts = new double[vocabulary.length + 1];
-        for (Map.Entry<String, Long> e : window.categoryCounts(CategoricalFeature.values()[feature]).entrySet()) {
-            int i = java.util.Arrays.binarySearch(vocabulary, e.getKey());
-            counts[i >= 0 ? i : vocabulary.length] += e.getValue();
+    /** A live window: the accumulator's sketches, counts and sums. */
+    private record AccumulatorWindow(DriftAccumulator accumulator) implements Window {
+
+        @Override
+        public long count() {
+            return accumulator.count();
         }
-        return counts;
+
+        @Override
+        public long valueCount(int v) {
+            return accumulator.valueCount(v);
+        }
+
+        @Override
+        public double ks(int v, double[] sortedReference) {
+            return KolmogorovSmirnov.distance(accumulator.sketchOrNull(v), sortedReference);
+        }
+
+        @Override
+        public long embeddingCount() {
+            return accumulator.embeddingCount();
+        }
+
+        @Override
+        public double[] embeddingMean() {
+            return accumulator.embeddingMean();
+        }
+
+        @Override
+        public void categoryCounts(int feature, String[] vocabulary, double[] out) {
+            for (Map.Entry<String, Long> e
+                    : accumulator.categoryCounts(CategoricalFeature.values()[feature]).entrySet()) {
+                int i = java.util.Arrays.binarySearch(vocabulary, e.getKey());
+                out[i >= 0 ? i : vocabulary.length] += e.getValue();
+            }
+        }
     }
 }

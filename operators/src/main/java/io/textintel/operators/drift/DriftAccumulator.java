@@ -30,13 +30,16 @@ public final class DriftAccumulator {
     private static final byte FORMAT = 1;
     static final double FIXED_POINT_SCALE = 4294967296.0; // 2^32
 
-    private final int values;
-    private final int dims;
+    /** {@link #values} or {@link #dims} of a window that has not seen a document with them yet. */
+    static final int UNKNOWN = -1;
+
+    private int values; // or UNKNOWN
+    private int dims; // or UNKNOWN
     private final int sketchK;
     private long count;
-    private final KllDoublesSketch[] sketches; // [values], null until the value's first observation
+    private KllDoublesSketch[] sketches; // [values], null until the value's first observation
     private final TreeMap<String, Long>[] categoryCounts; // [categorical features]
-    private final long[] embeddingSum; // [dims], 32.32 fixed point
+    private long[] embeddingSum; // [dims], 32.32 fixed point
     private long embeddingCount;
 
     /**
@@ -44,8 +47,14 @@ public final class DriftAccumulator {
      * (0: none monitored), sketched with KLL parameter {@code sketchK}.
      */
     public DriftAccumulator(int values, int dims, int sketchK) {
-        if (values < 0 || dims < 0) {
-            throw new IllegalArgumentException("values " + values + " and dims " + dims + ", expected both >= 0");
+        this(values, dims, sketchK, false);
+    }
+
+    private DriftAccumulator(int values, int dims, int sketchK, boolean allowUnknown) {
+        int least = allowUnknown ? UNKNOWN : 0;
+        if (values < least || dims < least) {
+            throw new IllegalArgumentException("values " + values + " and dims " + dims + ", expected both >= "
+                    + least);
         }
         if (sketchK < 8 || sketchK > 65_535) {
             throw new IllegalArgumentException("sketchK is " + sketchK + ", expected between 8 and 65535");
@@ -53,14 +62,22 @@ public final class DriftAccumulator {
         this.values = values;
         this.dims = dims;
         this.sketchK = sketchK;
-        this.sketches = new KllDoublesSketch[values];
+        this.sketches = new KllDoublesSketch[Math.max(values, 0)];
         @SuppressWarnings("unchecked")
         TreeMap<String, Long>[] counts = new TreeMap[CategoricalFeature.values().length];
         for (int f = 0; f < counts.length; f++) {
             counts[f] = new TreeMap<>();
         }
         this.categoryCounts = counts;
-        this.embeddingSum = new long[dims];
+        this.embeddingSum = new long[Math.max(dims, 0)];
+    }
+
+    /**
+     * An empty window that takes its shape (values, dims) from the first document or window added to
+     * it: Flink creates window accumulators before the reference profile that shapes documents exists.
+     */
+    public static DriftAccumulator unshaped(int sketchK) {
+        return new DriftAccumulator(UNKNOWN, UNKNOWN, sketchK, true);
     }
 
     /** An empty window shaped for {@code profile}'s projected features. */
@@ -70,6 +87,12 @@ public final class DriftAccumulator {
 
     /** Adds one document. */
     public void add(ProjectedFeatures document) {
+        if (values == UNKNOWN && document.values != null) {
+            shapeValues(document.values.length);
+        }
+        if (dims == UNKNOWN && document.embedding != null) {
+            shapeDims(document.embedding.length);
+        }
         if (document.values == null || document.values.length != values) {
             throw new IllegalArgumentException("document " + document.id + " has "
                     + (document.values == null ? "no" : String.valueOf(document.values.length))
@@ -109,13 +132,20 @@ public final class DriftAccumulator {
 
     /** Adds everything {@code other} holds to this window and returns this. {@code other} is not changed. */
     public DriftAccumulator merge(DriftAccumulator other) {
-        if (other.values != values || other.dims != dims || other.sketchK != sketchK) {
+        if (values == UNKNOWN && other.values != UNKNOWN) {
+            shapeValues(other.values);
+        }
+        if (dims == UNKNOWN && other.dims != UNKNOWN) {
+            shapeDims(other.dims);
+        }
+        if ((other.values != values && other.values != UNKNOWN) || (other.dims != dims && other.dims != UNKNOWN)
+                || other.sketchK != sketchK) {
             throw new IllegalArgumentException("cannot merge a window of " + other.values + " values, " + other.dims
                     + " dims, sketchK " + other.sketchK + " into one of " + values + " values, " + dims
                     + " dims, sketchK " + sketchK);
         }
         count += other.count;
-        for (int v = 0; v < values; v++) {
+        for (int v = 0; v < other.sketches.length; v++) {
             if (other.sketches[v] != null) {
                 sketch(v).merge(other.sketches[v]);
             }
@@ -125,7 +155,7 @@ public final class DriftAccumulator {
                 categoryCounts[f].merge(e.getKey(), e.getValue(), Long::sum);
             }
         }
-        for (int i = 0; i < dims; i++) {
+        for (int i = 0; i < other.embeddingSum.length; i++) {
             embeddingSum[i] = Math.addExact(embeddingSum[i], other.embeddingSum[i]);
         }
         embeddingCount += other.embeddingCount;
@@ -137,22 +167,35 @@ public final class DriftAccumulator {
         return count;
     }
 
+    /** Values per document, or {@link #UNKNOWN} before the first document. */
     public int values() {
         return values;
     }
 
+    /** Embedding dimensions, or {@link #UNKNOWN} before the first embedding. */
     public int dims() {
         return dims;
     }
 
     /** The sketch of value {@code v}, or {@code null} when no document had it. */
     KllDoublesSketch sketchOrNull(int v) {
-        return sketches[v];
+        return v < sketches.length ? sketches[v] : null;
     }
 
     /** Documents with a value for {@code v}. */
     long valueCount(int v) {
-        return sketches[v] == null ? 0 : sketches[v].getN();
+        KllDoublesSketch sketch = sketchOrNull(v);
+        return sketch == null ? 0 : sketch.getN();
+    }
+
+    private void shapeValues(int count) {
+        values = count;
+        sketches = new KllDoublesSketch[count];
+    }
+
+    private void shapeDims(int count) {
+        dims = count;
+        embeddingSum = new long[count];
     }
 
     /** Counts per category of {@code feature}, in category order. */
@@ -197,11 +240,19 @@ public final class DriftAccumulator {
     }
 
     static long toFixedPoint(float component, String id, int index) {
-        if (!(Math.abs(component) <= 1f)) {
+        checkComponent(component, id, index);
+        return Math.round(Math.max(-1f, Math.min(1f, component)) * FIXED_POINT_SCALE);
+    }
+
+    /**
+     * Checks one component of an L2-normalised embedding: within [-1, 1], allowing float rounding of
+     * a unit vector's dominant component.
+     */
+    static void checkComponent(float component, String id, int index) {
+        if (!(Math.abs(component) <= 1.0001f)) {
             throw new IllegalArgumentException("document " + id + " has embedding component " + index + " = "
                     + component + ", expected a value in [-1, 1] (an L2-normalised embedding)");
         }
-        return Math.round(component * FIXED_POINT_SCALE);
     }
 
     /** A compact binary form: the sketches' own serialisation, the counts, the fixed-point sums. */
@@ -252,9 +303,9 @@ public final class DriftAccumulator {
             if (format != FORMAT) {
                 throw new IllegalArgumentException("drift window format " + format + ", expected " + FORMAT);
             }
-            DriftAccumulator acc = new DriftAccumulator(in.readInt(), in.readInt(), in.readInt());
+            DriftAccumulator acc = new DriftAccumulator(in.readInt(), in.readInt(), in.readInt(), true);
             acc.count = in.readLong();
-            for (int v = 0; v < acc.values; v++) {
+            for (int v = 0; v < acc.sketches.length; v++) {
                 int length = in.readInt();
                 if (length > 0) {
                     byte[] serialised = new byte[length];
@@ -269,7 +320,7 @@ public final class DriftAccumulator {
                 }
             }
             acc.embeddingCount = in.readLong();
-            for (int i = 0; i < acc.dims; i++) {
+            for (int i = 0; i < acc.embeddingSum.length; i++) {
                 acc.embeddingSum[i] = in.readLong();
             }
             if (in.available() != 0) {

@@ -27,7 +27,7 @@ public final class DriftAggregateFunctions {
 
         @Override
         public DriftAccumulator createAccumulator() {
-            return DriftAccumulator.empty(sketchK);
+            return DriftAccumulator.unshaped(sketchK);
         }
 
         @Override
@@ -58,7 +58,7 @@ public final class DriftAggregateFunctions {
 
         @Override
         public DriftAccumulator createAccumulator() {
-            return DriftAccumulator.empty(sketchK);
+            return DriftAccumulator.unshaped(sketchK);
         }
 
         @Override

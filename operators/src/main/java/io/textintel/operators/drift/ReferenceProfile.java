@@ -90,9 +90,10 @@ public final class ReferenceProfile implements Serializable {
     }
 
     /**
-     * Builds the profile from the first {@code settings.referenceDocuments()} documents of {@code reference}.
+     * Builds the profile from every document of {@code reference} (the caller chooses them: the stream's first
+     * {@code settings.referenceDocuments()}, or those of a time range).
      *
-     * @throws IllegalArgumentException when the reference is too small, a document is malformed, embeddings
+     * @throws IllegalArgumentException when the reference has fewer than 2 documents, a document is malformed, embeddings
      *     disagree on their dims, or there are more directions than dims
      */
     public static ReferenceProfile build(List<DriftFeatures> reference, DriftSettings settings) {
@@ -125,6 +126,9 @@ public final class ReferenceProfile implements Serializable {
                 if (embedding.length != dims) {
                     throw new IllegalArgumentException("document " + features.id + " has an embedding of "
                             + embedding.length + " dims, expected " + dims + " dims (the reference's)");
+                }
+                for (int i = 0; i < embedding.length; i++) {
+                    DriftAccumulator.checkComponent(embedding[i], features.id, i);
                 }
                 projectEmbedding(embedding, directions, values);
             }

@@ -7,17 +7,21 @@ import java.util.Objects;
 /** Builds a {@link ReferenceProfile} from reference documents: validation, canonical order, directions, projection. */
 final class ReferenceProfileBuilder {
 
+    /** Fewest reference documents a profile is built from. */
+    static final int MIN_DOCUMENTS = 2;
+
     private ReferenceProfileBuilder() {}
 
     static ReferenceProfile build(List<DriftFeatures> reference, DriftSettings settings) {
         Objects.requireNonNull(reference, "reference");
         Objects.requireNonNull(settings, "settings");
-        int n = settings.referenceDocuments();
-        if (reference.size() < n) {
+        // All of the reference: the first referenceDocuments of the stream, or every document of a time range.
+        if (reference.size() < MIN_DOCUMENTS) {
             throw new IllegalArgumentException("the reference has " + reference.size()
-                    + " documents, expected at least referenceDocuments = " + n);
+                    + " documents, expected at least " + MIN_DOCUMENTS);
         }
-        List<DriftFeatures> documents = new ArrayList<>(reference.subList(0, n));
+        List<DriftFeatures> documents = new ArrayList<>(reference);
+        int n = documents.size();
         int dims = 0;
         for (int i = 0; i < n; i++) {
             DriftFeatures d = documents.get(i);
@@ -26,7 +30,7 @@ final class ReferenceProfileBuilder {
             }
             dims = checkEmbedding(d, dims);
         }
-        // Arrival order within the first N is not stable across restarts of a parallel job; content order is.
+        // Arrival order within the reference is not stable across restarts of a parallel job; content order is.
         documents.sort(ReferenceProfile.CANONICAL_ORDER);
         String version = ReferenceProfileFormat.version(documents, settings);
 

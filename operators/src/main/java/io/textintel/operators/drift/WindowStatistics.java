@@ -48,7 +48,9 @@ final class WindowStatistics {
      * window (no document has the feature) is {@code NaN} with sample size 0.
      */
     void compute(DriftAccumulator window, double[] values, long[] sampleSizes) {
-        if (window.values() != profile.valueCount() || window.dims() != profile.dims()) {
+        boolean valuesDiffer = window.values() != DriftAccumulator.UNKNOWN && window.values() != profile.valueCount();
+        boolean dimsDiffer = window.dims() != DriftAccumulator.UNKNOWN && window.dims() != profile.dims();
+        if (valuesDiffer || dimsDiffer) {
             throw new IllegalArgumentException("window has " + window.values() + " values and " + window.dims()
                     + " dims, expected " + profile.valueCount() + " values and " + profile.dims()
                     + " dims (the reference profile's)");

@@ -107,6 +107,14 @@ public final class DriftAccumulator {
             throw new IllegalArgumentException("document " + document.id + " has " + document.categories.length
                     + " categories, expected " + categoryCounts.length);
         }
+        long[] fixedPoint = null;
+        if (embedding != null) {
+            // Converted before anything is added, so a bad document leaves the window as it was.
+            fixedPoint = new long[dims];
+            for (int i = 0; i < dims; i++) {
+                fixedPoint[i] = toFixedPoint(embedding[i], document.id, i);
+            }
+        }
         count++;
         for (int v = 0; v < values; v++) {
             double x = document.values[v];
@@ -122,9 +130,9 @@ public final class DriftAccumulator {
                 }
             }
         }
-        if (embedding != null) {
+        if (fixedPoint != null) {
             for (int i = 0; i < dims; i++) {
-                embeddingSum[i] = Math.addExact(embeddingSum[i], toFixedPoint(embedding[i], document.id, i));
+                embeddingSum[i] = Math.addExact(embeddingSum[i], fixedPoint[i]);
             }
             embeddingCount++;
         }

@@ -335,7 +335,10 @@ public final class ReferenceProfile implements Serializable {
                 for (int i = 0; i < vocabulary[f.ordinal()].length; i++) {
                     shares.put(vocabulary[f.ordinal()][i], referenceCounts[f.ordinal()][i] / total);
                 }
-                categoricals.put(f.key(), Map.of("documents", (long) total, "shares", shares));
+                Map<String, Object> summary = new LinkedHashMap<>();
+                summary.put("documents", (long) total);
+                summary.put("shares", shares);
+                categoricals.put(f.key(), summary);
             }
         }
         out.put("categories", categoricals);

@@ -177,6 +177,32 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void theDriftSectionTakesDefaultsAndRejectsWhatTheMonitorWouldRefuse() {
+        PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("drift.window=10min", "drift.reference-documents=500", "drift.consecutive-windows=2"));
+        assertThat(config.drift().enabled()).isTrue();
+        assertThat(config.drift().window()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.drift().detector().referenceDocuments()).isEqualTo(500);
+        assertThat(config.drift().detector().consecutiveWindows()).isEqualTo(2);
+        assertThat(config.drift().detector().expectedRunTime()).isEqualTo(200);
+        assertThat(config.drift().index()).isEqualTo("textintel-drift");
+
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("drift.expected-run-time=1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("drift: expectedRunTime is 1.0, expected a finite number of windows above 1");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml",
+                        List.of("drift.reference-from=2026-11-01T00:00:00Z")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("drift: the reference time range needs both from and to");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml",
+                        List.of("drift.reference-from=yesterday", "drift.reference-to=today")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("drift: ")
+                .hasMessageContaining("yesterday");
+        PipelineConfigLoader.parse(VALID, "test.yaml", List.of("drift.enabled=false", "drift.expected-run-time=1"));
+    }
+
+    @Test
     void malformedYamlAndNonMappingDocumentsAreRejected() {
         assertThatThrownBy(() -> PipelineConfigLoader.parse("kafka: [unclosed", "broken.yaml", List.of()))
                 .isInstanceOf(ConfigException.class)

@@ -216,7 +216,7 @@ public final class DecoderEngine implements AutoCloseable {
     private TextGeneration toText(GenerationResult result) {
         return new TextGeneration(tokenizer.decode(result.tokens(), true).strip(), result.promptTokens(),
                 result.tokens().length, TimeUnit.NANOSECONDS.toMillis(result.latencyNanos()), result.draftProposed(),
-                result.draftAccepted(), result.reason());
+                result.draftAccepted(), result.verifySteps(), result.reason());
     }
 
     /** The token ids of the chat prompt for {@code messages}, ending with the header of the assistant's reply. */

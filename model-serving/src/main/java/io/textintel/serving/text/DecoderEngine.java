@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  * decoding (prompt lookup, or a draft model of the same tokenizer).
  *
  * <p>{@link #chat} renders messages with the model's chat template and generates the reply.
+ * Replies never contain special tokens other than the stops ({@link #suppressedTokenIds()}):
+ * decoding would drop them, and a model with random or poorly trained weights may prefer them.
  * Work that needs the model's logits outside the generation loop (label scoring) runs through
  * {@link #withModel} on one thread of its own; the model's forward passes are serialised between
  * that thread and the generation engine's. Thread-safe; {@link #close()} releases everything.
@@ -61,6 +63,7 @@ public final class DecoderEngine implements AutoCloseable {
     private final TextTokenizer tokenizer;
     private final ChatTemplate template;
     private final List<Integer> stopTokenIds;
+    private final List<Integer> suppressedTokenIds;
     private final int endOfTurnTokenId;
     private final DecoderModel draftModel;   // null unless DRAFT_MODEL
     private final PagedKvCache draftCache;   // null unless DRAFT_MODEL
@@ -81,10 +84,11 @@ public final class DecoderEngine implements AutoCloseable {
         Set<Integer> stops = new LinkedHashSet<>(model.config().eosTokenIds());
         stops.add(endOfTurnTokenId);
         this.stopTokenIds = List.copyOf(stops);
+        this.suppressedTokenIds = suppressed(tokenizer, model.vocabSize(), stopTokenIds);
         DraftProposer proposer = switch (config.speculation()) {
             case NONE -> null;
-            case PROMPT_LOOKUP -> new PromptLookupProposer(LOOKUP_MIN_N, LOOKUP_MAX_N);
-            case DRAFT_MODEL -> new DraftModelProposer(draftModel, draftCache);
+            case PROMPT_LOOKUP -> new PromptLookupProposer(LOOKUP_MIN_N, LOOKUP_MAX_N, suppressedTokenIds);
+            case DRAFT_MODEL -> new DraftModelProposer(draftModel, draftCache, suppressedTokenIds);
         };
         this.generation = new GenerationEngine(name, serialModel,
                 config.generationConfig(adaptivePolicy(config.speculation(), model.config(),
@@ -160,6 +164,24 @@ public final class DecoderEngine implements AutoCloseable {
         return c.numHiddenLayers() * (attention + mlp) + embeddings;
     }
 
+    /**
+     * Tokens a reply must not contain: the tokenizer's special tokens other than the stops, which
+     * decoding leaves out, and the ids past the tokenizer's vocabulary that a padded LM head has
+     * (no text at all).
+     */
+    private static List<Integer> suppressed(TextTokenizer tokenizer, int modelVocabulary, List<Integer> stops) {
+        List<Integer> ids = new ArrayList<>();
+        for (int id : tokenizer.specialTokenIds()) {
+            if (!stops.contains(id)) {
+                ids.add(id);
+            }
+        }
+        for (int id = tokenizer.vocabularySize(); id < modelVocabulary; id++) {
+            ids.add(id);
+        }
+        return List.copyOf(ids);
+    }
+
     private static <T extends AutoCloseable> T remember(List<AutoCloseable> opened, T resource) {
         opened.add(resource);
         return resource;
@@ -209,8 +231,12 @@ public final class DecoderEngine implements AutoCloseable {
      * @param params how to choose tokens; build them with {@link #samplingParams} to stop at the end of the turn
      */
     public CompletableFuture<TextGeneration> chat(List<ChatTemplate.Message> messages, SamplingParams params) {
-        int[] prompt = promptIds(messages);
-        return generation.generate(prompt, params).thenApply(this::toText);
+        return generate(promptIds(messages), params).thenApply(this::toText);
+    }
+
+    /** Generates a continuation of a rendered prompt's token ids: the tokens behind {@link #chat}. */
+    CompletableFuture<GenerationResult> generate(int[] prompt, SamplingParams params) {
+        return generation.generate(prompt, params);
     }
 
     private TextGeneration toText(GenerationResult result) {
@@ -225,13 +251,23 @@ public final class DecoderEngine implements AutoCloseable {
     }
 
     /**
-     * Sampling parameters that stop at the model's end of turn or end of sequence.
+     * Sampling parameters that stop at the model's end of turn or end of sequence, and never
+     * produce the {@linkplain #suppressedTokenIds() suppressed tokens}.
      *
      * @param temperature 0 for greedy decoding
      * @param topP nucleus mass; 1 turns it off
      */
     public SamplingParams samplingParams(float temperature, float topP, long seed, int maxNewTokens) {
-        return new SamplingParams(temperature, 0, topP, seed, maxNewTokens, stopTokenIds);
+        return new SamplingParams(temperature, 0, topP, seed, maxNewTokens, stopTokenIds, suppressedTokenIds);
+    }
+
+    /**
+     * Tokens {@link #samplingParams} never lets a reply contain, nor the engine's draft proposers
+     * propose: the tokenizer's special tokens other than the {@linkplain #stopTokenIds() stops}, and
+     * any ids of the model's vocabulary past the tokenizer's.
+     */
+    public List<Integer> suppressedTokenIds() {
+        return suppressedTokenIds;
     }
 
     /** Tokens of {@code text} alone, without special tokens. */

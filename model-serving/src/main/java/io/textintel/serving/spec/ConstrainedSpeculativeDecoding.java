@@ -119,7 +119,8 @@ public final class ConstrainedSpeculativeDecoding {
             float[][] rows = rows(output, finishes ? Arrays.copyOf(tokens, tokens.length - 1) : tokens);
             float[][] masked = new float[rows.length][]; // [rows][vocab]: the target under the trie
             for (int i = 0; i < rows.length; i++) {
-                masked[i] = ConstrainedDecoding.mask(rows[i], trie.allowedNext(append(output, Arrays.copyOf(tokens, i))));
+                int[] prefix = append(output, Arrays.copyOf(tokens, i));
+                masked[i] = ConstrainedDecoding.mask(rows[i], trie.allowedNext(prefix));
             }
             Verification verification = finishes
                     ? SpeculativeVerifier.verifyFinishing(proposal, masked, params, random)
@@ -135,7 +136,7 @@ public final class ConstrainedSpeculativeDecoding {
         return new Result(output, proposed, accepted, verifySteps);
     }
 
-    /** The draft's constrained decoding from {@code output}: up to {@code limit} tokens, stopping at a complete output. */
+    /** The draft's constrained decoding from {@code output}: up to {@code limit} tokens, ending at a complete output. */
     private Proposal propose(int[] output, int limit, SamplingParams params, SequenceRandom draftRandom) {
         int[] tokens = new int[limit];
         float[][] distributions = params.isGreedy() ? null : new float[limit][]; // [limit][draft vocab]: q

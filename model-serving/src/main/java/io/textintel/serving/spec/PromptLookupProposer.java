@@ -29,7 +29,8 @@ public final class PromptLookupProposer implements DraftProposer {
     /** @param suppressedTokenIds tokens never proposed, e.g. those the engine's requests suppress */
     public PromptLookupProposer(int minN, int maxN, List<Integer> suppressedTokenIds) {
         if (minN < 1 || maxN < minN) {
-            throw new IllegalArgumentException("n-gram sizes are " + minN + ".." + maxN + ", expected 1 <= minN <= maxN");
+            throw new IllegalArgumentException("n-gram sizes are " + minN + ".." + maxN
+                    + ", expected 1 <= minN <= maxN");
         }
         this.minN = minN;
         this.maxN = maxN;

@@ -28,7 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +39,13 @@ import org.slf4j.LoggerFactory;
  * decoding (prompt lookup, or a draft model of the same tokenizer).
  *
  * <p>{@link #chat} renders messages with the model's chat template and generates the reply.
- * Replies never contain special tokens other than the stops ({@link #suppressedTokenIds()}):
- * decoding would drop them, and a model with random or poorly trained weights may prefer them.
- * Work that needs the model's logits outside the generation loop (label scoring) runs through
- * {@link #withModel} on one thread of its own; the model's forward passes are serialised between
- * that thread and the generation engine's. Thread-safe; {@link #close()} releases everything.
+ * Replies generated with {@link #samplingParams} never contain special tokens other than the stops
+ * ({@link #suppressedTokenIds()}): decoding would drop them, and a model with random or poorly
+ * trained weights may prefer them.
+ * Work that needs the model's logits outside the generation loop (label scoring and constrained
+ * answers) runs through {@link #withModels} on one thread of its own; the forward passes of the
+ * model, and of the draft model, are serialised between that thread and the generation engine's.
+ * Thread-safe; {@link #close()} releases everything.
  */
 public final class DecoderEngine implements AutoCloseable {
 
@@ -66,9 +69,13 @@ public final class DecoderEngine implements AutoCloseable {
     private final List<Integer> suppressedTokenIds;
     private final int endOfTurnTokenId;
     private final DecoderModel draftModel;   // null unless DRAFT_MODEL
+    private final CausalLm serialDraft;      // null unless DRAFT_MODEL
     private final PagedKvCache draftCache;   // null unless DRAFT_MODEL
     private final GenerationEngine generation;
     private final ExecutorService modelWork;
+    private final AtomicLong constrainedVerifySteps = new AtomicLong();
+    private final AtomicLong constrainedDraftProposed = new AtomicLong();
+    private final AtomicLong constrainedDraftAccepted = new AtomicLong();
 
     private DecoderEngine(String name, DecoderEngineConfig config, DecoderModel model, TextTokenizer tokenizer,
             ChatTemplate template, DecoderModel draftModel, PagedKvCache draftCache) {
@@ -79,6 +86,7 @@ public final class DecoderEngine implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.template = template;
         this.draftModel = draftModel;
+        this.serialDraft = draftModel == null ? null : new SerialCausalLm(draftModel);
         this.draftCache = draftCache;
         this.endOfTurnTokenId = singleTokenId(tokenizer, endOfTurnMarker(template.format()));
         Set<Integer> stops = new LinkedHashSet<>(model.config().eosTokenIds());
@@ -88,7 +96,7 @@ public final class DecoderEngine implements AutoCloseable {
         DraftProposer proposer = switch (config.speculation()) {
             case NONE -> null;
             case PROMPT_LOOKUP -> new PromptLookupProposer(LOOKUP_MIN_N, LOOKUP_MAX_N, suppressedTokenIds);
-            case DRAFT_MODEL -> new DraftModelProposer(draftModel, draftCache, suppressedTokenIds);
+            case DRAFT_MODEL -> new DraftModelProposer(serialDraft, draftCache, suppressedTokenIds);
         };
         this.generation = new GenerationEngine(name, serialModel,
                 config.generationConfig(adaptivePolicy(config.speculation(), model.config(),
@@ -308,17 +316,26 @@ public final class DecoderEngine implements AutoCloseable {
         return config;
     }
 
-    /** The generation engine's counters. */
+    /** The generation engine's counters, and those of constrained answers speculated beside it. */
     public GenerationMetrics metrics() {
-        return generation.metrics();
+        return generation.metrics().withConstrained(constrainedVerifySteps.get(), constrainedDraftProposed.get(),
+                constrainedDraftAccepted.get());
     }
 
     /**
-     * Runs {@code work} on the engine's model thread, with the model's forward pass shared safely
-     * with the generation engine. The work brings its own KV cache.
+     * Runs {@code work} on the engine's model thread with the model and the draft model (null
+     * unless speculation is {@link SpeculationKind#DRAFT_MODEL}), each forward pass shared safely
+     * with the generation engine. The work brings its own KV caches.
      */
-    <T> CompletableFuture<T> withModel(Function<CausalLm, T> work) {
-        return CompletableFuture.supplyAsync(() -> work.apply(serialModel), modelWork);
+    <T> CompletableFuture<T> withModels(BiFunction<CausalLm, CausalLm, T> work) {
+        return CompletableFuture.supplyAsync(() -> work.apply(serialModel, serialDraft), modelWork);
+    }
+
+    /** Counts a constrained answer's speculation in {@link #metrics()}. */
+    void recordConstrained(int verifySteps, int draftProposed, int draftAccepted) {
+        constrainedVerifySteps.addAndGet(verifySteps);
+        constrainedDraftProposed.addAndGet(draftProposed);
+        constrainedDraftAccepted.addAndGet(draftAccepted);
     }
 
     /** Fails requests left, stops the engine's threads and frees the models, caches and tokenizer. */

@@ -245,7 +245,8 @@ class SamplerTest {
     void suppressingAStopTokenOrANegativeIdIsRefused() {
         assertThatThrownBy(() -> new SamplingParams(0f, 0, 1f, 0L, 4, List.of(7), List.of(3, 7)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("suppressed token id 7 is a stop token, expected token ids >= 0 other than the stop tokens [7]");
+                .hasMessage("suppressed token id 7 is a stop token, expected token ids >= 0 other than the stop"
+                        + " tokens [7]");
         assertThatThrownBy(() -> new SamplingParams(0f, 0, 1f, 0L, 4, List.of(), List.of(-2)))
                 .hasMessageContaining("suppressed token id -2 is negative");
         float[] allSuppressed = {1f, 2f};

@@ -34,7 +34,8 @@ class ConstrainedSpeculativeDecodingTest {
         return prefix -> {
             float[] logits = new float[VOCAB];
             for (int v = 0; v < VOCAB; v++) {
-                logits[v] = (float) (1.5 * Math.sin(v * 1.7 + phase * (prefix.length + 1) + Arrays.stream(prefix).sum()));
+                double angle = v * 1.7 + phase * (prefix.length + 1) + Arrays.stream(prefix).sum();
+                logits[v] = (float) (1.5 * Math.sin(angle));
             }
             logits[15] = 6f;
             return logits;
@@ -137,8 +138,8 @@ class ConstrainedSpeculativeDecodingTest {
     private static final double ALPHA = 1e-4;
 
     /** Every complete output of {@code trie} with its probability under {@code model}'s constrained sampling. */
-    private static Map<List<Integer>, Double> answerDistribution(LabelTrie trie, ConstrainedDecoding.NextTokenLogits model,
-            SamplingParams params) {
+    private static Map<List<Integer>, Double> answerDistribution(LabelTrie trie,
+            ConstrainedDecoding.NextTokenLogits model, SamplingParams params) {
         Map<List<Integer>, Double> answers = new HashMap<>();
         expand(trie, model, params, new int[0], 1.0, answers);
         return answers;
@@ -210,7 +211,8 @@ class ConstrainedSpeculativeDecodingTest {
                     .isBetween(1, proposedAccepted[0] - 1);
 
             SequenceRandom draftAlone = new SequenceRandom(5);
-            long[] draftAnswers = counts(answers, () -> new ConstrainedDecoding(SMALL, draft).generate(params, draftAlone));
+            ConstrainedDecoding draftDecoding = new ConstrainedDecoding(SMALL, draft);
+            long[] draftAnswers = counts(answers, () -> draftDecoding.generate(params, draftAlone));
             assertThat(ChiSquare.pValue(draftAnswers, expected)).as("power: the draft's own answers are rejected")
                     .isLessThan(ALPHA);
             ConstrainedSpeculativeDecoding keepsEverything = new ConstrainedSpeculativeDecoding(SMALL, draft,
@@ -224,7 +226,8 @@ class ConstrainedSpeculativeDecodingTest {
                     }, 3);
             SequenceRandom wrongRandom = new SequenceRandom(6);
             SequenceRandom wrongDraftRandom = new SequenceRandom(7);
-            long[] kept = counts(answers, () -> keepsEverything.generate(params, wrongRandom, wrongDraftRandom).output());
+            long[] kept = counts(answers,
+                    () -> keepsEverything.generate(params, wrongRandom, wrongDraftRandom).output());
             assertThat(ChiSquare.pValue(kept, expected)).as("power: keeping every draft token is rejected")
                     .isLessThan(ALPHA);
         }

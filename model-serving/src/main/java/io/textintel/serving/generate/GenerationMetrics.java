@@ -53,11 +53,11 @@ public record GenerationMetrics(long requests, long completed, long cancelled, l
     }
 
     /** These counters with the constrained decoding's counters set to the given ones. */
-    public GenerationMetrics withConstrained(long verifySteps, long proposed, long accepted) {
+    public GenerationMetrics withConstrained(long constrainedSteps, long constrainedProposed, long constrainedAccepted) {
         return new GenerationMetrics(requests, completed, cancelled, failed, steps, prefillTokens, generatedTokens,
-                preemptions, this.verifySteps, draftProposed, draftAccepted, running, waiting, freeKvBlocks,
-                forwardNanos, unspeculatedSteps, offForBatchSize, offForAcceptance, draftLengths, verifySteps, proposed,
-                accepted);
+                preemptions, verifySteps, draftProposed, draftAccepted, running, waiting, freeKvBlocks,
+                forwardNanos, unspeculatedSteps, offForBatchSize, offForAcceptance, draftLengths, constrainedSteps,
+                constrainedProposed, constrainedAccepted);
     }
 
     @Override

@@ -19,6 +19,7 @@ final class GeneratingSequence {
     int computed;
     int draftProposed;
     int draftAccepted;
+    int verifySteps;
     /** This sequence's draft-length policy, fed only its own verifications; null for a fixed γ or no speculation. */
     final AdaptiveDraftLength adaptive;
     private int decidedAtSize = -1;

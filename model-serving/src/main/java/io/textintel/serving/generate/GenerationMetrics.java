@@ -3,7 +3,8 @@ package io.textintel.serving.generate;
 import java.util.Arrays;
 
 /**
- * A snapshot of a generation scheduler's counters since it started.
+ * A snapshot of a generation scheduler's counters since it started, and of the constrained
+ * (label) decoding run beside it on the same model, which the scheduler does not see.
  *
  * @param requests requests accepted
  * @param completed requests that finished with a result
@@ -26,14 +27,37 @@ import java.util.Arrays;
  * @param offForAcceptance of those, steps where the policy stood down for low acceptance
  * @param draftLengths {@code [γ max + 1]}: decode sequence-steps of speculating requests by the draft
  *     length the policy chose (index 0: none)
+ * @param constrainedVerifySteps target passes that verified a draft of a constrained answer (generative
+ *     tagging with a draft model), outside the scheduler; not in {@code steps} or {@code verifySteps}
+ * @param constrainedDraftProposed draft tokens proposed for constrained answers; not in {@code draftProposed}
+ * @param constrainedDraftAccepted of those, the ones accepted; not in {@code draftAccepted}
  */
 public record GenerationMetrics(long requests, long completed, long cancelled, long failed, long steps,
         long prefillTokens, long generatedTokens, long preemptions, long verifySteps, long draftProposed,
         long draftAccepted, int running, int waiting, int freeKvBlocks, long forwardNanos, long unspeculatedSteps,
-        long offForBatchSize, long offForAcceptance, long[] draftLengths) {
+        long offForBatchSize, long offForAcceptance, long[] draftLengths, long constrainedVerifySteps,
+        long constrainedDraftProposed, long constrainedDraftAccepted) {
 
     public GenerationMetrics {
         draftLengths = draftLengths.clone();
+    }
+
+    /** The scheduler's counters, with no constrained decoding counted. */
+    public GenerationMetrics(long requests, long completed, long cancelled, long failed, long steps,
+            long prefillTokens, long generatedTokens, long preemptions, long verifySteps, long draftProposed,
+            long draftAccepted, int running, int waiting, int freeKvBlocks, long forwardNanos, long unspeculatedSteps,
+            long offForBatchSize, long offForAcceptance, long[] draftLengths) {
+        this(requests, completed, cancelled, failed, steps, prefillTokens, generatedTokens, preemptions, verifySteps,
+                draftProposed, draftAccepted, running, waiting, freeKvBlocks, forwardNanos, unspeculatedSteps,
+                offForBatchSize, offForAcceptance, draftLengths, 0L, 0L, 0L);
+    }
+
+    /** These counters with the constrained decoding's counters set to the given ones. */
+    public GenerationMetrics withConstrained(long constrainedSteps, long constrainedProposed, long constrainedAccepted) {
+        return new GenerationMetrics(requests, completed, cancelled, failed, steps, prefillTokens, generatedTokens,
+                preemptions, verifySteps, draftProposed, draftAccepted, running, waiting, freeKvBlocks,
+                forwardNanos, unspeculatedSteps, offForBatchSize, offForAcceptance, draftLengths, constrainedSteps,
+                constrainedProposed, constrainedAccepted);
     }
 
     @Override
@@ -49,6 +73,11 @@ public record GenerationMetrics(long requests, long completed, long cancelled, l
     /** Draft tokens accepted per verification step of one sequence. */
     public double acceptedPerVerifyStep() {
         return verifySteps == 0 ? 0.0 : (double) draftAccepted / verifySteps;
+    }
+
+    /** Accepted over proposed draft tokens of constrained answers; 0 when none were proposed. */
+    public double constrainedAcceptanceRate() {
+        return constrainedDraftProposed == 0 ? 0.0 : (double) constrainedDraftAccepted / constrainedDraftProposed;
     }
 
     /** Generated tokens per second spent in forward passes. */
@@ -75,6 +104,8 @@ public record GenerationMetrics(long requests, long completed, long cancelled, l
                 + verifySteps + ", unspeculatedSteps=" + unspeculatedSteps + ", offForBatchSize=" + offForBatchSize
                 + ", offForAcceptance=" + offForAcceptance + ", draftProposed=" + draftProposed + ", draftAccepted="
                 + draftAccepted + ", draftLengths=" + Arrays.toString(draftLengths) + ", running=" + running
-                + ", waiting=" + waiting + ", freeKvBlocks=" + freeKvBlocks + ", forwardNanos=" + forwardNanos + "]";
+                + ", waiting=" + waiting + ", freeKvBlocks=" + freeKvBlocks + ", forwardNanos=" + forwardNanos
+                + ", constrainedVerifySteps=" + constrainedVerifySteps + ", constrainedDraftProposed="
+                + constrainedDraftProposed + ", constrainedDraftAccepted=" + constrainedDraftAccepted + "]";
     }
 }

@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param latencyNanos from submission to completion
  * @param draftProposed draft tokens the proposer offered for this request
  * @param draftAccepted draft tokens the target model accepted
+ * @param verifySteps steps whose forward pass verified at least one draft token of this request
  */
 public record GenerationResult(int[] tokens, FinishReason reason, int promptTokens, long latencyNanos,
-        int draftProposed, int draftAccepted) {
+        int draftProposed, int draftAccepted, int verifySteps) {
 
     public GenerationResult {
         Objects.requireNonNull(tokens, "tokens");
@@ -23,6 +24,11 @@ public record GenerationResult(int[] tokens, FinishReason reason, int promptToke
     /** Accepted over proposed draft tokens; 0 when none were proposed. */
     public double acceptanceRate() {
         return draftProposed == 0 ? 0.0 : (double) draftAccepted / draftProposed;
+    }
+
+    /** Draft tokens accepted per verification step; 0 when nothing was verified. */
+    public double acceptedPerVerifyStep() {
+        return verifySteps == 0 ? 0.0 : (double) draftAccepted / verifySteps;
     }
 
     /** Generated tokens per second of latency. */

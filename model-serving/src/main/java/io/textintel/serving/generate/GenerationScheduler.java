@@ -285,6 +285,7 @@ public final class GenerationScheduler {
             draftAccepted += accepted;
             sequence.draftProposed += proposal.size();
             sequence.draftAccepted += accepted;
+            sequence.verifySteps++;
             if (sequence.adaptive != null) {
                 sequence.adaptive.record(proposal.size(), accepted);
             }
@@ -474,7 +475,7 @@ public final class GenerationScheduler {
         publish();
         if (!request.future().complete(new GenerationResult(sequence.generatedTokens(), reason,
                 sequence.promptLength(), System.nanoTime() - request.submittedNanos(), sequence.draftProposed,
-                sequence.draftAccepted))) {
+                sequence.draftAccepted, sequence.verifySteps))) {
             completed--; // cancelled in between
             cancelled++;
         }

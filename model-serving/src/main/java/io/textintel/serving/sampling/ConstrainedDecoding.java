@@ -70,23 +70,39 @@ public final class ConstrainedDecoding {
     /** Each label's probability under the model; the model runs once per distinct prefix. */
     public LabelScores score() {
         Map<List<Integer>, float[]> logitsByPrefix = new HashMap<>();
+        NextTokenLogits once = prefix -> logitsByPrefix.computeIfAbsent(Arrays.stream(prefix).boxed().toList(),
+                key -> model.logits(prefix));
         double[] logProbabilities = new double[trie.labelCount()]; // [labels]
         for (int label = 0; label < trie.labelCount(); label++) {
-            int[] tokens = trie.label(label);
-            int[] output = trie.endToken() >= 0 ? Arrays.copyOf(tokens, tokens.length + 1) : tokens;
-            if (trie.endToken() >= 0) {
-                output[tokens.length] = trie.endToken();
-            }
-            double logP = 0;
-            for (int i = 0; i < output.length; i++) {
-                int[] prefix = Arrays.copyOf(output, i);
-                float[] logits = logitsByPrefix.computeIfAbsent(Arrays.stream(prefix).boxed().toList(),
-                        key -> model.logits(prefix));
-                logP += logSoftmax(logits, output[i]);
-            }
-            logProbabilities[label] = logP;
+            logProbabilities[label] = logProbability(label, once);
         }
         return new LabelScores(logProbabilities);
+    }
+
+    /**
+     * The natural log of one label's probability under the model, as {@link #score()} computes it
+     * (the same terms in the same order, so the same double): for callers that need only some labels.
+     * The model is asked for the logits after every prefix of the label's output; it should remember them.
+     */
+    public double logProbability(int label) {
+        if (label < 0 || label >= trie.labelCount()) {
+            throw new IllegalArgumentException("label " + label + " is not one of the trie's " + trie.labelCount()
+                    + " labels, expected 0.." + (trie.labelCount() - 1));
+        }
+        return logProbability(label, model);
+    }
+
+    private double logProbability(int label, NextTokenLogits logitsOf) {
+        int[] tokens = trie.label(label);
+        int[] output = trie.endToken() >= 0 ? Arrays.copyOf(tokens, tokens.length + 1) : tokens;
+        if (trie.endToken() >= 0) {
+            output[tokens.length] = trie.endToken();
+        }
+        double logP = 0;
+        for (int i = 0; i < output.length; i++) {
+            logP += logSoftmax(logitsOf.logits(Arrays.copyOf(output, i)), output[i]);
+        }
+        return logP;
     }
 
     /** ln softmax(logits)[token], computed stably in double. */

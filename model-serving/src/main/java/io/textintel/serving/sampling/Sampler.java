@@ -1,6 +1,7 @@
 package io.textintel.serving.sampling;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Chooses a token from one row of logits: greedy argmax, or a draw from the softmax after
@@ -10,7 +11,8 @@ import java.util.Arrays;
  * the {@code k} largest; top-p keeps, of those, the smallest most-probable set whose renormalised
  * probability reaches {@code p} (within {@code 1e-6}, the precision of a float {@code p}); what is
  * kept is renormalised. Ties are broken by the lower token id everywhere, so every set is exact and
- * reproducible. A logit of {@code -Infinity} is a masked token: probability 0.
+ * reproducible. A logit of {@code -Infinity} is a masked token: probability 0; the request's
+ * {@linkplain SamplingParams#suppressedTokenIds suppressed tokens} are masked before anything else.
  *
  * <p>Speed: the top-k / top-p sets are found among the tokens above a threshold chosen so that
  * they provably contain the set (see {@link #candidates}), so typically only a few hundred of a
@@ -31,6 +33,7 @@ public final class Sampler {
      * @param logits one row of the model's output: {@code [vocab]}
      */
     public static float[] distribution(float[] logits, SamplingParams params) {
+        logits = suppress(logits, params.suppressedTokenIds());
         checkLogits(logits);
         float[] out = new float[logits.length]; // [vocab]
         if (params.isGreedy()) {
@@ -92,10 +95,31 @@ public final class Sampler {
     /** A token drawn from {@link #distribution}; greedy takes the argmax and draws nothing. */
     public static int sample(float[] logits, SamplingParams params, SequenceRandom random) {
         if (params.isGreedy()) {
-            checkLogits(logits);
-            return argmax(logits);
+            float[] allowed = suppress(logits, params.suppressedTokenIds());
+            checkLogits(allowed);
+            return argmax(allowed);
         }
         return inverseCdf(distribution(logits, params), random.nextUniform());
+    }
+
+    /**
+     * {@code logits} with the {@code suppressed} tokens set to {@code -Infinity}: a copy, or the row
+     * itself when none of them is in it. Ids past the row's end are not in it (a draft model's
+     * vocabulary may be shorter than the target's) and are skipped.
+     *
+     * @param logits {@code [vocab]}
+     */
+    public static float[] suppress(float[] logits, List<Integer> suppressed) {
+        float[] out = logits;
+        for (int id : suppressed) {
+            if (id < logits.length && logits[id] != Float.NEGATIVE_INFINITY) {
+                if (out == logits) {
+                    out = logits.clone();
+                }
+                out[id] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return out;
     }
 
     /**

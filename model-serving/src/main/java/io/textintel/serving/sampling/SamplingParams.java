@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * How one request chooses its next tokens: greedy or sampled with temperature, top-k and top-p, its
- * seed, how many tokens it may generate and which tokens stop it.
+ * seed, how many tokens it may generate, which tokens stop it and which it may never produce.
  *
  * <p>Validated once, here: every sampler and verifier may rely on these ranges.
  *
@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param seed seed of the request's {@link SequenceRandom}
  * @param maxNewTokens most tokens generated for the request, at least 1
  * @param stopTokenIds tokens that end generation when produced (e.g. the model's end-of-sequence ids)
+ * @param suppressedTokenIds tokens never produced: their logits count as {@code -Infinity} wherever
+ *     this request's tokens are chosen or verified (e.g. special tokens other than the stops, which a
+ *     decoded text would leave out); none of them may be a stop token
  */
 public record SamplingParams(float temperature, int topK, float topP, long seed, int maxNewTokens,
-        List<Integer> stopTokenIds) {
+        List<Integer> stopTokenIds, List<Integer> suppressedTokenIds) {
 
     public SamplingParams {
         if (!(temperature >= 0f) || Float.isInfinite(temperature)) {
@@ -35,6 +38,20 @@ public record SamplingParams(float temperature, int topK, float topP, long seed,
         }
         Objects.requireNonNull(stopTokenIds, "stopTokenIds");
         stopTokenIds = List.copyOf(stopTokenIds);
+        Objects.requireNonNull(suppressedTokenIds, "suppressedTokenIds");
+        suppressedTokenIds = List.copyOf(suppressedTokenIds);
+        for (int id : suppressedTokenIds) {
+            if (id < 0 || stopTokenIds.contains(id)) {
+                throw new IllegalArgumentException("suppressed token id " + id + " is " + (id < 0 ? "negative"
+                        : "a stop token") + ", expected token ids >= 0 other than the stop tokens " + stopTokenIds);
+            }
+        }
+    }
+
+    /** Parameters that suppress no token. */
+    public SamplingParams(float temperature, int topK, float topP, long seed, int maxNewTokens,
+            List<Integer> stopTokenIds) {
+        this(temperature, topK, topP, seed, maxNewTokens, stopTokenIds, List.of());
     }
 
     /** Greedy decoding: always the most probable token (ties to the lowest id). */

@@ -23,8 +23,10 @@ import java.util.Map;
  *
  * <p>A sequence draws greedily unless {@link #begin} gave it sampling parameters; then it samples
  * from its own distribution after the same temperature / top-k / top-p and returns those
- * distributions as q. Its draws come from a stream of its own, seeded from the request's seed, so
- * they never shift the target's stream.
+ * distributions as q. Its draws come from a stream of its own ({@link #draftRandom}), seeded from
+ * the request's seed, so they never shift the target's stream. It never proposes a suppressed
+ * token: those the proposer was built with, and those of the sampling parameters {@link #begin}
+ * gave; the target would reject them all (its requests suppress them too).
  *
  * <p>When the cache is full the draft shrinks, and when not even the context fits the sequence's
  * draft cache is dropped and nothing is proposed. The cache is the caller's: this class never
@@ -37,6 +39,7 @@ public final class DraftModelProposer implements DraftProposer {
 
     private final CausalLm draft;
     private final PagedKvCache cache;
+    private final List<Integer> suppressedTokenIds;
     private final Map<Long, DraftSequence> sequences = new HashMap<>();
 
     /** What the draft cache holds for one sequence, and how it draws. */
@@ -49,7 +52,7 @@ public final class DraftModelProposer implements DraftProposer {
 
         DraftSequence(SamplingParams params) {
             this.params = params;
-            this.random = params == null ? null : new SequenceRandom(params.seed() ^ DRAFT_STREAM);
+            this.random = params == null ? null : draftRandom(params.seed());
         }
 
         void append(int token) {
@@ -60,13 +63,30 @@ public final class DraftModelProposer implements DraftProposer {
         }
     }
 
+    /** A proposer that may propose any token. */
     public DraftModelProposer(CausalLm draft, PagedKvCache cache) {
+        this(draft, cache, List.of());
+    }
+
+    /**
+     * @param suppressedTokenIds tokens never proposed, e.g. those the engine's requests suppress
+     */
+    public DraftModelProposer(CausalLm draft, PagedKvCache cache, List<Integer> suppressedTokenIds) {
         if (!draft.kvLayout().equals(cache.layout())) {
             throw new IllegalArgumentException("draft model has KV layout " + draft.kvLayout()
                     + " but its cache has " + cache.layout() + ", expected the same");
         }
         this.draft = draft;
         this.cache = cache;
+        this.suppressedTokenIds = List.copyOf(suppressedTokenIds);
+    }
+
+    /**
+     * The random stream of a draft that samples for a request seeded with {@code seed}: apart from
+     * the request's own stream, so drafting never shifts the target's draws.
+     */
+    public static SequenceRandom draftRandom(long seed) {
+        return new SequenceRandom(seed ^ DRAFT_STREAM);
     }
 
     /** Makes the sequence's drafts sampled with {@code params} (greedy params: argmax drafts). */
@@ -110,6 +130,7 @@ public final class DraftModelProposer implements DraftProposer {
         int[] tokens = new int[gamma];
         float[][] distributions = sequence.params == null ? null : new float[gamma][]; // [γ][draft vocab]
         for (int i = 0; i < gamma; i++) {
+            logits = Sampler.suppress(logits, suppressedTokenIds);
             if (sequence.params == null) {
                 tokens[i] = Sampler.argmax(logits);
             } else {

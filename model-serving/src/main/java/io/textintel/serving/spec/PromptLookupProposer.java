@@ -1,6 +1,8 @@
 package io.textintel.serving.spec;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Proposes draft tokens by n-gram lookup in the sequence itself (prompt lookup decoding): the
@@ -10,19 +12,29 @@ import java.util.Arrays;
  *
  * <p>Pays off where outputs copy from inputs (extraction, summaries, code edits, classification
  * with quoted spans). No model and no state: {@link #release} does nothing. Proposals are
- * deterministic: q is one-hot.
+ * deterministic: q is one-hot. A proposal stops before the first suppressed token (a special token
+ * of the prompt, say), which the target would reject.
  */
 public final class PromptLookupProposer implements DraftProposer {
 
     private final int minN;
     private final int maxN;
+    private final Set<Integer> suppressedTokenIds;
 
+    /** A proposer that may propose any token of the context. */
     public PromptLookupProposer(int minN, int maxN) {
+        this(minN, maxN, List.of());
+    }
+
+    /** @param suppressedTokenIds tokens never proposed, e.g. those the engine's requests suppress */
+    public PromptLookupProposer(int minN, int maxN, List<Integer> suppressedTokenIds) {
         if (minN < 1 || maxN < minN) {
-            throw new IllegalArgumentException("n-gram sizes are " + minN + ".." + maxN + ", expected 1 <= minN <= maxN");
+            throw new IllegalArgumentException("n-gram sizes are " + minN + ".." + maxN
+                    + ", expected 1 <= minN <= maxN");
         }
         this.minN = minN;
         this.maxN = maxN;
+        this.suppressedTokenIds = Set.copyOf(suppressedTokenIds);
     }
 
     @Override
@@ -33,7 +45,11 @@ public final class PromptLookupProposer implements DraftProposer {
             for (int s = length - n - 1; s >= 0; s--) {
                 if (matchesSuffix(context, s, n)) {
                     int from = s + n;
-                    return Proposal.deterministic(Arrays.copyOfRange(context, from, Math.min(length, from + maxTokens)));
+                    int to = from;
+                    while (to < Math.min(length, from + maxTokens) && !suppressedTokenIds.contains(context[to])) {
+                        to++;
+                    }
+                    return to == from ? Proposal.none() : Proposal.deterministic(Arrays.copyOfRange(context, from, to));
                 }
             }
         }

@@ -19,7 +19,8 @@ import io.textintel.serving.sampling.SequenceRandom;
  * position after the last draft token. Each emitted token is then distributed exactly as {@code p}.
  * Deterministic proposals have {@code q} one-hot, so a draft token is accepted with probability
  * {@code p(x)}. Draws: one uniform per examined draft token and one for the next token, all from
- * the request's own {@link SequenceRandom}.
+ * the request's own {@link SequenceRandom}. The request's suppressed tokens have {@code p = 0}
+ * (greedy: they are never the target's argmax), so a draft of one is always rejected.
  */
 public final class SpeculativeVerifier {
 
@@ -38,6 +39,36 @@ public final class SpeculativeVerifier {
                     + " rows for a proposal of " + k + " tokens, expected " + (k + 1)
                     + " (the last context token and each draft token)");
         }
+        Verification rejected = examine(proposal, targetLogits, params, random);
+        return rejected != null ? rejected
+                : new Verification(k, Sampler.sample(targetLogits[k], params, random)); // the bonus
+    }
+
+    /**
+     * Verifies a draft whose last token finishes the output (the end token of a constrained answer),
+     * so that nothing may follow it: as {@link #verify}, but when every draft token is accepted there
+     * is no bonus token to draw, and no logits after the last draft token to draw it from. The draws
+     * are those of {@link #verify} without the bonus's.
+     *
+     * @param targetLogits {@code [proposal.size()][vocab]}: the target's logits at the last context
+     *     token and at each draft token but the last
+     * @return the verification; its next token is {@link Verification#NONE} when every draft token was accepted
+     */
+    public static Verification verifyFinishing(Proposal proposal, float[][] targetLogits, SamplingParams params,
+            SequenceRandom random) {
+        int k = proposal.size();
+        if (k == 0 || targetLogits.length != k) {
+            throw new IllegalArgumentException("target logits have " + targetLogits.length
+                    + " rows for a finishing proposal of " + k + " tokens, expected " + k
+                    + " >= 1 (the last context token and each draft token but the last)");
+        }
+        Verification rejected = examine(proposal, targetLogits, params, random);
+        return rejected != null ? rejected : new Verification(k, Verification.NONE);
+    }
+
+    /** The verification at the first rejected draft token, or null when every draft token is accepted. */
+    private static Verification examine(Proposal proposal, float[][] targetLogits, SamplingParams params,
+            SequenceRandom random) {
         return params.isGreedy() ? greedy(proposal, targetLogits, params, random)
                 : sampled(proposal, targetLogits, params, random);
     }
@@ -51,7 +82,7 @@ public final class SpeculativeVerifier {
                 return new Verification(i, target);
             }
         }
-        return new Verification(draft.length, Sampler.sample(targetLogits[draft.length], params, random));
+        return null;
     }
 
     private static Verification sampled(Proposal proposal, float[][] targetLogits, SamplingParams params,
@@ -71,7 +102,7 @@ public final class SpeculativeVerifier {
             }
             return new Verification(i, Sampler.inverseCdf(residual(p, proposal, i), random.nextUniform()));
         }
-        return new Verification(draft.length, Sampler.sample(targetLogits[draft.length], params, random));
+        return null;
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.Map;
  * <p>The prompt runs once. A continuation is run as a whole in one forward pass with a logit row
  * per token, the way a speculative verifier checks a draft: asking for a label's tokens gives the
  * logits after each of its prefixes at the cost of one pass. The cache keeps the last continuation
- * run and is rolled back to what the next one shares with it. Not thread-safe.
+ * run and is rolled back to what the next one shares with it; a continuation whose logits are all
+ * known already is not run again. Not thread-safe.
  */
 final class ContinuationLogits {
 
@@ -26,6 +27,7 @@ final class ContinuationLogits {
     private final int promptLength;
     private final Map<List<Integer>, float[]> byContinuation = new HashMap<>(); // continuation -> [vocab]
     private int[] cached = new int[0]; // the continuation whose keys and values follow the prompt in the cache
+    private int passes;
 
     /** Runs the prompt; {@code cache} must hold the prompt and the longest continuation asked for. */
     ContinuationLogits(CausalLm model, PagedKvCache cache, int[] prompt) {
@@ -34,6 +36,7 @@ final class ContinuationLogits {
         this.promptLength = prompt.length;
         reserve(prompt.length);
         float[][] logits = model.forward(List.of(new SequenceChunk(SEQUENCE, prompt, 0, 1)), cache); // [1][vocab]
+        passes++;
         cache.commit(SEQUENCE, prompt.length);
         byContinuation.put(List.of(), logits[0]);
     }
@@ -48,8 +51,39 @@ final class ContinuationLogits {
         return byContinuation.get(key(continuation, continuation.length));
     }
 
-    /** Runs {@code continuation} in one pass, so that the logits after each of its prefixes are known. */
+    /**
+     * The logits after {@code output} and after each longer prefix of {@code output + draft}:
+     * {@code [draft.length + 1][vocab]}, from at most one pass (a speculative verifier's view).
+     */
+    float[][] along(int[] output, int[] draft) {
+        int[] continuation = Arrays.copyOf(output, output.length + draft.length);
+        System.arraycopy(draft, 0, continuation, output.length, draft.length);
+        run(continuation);
+        float[][] rows = new float[draft.length + 1][];
+        for (int i = 0; i <= draft.length; i++) {
+            rows[i] = byContinuation.get(key(continuation, output.length + i));
+            if (rows[i] == null) {
+                throw new IllegalStateException("no logits after " + (output.length + i) + " tokens of the run"
+                        + " continuation " + Arrays.toString(continuation)
+                        + ", expected every prefix's. This is a bug.");
+            }
+        }
+        return rows;
+    }
+
+    /** Forward passes run so far, the prompt's included. */
+    int passes() {
+        return passes;
+    }
+
+    /**
+     * Runs {@code continuation} in one pass (none when its logits are known), so that the logits after
+     * each of its prefixes are known: those of every continuation run before are kept.
+     */
     void run(int[] continuation) {
+        if (byContinuation.containsKey(key(continuation, continuation.length))) {
+            return; // every shorter prefix's logits were stored with it, or before it
+        }
         int shared = 0;
         while (shared < Math.min(cached.length, continuation.length) && cached[shared] == continuation[shared]) {
             shared++;
@@ -62,6 +96,7 @@ final class ContinuationLogits {
         reserve(fresh.length);
         float[][] logits = model.forward(List.of(new SequenceChunk(SEQUENCE, fresh, promptLength + shared,
                 fresh.length)), cache); // [fresh][vocab]
+        passes++;
         cache.commit(SEQUENCE, promptLength + continuation.length);
         for (int i = 0; i < fresh.length; i++) {
             byContinuation.put(key(continuation, shared + i + 1), logits[i]);
@@ -71,8 +106,9 @@ final class ContinuationLogits {
 
     private void reserve(int positions) {
         if (!cache.reserve(SEQUENCE, positions)) {
-            throw new IllegalStateException("label scoring cache of " + cache.numBlocks() + " blocks has no room for "
-                    + positions + " more positions after " + (cache.contains(SEQUENCE) ? cache.length(SEQUENCE) : 0)
+            throw new IllegalStateException("continuation logits cache of " + cache.numBlocks()
+                    + " blocks has no room for " + positions + " more positions after "
+                    + (cache.contains(SEQUENCE) ? cache.length(SEQUENCE) : 0)
                     + ", expected it sized for the prompt and the longest output. This is a bug.");
         }
     }

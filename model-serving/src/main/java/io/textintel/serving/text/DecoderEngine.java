@@ -28,7 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +39,13 @@ import org.slf4j.LoggerFactory;
  * decoding (prompt lookup, or a draft model of the same tokenizer).
  *
  * <p>{@link #chat} renders messages with the model's chat template and generates the reply.
- * Work that needs the model's logits outside the generation loop (label scoring) runs through
- * {@link #withModel} on one thread of its own; the model's forward passes are serialised between
- * that thread and the generation engine's. Thread-safe; {@link #close()} releases everything.
+ * Replies generated with {@link #samplingParams} never contain special tokens other than the stops
+ * ({@link #suppressedTokenIds()}): decoding would drop them, and a model with random or poorly
+ * trained weights may prefer them.
+ * Work that needs the model's logits outside the generation loop (label scoring and constrained
+ * answers) runs through {@link #withModels} on one thread of its own; the forward passes of the
+ * model, and of the draft model, are serialised between that thread and the generation engine's.
+ * Thread-safe; {@link #close()} releases everything.
  */
 public final class DecoderEngine implements AutoCloseable {
 
@@ -61,11 +66,16 @@ public final class DecoderEngine implements AutoCloseable {
     private final TextTokenizer tokenizer;
     private final ChatTemplate template;
     private final List<Integer> stopTokenIds;
+    private final List<Integer> suppressedTokenIds;
     private final int endOfTurnTokenId;
     private final DecoderModel draftModel;   // null unless DRAFT_MODEL
+    private final CausalLm serialDraft;      // null unless DRAFT_MODEL
     private final PagedKvCache draftCache;   // null unless DRAFT_MODEL
     private final GenerationEngine generation;
     private final ExecutorService modelWork;
+    private final AtomicLong constrainedVerifySteps = new AtomicLong();
+    private final AtomicLong constrainedDraftProposed = new AtomicLong();
+    private final AtomicLong constrainedDraftAccepted = new AtomicLong();
 
     private DecoderEngine(String name, DecoderEngineConfig config, DecoderModel model, TextTokenizer tokenizer,
             ChatTemplate template, DecoderModel draftModel, PagedKvCache draftCache) {
@@ -76,15 +86,17 @@ public final class DecoderEngine implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.template = template;
         this.draftModel = draftModel;
+        this.serialDraft = draftModel == null ? null : new SerialCausalLm(draftModel);
         this.draftCache = draftCache;
         this.endOfTurnTokenId = singleTokenId(tokenizer, endOfTurnMarker(template.format()));
         Set<Integer> stops = new LinkedHashSet<>(model.config().eosTokenIds());
         stops.add(endOfTurnTokenId);
         this.stopTokenIds = List.copyOf(stops);
+        this.suppressedTokenIds = suppressed(tokenizer, model.vocabSize(), stopTokenIds);
         DraftProposer proposer = switch (config.speculation()) {
             case NONE -> null;
-            case PROMPT_LOOKUP -> new PromptLookupProposer(LOOKUP_MIN_N, LOOKUP_MAX_N);
-            case DRAFT_MODEL -> new DraftModelProposer(draftModel, draftCache);
+            case PROMPT_LOOKUP -> new PromptLookupProposer(LOOKUP_MIN_N, LOOKUP_MAX_N, suppressedTokenIds);
+            case DRAFT_MODEL -> new DraftModelProposer(serialDraft, draftCache, suppressedTokenIds);
         };
         this.generation = new GenerationEngine(name, serialModel,
                 config.generationConfig(adaptivePolicy(config.speculation(), model.config(),
@@ -160,6 +172,24 @@ public final class DecoderEngine implements AutoCloseable {
         return c.numHiddenLayers() * (attention + mlp) + embeddings;
     }
 
+    /**
+     * Tokens a reply must not contain: the tokenizer's special tokens other than the stops, which
+     * decoding leaves out, and the ids past the tokenizer's vocabulary that a padded LM head has
+     * (no text at all).
+     */
+    private static List<Integer> suppressed(TextTokenizer tokenizer, int modelVocabulary, List<Integer> stops) {
+        List<Integer> ids = new ArrayList<>();
+        for (int id : tokenizer.specialTokenIds()) {
+            if (!stops.contains(id)) {
+                ids.add(id);
+            }
+        }
+        for (int id = tokenizer.vocabularySize(); id < modelVocabulary; id++) {
+            ids.add(id);
+        }
+        return List.copyOf(ids);
+    }
+
     private static <T extends AutoCloseable> T remember(List<AutoCloseable> opened, T resource) {
         opened.add(resource);
         return resource;
@@ -209,14 +239,18 @@ public final class DecoderEngine implements AutoCloseable {
      * @param params how to choose tokens; build them with {@link #samplingParams} to stop at the end of the turn
      */
     public CompletableFuture<TextGeneration> chat(List<ChatTemplate.Message> messages, SamplingParams params) {
-        int[] prompt = promptIds(messages);
-        return generation.generate(prompt, params).thenApply(this::toText);
+        return generate(promptIds(messages), params).thenApply(this::toText);
+    }
+
+    /** Generates a continuation of a rendered prompt's token ids: the tokens behind {@link #chat}. */
+    CompletableFuture<GenerationResult> generate(int[] prompt, SamplingParams params) {
+        return generation.generate(prompt, params);
     }
 
     private TextGeneration toText(GenerationResult result) {
         return new TextGeneration(tokenizer.decode(result.tokens(), true).strip(), result.promptTokens(),
                 result.tokens().length, TimeUnit.NANOSECONDS.toMillis(result.latencyNanos()), result.draftProposed(),
-                result.draftAccepted(), result.reason());
+                result.draftAccepted(), result.verifySteps(), result.reason());
     }
 
     /** The token ids of the chat prompt for {@code messages}, ending with the header of the assistant's reply. */
@@ -225,13 +259,23 @@ public final class DecoderEngine implements AutoCloseable {
     }
 
     /**
-     * Sampling parameters that stop at the model's end of turn or end of sequence.
+     * Sampling parameters that stop at the model's end of turn or end of sequence, and never
+     * produce the {@linkplain #suppressedTokenIds() suppressed tokens}.
      *
      * @param temperature 0 for greedy decoding
      * @param topP nucleus mass; 1 turns it off
      */
     public SamplingParams samplingParams(float temperature, float topP, long seed, int maxNewTokens) {
-        return new SamplingParams(temperature, 0, topP, seed, maxNewTokens, stopTokenIds);
+        return new SamplingParams(temperature, 0, topP, seed, maxNewTokens, stopTokenIds, suppressedTokenIds);
+    }
+
+    /**
+     * Tokens {@link #samplingParams} never lets a reply contain, nor the engine's draft proposers
+     * propose: the tokenizer's special tokens other than the {@linkplain #stopTokenIds() stops}, and
+     * any ids of the model's vocabulary past the tokenizer's.
+     */
+    public List<Integer> suppressedTokenIds() {
+        return suppressedTokenIds;
     }
 
     /** Tokens of {@code text} alone, without special tokens. */
@@ -272,17 +316,26 @@ public final class DecoderEngine implements AutoCloseable {
         return config;
     }
 
-    /** The generation engine's counters. */
+    /** The generation engine's counters, and those of constrained answers speculated beside it. */
     public GenerationMetrics metrics() {
-        return generation.metrics();
+        return generation.metrics().withConstrained(constrainedVerifySteps.get(), constrainedDraftProposed.get(),
+                constrainedDraftAccepted.get());
     }
 
     /**
-     * Runs {@code work} on the engine's model thread, with the model's forward pass shared safely
-     * with the generation engine. The work brings its own KV cache.
+     * Runs {@code work} on the engine's model thread with the model and the draft model (null
+     * unless speculation is {@link SpeculationKind#DRAFT_MODEL}), each forward pass shared safely
+     * with the generation engine. The work brings its own KV caches.
      */
-    <T> CompletableFuture<T> withModel(Function<CausalLm, T> work) {
-        return CompletableFuture.supplyAsync(() -> work.apply(serialModel), modelWork);
+    <T> CompletableFuture<T> withModels(BiFunction<CausalLm, CausalLm, T> work) {
+        return CompletableFuture.supplyAsync(() -> work.apply(serialModel, serialDraft), modelWork);
+    }
+
+    /** Counts a constrained answer's speculation in {@link #metrics()}. */
+    void recordConstrained(int verifySteps, int draftProposed, int draftAccepted) {
+        constrainedVerifySteps.addAndGet(verifySteps);
+        constrainedDraftProposed.addAndGet(draftProposed);
+        constrainedDraftAccepted.addAndGet(draftAccepted);
     }
 
     /** Fails requests left, stops the engine's threads and frees the models, caches and tokenizer. */

@@ -7,6 +7,8 @@ import io.textintel.serving.sampling.LabelScores;
 import io.textintel.serving.sampling.LabelTrie;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.sampling.SequenceRandom;
+import io.textintel.serving.spec.ConstrainedSpeculativeDecoding;
+import io.textintel.serving.spec.DraftModelProposer;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,18 +23,45 @@ import java.util.concurrent.CompletableFuture;
  * joined by {@code ,}), so the model can only answer with configured labels.
  *
  * <p>Each label is scored by the model's own probability of answering exactly it
- * ({@link ConstrainedDecoding#score()}). Single-label: every label with its share of the
+ * ({@link ConstrainedDecoding#logProbability}). Single-label: every label with its share of the
  * probability of all labels (the probability of the label given that the answer is a label; the
  * shares sum to 1). Multi-label: the labels the constrained decoding generates (greedy, or sampled
  * with the options' temperature, top-p and seed), each with its unnormalised probability (over all
  * labels these sum to at most 1). Best first, ties in label order.
  *
  * <p>Constrained decoding needs the logits at every step to mask them, which the generation
- * engine's scheduler does not expose, so tagging runs the model's forward pass directly, on the
- * engine's model thread ({@link DecoderEngine#withModel}) with a small KV cache of its own per
- * call. It is speculative in the verifier's way: every label is a draft continuation checked in one
- * forward pass with a logit row per token, instead of one pass per token; the engine's draft
- * proposer is not used. A text too long for the model's context is cut to fit, from the end.
+ * engine's scheduler does not expose, so tagging runs the forward passes directly, on the engine's
+ * model thread ({@link DecoderEngine#withModels}) with small KV caches of its own per call
+ * ({@link ContinuationLogits}: a continuation runs in one pass with a logit row per token, and rows
+ * are remembered). A text too long for the model's context is cut to fit, from the end.
+ *
+ * <p>What speculation does, per mode ({@link Tagging} counts it; so does the engine's
+ * {@link DecoderEngine#metrics()}):
+ * <ul>
+ *   <li>Multi-label, the engine has a draft model ({@link SpeculationKind#DRAFT_MODEL}): the answer
+ *       is decoded speculatively ({@link ConstrainedSpeculativeDecoding}). The draft proposes up to
+ *       γ (the engine's {@code maxDraftTokens}) answer tokens under the trie, the target checks them
+ *       in one pass under the same mask and keeps what the verifier accepts, and its correction or
+ *       bonus token follows. Then only the labels the answer names are scored: the first from the
+ *       rows the answer's passes computed, each further one with one pass over its tokens (none if a
+ *       rejected proposal already ran it). Without a draft, every label is scored first (one pass
+ *       each), the answer's first label is decoded on those rows, and every answer token after it
+ *       but the end takes a pass of its own. Target passes, for L labels and an answer of n tokens
+ *       naming k labels, the first of m tokens: without a draft {@code 1 + L + max(0, n - m - 1)};
+ *       with one at most {@code 1 + s + (k - 1)}, s the verify steps ({@code s <= n}, fewer the
+ *       more the draft guesses). Speculation thus saves the passes of labels the answer does not
+ *       name and of answer tokens the draft guessed; with a draft that is always wrong and an
+ *       answer naming every label it costs up to m passes more. {@link Tagging#targetPasses()}
+ *       reports them. Greedy answers and scores are exactly those without a draft (a row's logits
+ *       do not depend on how its tokens were batched into passes); sampled answers are distributed
+ *       exactly as without, with other draws.</li>
+ *   <li>Single-label: no speculation. The result scores every label, which takes the target's
+ *       logits after every prefix of every label, one pass per label; those rows already contain
+ *       every row a constrained answer would be checked against, so a draft could only add work.
+ *       The counts are 0.</li>
+ *   <li>Without a draft model, or when the prompt and the longest answer do not fit the draft's
+ *       context: as without speculation, counts 0.</li>
+ * </ul>
  * Thread-safe.
  */
 public final class GenerativeTagger {
@@ -51,6 +80,7 @@ public final class GenerativeTagger {
     private final LabelTrie trie;
     private final int maxOutputTokens; // longest answer the trie allows
     private final int textBudget;
+    private final int maxDraftTokens;  // γ of speculative answers
 
     /**
      * @throws IllegalArgumentException if a label is not a distinct token sequence, contains the
@@ -83,6 +113,7 @@ public final class GenerativeTagger {
                     + "' in multi-label mode)" : "") + ": " + e.getMessage(), e);
         }
         this.maxOutputTokens = output;
+        this.maxDraftTokens = Math.max(1, engine.config().generation().maxDraftTokens());
         int overhead = engine.promptIds(messages("")).length;
         this.textBudget = engine.maxSequenceLength() - overhead - maxOutputTokens - MARGIN_TOKENS;
         if (textBudget < Summarizer.MIN_INPUT_TOKENS) {
@@ -98,9 +129,25 @@ public final class GenerativeTagger {
 
     /** The labels of {@code text}, best first. */
     public CompletableFuture<List<LabelScore>> tag(String text) {
+        return tagging(text).thenApply(Tagging::labels);
+    }
+
+    /** The labels of {@code text}, best first, with what speculation did for them. */
+    public CompletableFuture<Tagging> tagging(String text) {
         Objects.requireNonNull(text, "text");
         int[] prompt = engine.promptIds(messages(fit(text)));
-        return engine.withModel(model -> tag(model, prompt));
+        return engine.withModels((model, draft) -> {
+            if (!speculates(draft, prompt)) {
+                return tag(model, prompt);
+            }
+            Tagging tagging = tagSpeculatively(model, draft, prompt);
+            engine.recordConstrained(tagging.verifySteps(), tagging.draftProposed(), tagging.draftAccepted());
+            return tagging;
+        });
+    }
+
+    private boolean speculates(CausalLm draft, int[] prompt) {
+        return options.multiLabel() && draft != null && prompt.length + maxOutputTokens <= draft.maxSequenceLength();
     }
 
     private String fit(String text) {
@@ -110,10 +157,8 @@ public final class GenerativeTagger {
         return engine.decode(Arrays.copyOf(engine.encode(text), textBudget));
     }
 
-    private List<LabelScore> tag(CausalLm model, int[] prompt) {
-        int positions = prompt.length + maxOutputTokens;
-        try (PagedKvCache cache = new PagedKvCache(model.kvLayout(), KV_BLOCK_SIZE,
-                (positions + KV_BLOCK_SIZE - 1) / KV_BLOCK_SIZE)) {
+    private Tagging tag(CausalLm model, int[] prompt) {
+        try (PagedKvCache cache = cache(model, prompt)) {
             ContinuationLogits logits = new ContinuationLogits(model, cache, prompt);
             for (int label = 0; label < trie.labelCount(); label++) {
                 logits.run(trie.label(label)); // one pass per label: the logits after each of its prefixes
@@ -122,9 +167,7 @@ public final class GenerativeTagger {
             LabelScores scores = decoding.score();
             List<LabelScore> result = new ArrayList<>();
             if (options.multiLabel()) {
-                SamplingParams params = new SamplingParams(options.temperature(), 0, options.topP(), options.seed(),
-                        maxOutputTokens, List.of());
-                int[] answer = decoding.generate(params, new SequenceRandom(options.seed()));
+                int[] answer = decoding.generate(answerParams(), new SequenceRandom(options.seed()));
                 for (int label : trie.labels(answer)) {
                     result.add(new LabelScore(options.labels().get(label), clamp(scores.probability(label))));
                 }
@@ -133,9 +176,48 @@ public final class GenerativeTagger {
                     result.add(new LabelScore(options.labels().get(label), clamp(scores.share(label))));
                 }
             }
-            result.sort(Comparator.comparingDouble(LabelScore::probability).reversed()); // stable: ties in label order
-            return result;
+            return new Tagging(sorted(result), 0, 0, 0, logits.passes());
         }
+    }
+
+    /** Multi-label with a draft: the answer decoded speculatively, then only its labels scored. */
+    private Tagging tagSpeculatively(CausalLm model, CausalLm draft, int[] prompt) {
+        try (PagedKvCache cache = cache(model, prompt); PagedKvCache draftCache = cache(draft, prompt)) {
+            ContinuationLogits target = new ContinuationLogits(model, cache, prompt);
+            ContinuationLogits proposer = new ContinuationLogits(draft, draftCache, prompt);
+            ConstrainedSpeculativeDecoding.Result answer = new ConstrainedSpeculativeDecoding(trie, proposer::logits,
+                    target::along, maxDraftTokens).generate(answerParams(), new SequenceRandom(options.seed()),
+                    DraftModelProposer.draftRandom(options.seed()));
+            ConstrainedDecoding scoring = new ConstrainedDecoding(trie, target::logits);
+            List<LabelScore> result = new ArrayList<>();
+            for (int label : trie.labels(answer.output())) {
+                target.run(trie.label(label)); // one pass, unless the answer's passes computed its rows
+                result.add(new LabelScore(options.labels().get(label),
+                        clamp(Math.exp(scoring.logProbability(label)))));
+            }
+            return new Tagging(sorted(result), answer.draftProposed(), answer.draftAccepted(), answer.verifySteps(),
+                    target.passes());
+        }
+    }
+
+    /** A KV cache for the prompt and the longest answer. */
+    private PagedKvCache cache(CausalLm model, int[] prompt) {
+        int positions = prompt.length + maxOutputTokens;
+        return new PagedKvCache(model.kvLayout(), KV_BLOCK_SIZE, (positions + KV_BLOCK_SIZE - 1) / KV_BLOCK_SIZE);
+    }
+
+    /**
+     * How the answer is decoded. The token limit never binds (the trie ends every answer within
+     * {@code maxOutputTokens}); it is one more so that a speculative step always has room for a draft.
+     */
+    private SamplingParams answerParams() {
+        return new SamplingParams(options.temperature(), 0, options.topP(), options.seed(), maxOutputTokens + 1,
+                List.of());
+    }
+
+    private static List<LabelScore> sorted(List<LabelScore> scores) {
+        scores.sort(Comparator.comparingDouble(LabelScore::probability).reversed()); // stable: ties in label order
+        return scores;
     }
 
     /** exp and sums in double may land a hair outside [0, 1]. */

@@ -73,17 +73,19 @@ public final class Summarizer {
         Totals totals = new Totals();
         return reduce(pieces, 1, totals).thenApply(last -> new Summary(last.text(), inputTokens, last.outputTokens(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), pieces.size(), totals.proposed.get(),
-                totals.accepted.get()));
+                totals.accepted.get(), totals.verifySteps.get()));
     }
 
-    /** Draft counts over every request of one summary. */
+    /** Draft counts over every request of one summary: every piece of every round. */
     private static final class Totals {
         final AtomicInteger proposed = new AtomicInteger();
         final AtomicInteger accepted = new AtomicInteger();
+        final AtomicInteger verifySteps = new AtomicInteger();
 
         TextGeneration add(TextGeneration generation) {
             proposed.addAndGet(generation.draftProposed());
             accepted.addAndGet(generation.draftAccepted());
+            verifySteps.addAndGet(generation.verifySteps());
             return generation;
         }
     }

@@ -12,11 +12,24 @@ import java.util.Objects;
  * @param chunks pieces the input was split into: 1 when it fit the context at once
  * @param draftProposed draft tokens proposed over every generation of the summary
  * @param draftAccepted draft tokens accepted over every generation of the summary
+ * @param verifySteps target forward passes that checked draft tokens, over every generation of the
+ *     summary: each piece of every map-reduce round counts its own, so
+ *     {@link #acceptedPerVerifyStep()} is the document's mean over all of them
  */
 public record Summary(String text, int inputTokens, int outputTokens, long latencyMillis, int chunks,
-        int draftProposed, int draftAccepted) {
+        int draftProposed, int draftAccepted, int verifySteps) {
 
     public Summary {
         Objects.requireNonNull(text, "text");
+        if (draftAccepted < 0 || draftAccepted > draftProposed || verifySteps < 0 || verifySteps > draftProposed) {
+            throw new IllegalArgumentException("summary accepted " + draftAccepted + " of " + draftProposed
+                    + " draft tokens in " + verifySteps + " verify steps, expected 0 <= accepted <= proposed and"
+                    + " 0 <= steps <= proposed (a step checks at least one draft token)");
+        }
+    }
+
+    /** Draft tokens accepted per verify step over the whole summary; 0 when nothing was verified. */
+    public double acceptedPerVerifyStep() {
+        return verifySteps == 0 ? 0.0 : (double) draftAccepted / verifySteps;
     }
 }

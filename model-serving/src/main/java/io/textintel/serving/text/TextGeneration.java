@@ -12,10 +12,11 @@ import java.util.Objects;
  * @param latencyMillis from submission to completion
  * @param draftProposed draft tokens proposed for this reply
  * @param draftAccepted draft tokens the model accepted
+ * @param verifySteps the model's forward passes that verified draft tokens of this reply
  * @param reason why generation ended
  */
 public record TextGeneration(String text, int promptTokens, int outputTokens, long latencyMillis,
-        int draftProposed, int draftAccepted, FinishReason reason) {
+        int draftProposed, int draftAccepted, int verifySteps, FinishReason reason) {
 
     public TextGeneration {
         Objects.requireNonNull(text, "text");

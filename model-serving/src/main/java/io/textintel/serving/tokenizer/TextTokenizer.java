@@ -205,6 +205,14 @@ public final class TextTokenizer implements AutoCloseable {
         return vocabulary.size();
     }
 
+    /**
+     * Ascending ids of the special tokens ({@code tokenizer.json}'s added tokens marked special):
+     * those {@link #decode(int[], boolean)} leaves out when told to skip special tokens.
+     */
+    public List<Integer> specialTokenIds() {
+        return vocabulary.specialTokenIds();
+    }
+
     /** The id of the unknown token, or -1 if the tokenizer has none. */
     public int unknownTokenId() {
         return vocabulary.unknownTokenId();

@@ -4,16 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * What {@code tokenizer.json} says about its vocabulary that the Rust tokenizer does not expose
- * through DJL: its size and the id of the unknown token.
+ * through DJL: its size, the id of the unknown token and the ids of the special tokens.
  *
  * @param size number of ids (model vocabulary and added tokens: the highest id + 1)
  * @param unknownTokenId the id of the unknown token, or -1 if the model has none (byte-level BPE)
+ * @param specialTokenIds ascending ids of the added tokens marked {@code "special": true}, which
+ *     decoding with special tokens skipped leaves out
  */
-record TokenizerVocabulary(int size, int unknownTokenId) {
+record TokenizerVocabulary(int size, int unknownTokenId, List<Integer> specialTokenIds) {
+
+    TokenizerVocabulary {
+        specialTokenIds = List.copyOf(specialTokenIds);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,13 +45,17 @@ record TokenizerVocabulary(int size, int unknownTokenId) {
         } else {
             throw new IllegalArgumentException(tokenizerJson + " has no model.vocab, expected an object or an array");
         }
+        TreeSet<Integer> special = new TreeSet<>();
         for (JsonNode added : root.path("added_tokens")) {
             int id = added.path("id").asInt(-1);
             maxId = Math.max(maxId, id);
+            if (id >= 0 && added.path("special").asBoolean(false)) {
+                special.add(id);
+            }
             if (unknownId < 0 && unknownToken != null && unknownToken.equals(added.path("content").asText())) {
                 unknownId = id;
             }
         }
-        return new TokenizerVocabulary(maxId + 1, unknownId);
+        return new TokenizerVocabulary(maxId + 1, unknownId, List.copyOf(special));
     }
 }

@@ -145,12 +145,17 @@ class GenerationEngineTest {
             assertThat(metrics.acceptanceRate()).isBetween(0.05, 0.95);
             long proposed = 0;
             long accepted = 0;
+            long verifySteps = 0;
             for (CompletableFuture<GenerationResult> future : futures) {
                 proposed += future.get().draftProposed();
                 accepted += future.get().draftAccepted();
+                verifySteps += future.get().verifySteps();
+                assertThat(future.get().verifySteps()).as("a verify step checks at least one draft token")
+                        .isBetween(future.get().draftProposed() > 0 ? 1 : 0, future.get().draftProposed());
             }
             assertThat(proposed).isEqualTo(metrics.draftProposed());
             assertThat(accepted).isEqualTo(metrics.draftAccepted());
+            assertThat(verifySteps).as("each request counts its own verify steps").isEqualTo(metrics.verifySteps());
             assertThat(metrics.steps()).as("accepted drafts save steps").isLessThan(metrics.generatedTokens());
             assertThat(metrics.freeKvBlocks()).isEqualTo(config.kvBlocks());
         }

@@ -78,6 +78,18 @@ class ConstrainedDecodingTest {
     }
 
     @Test
+    void oneLabelsLogProbabilityIsExactlyItsScore() {
+        ConstrainedDecoding decoding = new ConstrainedDecoding(SENTIMENT, ConstrainedDecodingTest::logits);
+        LabelScores scores = decoding.score();
+        for (int label = 0; label < SENTIMENT.labelCount(); label++) {
+            assertThat(decoding.logProbability(label)).as("the same terms in the same order: no tolerance")
+                    .isEqualTo(scores.logProbabilities()[label]);
+        }
+        assertThatThrownBy(() -> decoding.logProbability(4)).hasMessage("label 4 is not one of the trie's 4 labels,"
+                + " expected 0..3");
+    }
+
+    @Test
     void greedyGenerationFollowsTheMaskedArgmaxToACompleteLabel() {
         ConstrainedDecoding decoding = new ConstrainedDecoding(SENTIMENT, ConstrainedDecodingTest::logits);
         int[] output = decoding.generate(SamplingParams.greedy(10, List.of(END)), new SequenceRandom(0));

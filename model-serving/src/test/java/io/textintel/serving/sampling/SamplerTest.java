@@ -217,4 +217,41 @@ class SamplerTest {
             assertThat(Sampler.sample(rows[i], params, mine)).isEqualTo(expected[i]);
         }
     }
+
+    @Test
+    void suppressedTokensAreNeverChosenGreedyOrSampled() {
+        float[] logits = {0f, 5f, 1f, 4f, 0.5f}; // token 1 would win, then 3
+        List<Integer> suppressed = List.of(1, 3, 99); // 99: past the row, as in a draft's shorter vocabulary
+        SamplingParams greedy = new SamplingParams(0f, 0, 1f, 0L, 16, List.of(0), suppressed);
+        assertThat(Sampler.sample(logits, greedy, new SequenceRandom(0))).isEqualTo(2);
+        assertThat(Sampler.distribution(logits, greedy)).containsExactly(0f, 0f, 1f, 0f, 0f);
+        SamplingParams sampled = new SamplingParams(1f, 0, 1f, 3L, 16, List.of(0), suppressed);
+        float[] p = Sampler.distribution(logits, sampled);
+        // the softmax of what is left, {0, 2, 4}: double reference, float result
+        double[] expected = softmax(new float[] {0f, 1f, 0.5f}, 1.0);
+        assertThat((double) p[0]).isCloseTo(expected[0], within(TOLERANCE));
+        assertThat((double) p[2]).isCloseTo(expected[1], within(TOLERANCE));
+        assertThat((double) p[4]).isCloseTo(expected[2], within(TOLERANCE));
+        assertThat(support(p)).containsExactly(0, 2, 4);
+        SequenceRandom random = new SequenceRandom(3L);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(Sampler.sample(logits, sampled, random)).isIn(0, 2, 4);
+        }
+        assertThat(logits).as("the caller's row is left alone").containsExactly(0f, 5f, 1f, 4f, 0.5f);
+        assertThat(Sampler.suppress(logits, List.of())).as("nothing to suppress: the row itself").isSameAs(logits);
+    }
+
+    @Test
+    void suppressingAStopTokenOrANegativeIdIsRefused() {
+        assertThatThrownBy(() -> new SamplingParams(0f, 0, 1f, 0L, 4, List.of(7), List.of(3, 7)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("suppressed token id 7 is a stop token, expected token ids >= 0 other than the stop"
+                        + " tokens [7]");
+        assertThatThrownBy(() -> new SamplingParams(0f, 0, 1f, 0L, 4, List.of(), List.of(-2)))
+                .hasMessageContaining("suppressed token id -2 is negative");
+        float[] allSuppressed = {1f, 2f};
+        assertThatThrownBy(() -> Sampler.sample(allSuppressed,
+                new SamplingParams(0f, 0, 1f, 0L, 4, List.of(), List.of(0, 1)), new SequenceRandom(0)))
+                .hasMessageContaining("all 2 logits are -Infinity");
+    }
 }

@@ -1,7 +1,7 @@
 package io.textintel.serving.spec;
 
-/** Pearson's chi-square goodness-of-fit test, for the statistical tests of the verifier. */
-final class ChiSquare {
+/** Pearson's chi-square goodness-of-fit test, for the statistical tests of speculative decoding. */
+public final class ChiSquare {
 
     private ChiSquare() {
     }
@@ -11,7 +11,7 @@ final class ChiSquare {
      * correct sampler shows a deviation at least this large. Cells of probability 0 must be empty
      * (else 0 is returned) and do not count towards the degrees of freedom.
      */
-    static double pValue(long[] observed, double[] expected) {
+    public static double pValue(long[] observed, double[] expected) {
         long n = 0;
         for (long o : observed) {
             n += o;

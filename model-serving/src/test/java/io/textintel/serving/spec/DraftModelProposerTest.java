@@ -57,6 +57,24 @@ class DraftModelProposerTest {
     }
 
     @Test
+    void neverProposesASuppressedToken() {
+        int[] favourites = greedyContinuation(DRAFT, PROMPT, 1);
+        DraftModelProposer proposer = new DraftModelProposer(new FakeCausalLm(VOCAB, 256, DRAFT),
+                new PagedKvCache(FakeCausalLm.LAYOUT, 4, 64), List.of(favourites[0]));
+        Proposal proposal = proposer.propose(7L, PROMPT, 4);
+        float[] first = DRAFT.apply(PROMPT);
+        first[favourites[0]] = Float.NEGATIVE_INFINITY;
+        assertThat(proposal.tokens()[0]).as("the runner-up instead").isEqualTo(Sampler.argmax(first));
+        assertThat(proposal.tokens()).doesNotContain(favourites[0]);
+        SamplingParams sampled = new SamplingParams(2f, 0, 1f, 31L, 64, List.of(), List.of(0, 1, 2));
+        proposer.begin(8L, sampled);
+        for (int i = 0; i < 20; i++) {
+            Proposal drawn = proposer.propose(8L, append(PROMPT, i % VOCAB), 4);
+            assertThat(drawn.tokens()).doesNotContain(favourites[0], 0, 1, 2);
+        }
+    }
+
+    @Test
     void followsTheContextThroughRejectionsAndAcceptances() {
         FakeCausalLm draft = new FakeCausalLm(VOCAB, 256, DRAFT);
         PagedKvCache cache = new PagedKvCache(FakeCausalLm.LAYOUT, 4, 64);

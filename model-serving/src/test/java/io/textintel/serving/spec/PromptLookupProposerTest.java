@@ -53,4 +53,13 @@ class PromptLookupProposerTest {
                 .hasMessageContaining("n-gram sizes are 0..3");
         assertThatThrownBy(() -> new PromptLookupProposer(3, 2)).hasMessageContaining("n-gram sizes are 3..2");
     }
+
+    @Test
+    void stopsBeforeASuppressedToken() {
+        PromptLookupProposer proposer = new PromptLookupProposer(1, 3, java.util.List.of(9));
+        // [1 2 3] occurred at the start, followed by 4 9 9: the proposal ends before the first 9
+        assertThat(proposer.propose(1L, new int[] {1, 2, 3, 4, 9, 9, 1, 2, 3}, 4).tokens()).containsExactly(4);
+        assertThat(proposer.propose(1L, new int[] {1, 2, 9, 5, 1, 2}, 4).size()).as("a suppressed first token")
+                .isZero();
+    }
 }

@@ -84,6 +84,36 @@ class SpeculativeVerifierTest {
     }
 
     @Test
+    void aFinishingDraftIsVerifiedWithoutABonus() {
+        float[][] logits = {peak(4), peak(2)}; // after the context, after 4; nothing after the last draft token
+        assertThat(SpeculativeVerifier.verifyFinishing(Proposal.deterministic(4, 2), logits, GREEDY,
+                new SequenceRandom(0))).isEqualTo(new Verification(2, Verification.NONE));
+        assertThat(new Verification(2, Verification.NONE).emitted()).isEqualTo(2);
+        assertThat(SpeculativeVerifier.verifyFinishing(Proposal.deterministic(4, 5), logits, GREEDY,
+                new SequenceRandom(0))).as("rejected: the correction as usual").isEqualTo(new Verification(1, 2));
+        assertThatThrownBy(() -> SpeculativeVerifier.verifyFinishing(Proposal.deterministic(4, 2),
+                new float[][] {peak(4), peak(2), peak(1)}, GREEDY, new SequenceRandom(0)))
+                .hasMessageContaining("3 rows for a finishing proposal of 2 tokens, expected 2");
+        // sampled: the same draws as verify's, less the bonus's
+        SequenceRandom finishing = new SequenceRandom(5);
+        SequenceRandom plain = new SequenceRandom(5);
+        Proposal proposal = Proposal.deterministic(0, 1);
+        float[][] rows = {logits(P[0]), logits(P[1]), logits(P[2])};
+        for (int i = 0; i < 200; i++) {
+            Verification f = SpeculativeVerifier.verifyFinishing(proposal, new float[][] {rows[0], rows[1]}, SAMPLED,
+                    finishing);
+            Verification v = SpeculativeVerifier.verify(proposal, rows, SAMPLED, plain);
+            assertThat(f.accepted()).isEqualTo(v.accepted());
+            if (v.accepted() < 2) {
+                assertThat(f.nextToken()).isEqualTo(v.nextToken());
+            } else {
+                assertThat(f.nextToken()).isEqualTo(Verification.NONE);
+                plain = finishing.copy(); // verify drew one more uniform, for the bonus
+            }
+        }
+    }
+
+    @Test
     void greedyTiesGoToTheLowestIdAsInPlainDecoding() {
         float[] tie = {0f, 2f, 0f, 2f, 0f, 0f};
         assertThat(SpeculativeVerifier.verify(Proposal.deterministic(3), new float[][] {tie, peak(0)}, GREEDY,

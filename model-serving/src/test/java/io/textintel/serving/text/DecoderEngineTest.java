@@ -51,6 +51,61 @@ class DecoderEngineTest {
         }
     }
 
+    /**
+     * Replies never contain special tokens other than the stops, and speculation keeps giving
+     * exactly the plain greedy tokens. The generated checkpoints do not favour special tokens on
+     * their own, so the test forces one: a copy whose LM head row of the first suppressed special
+     * token is 4 times that of the token the plain greedy reply starts with (a maximal, so positive,
+     * logit): unsuppressed, that special token then wins the first step.
+     */
+    @ParameterizedTest
+    @MethodSource("families")
+    void repliesContainNoSuppressedSpecialTokensAndSpeculationKeepsThePlainGreedyTokens(TinyDecoderSpec spec)
+            throws Exception {
+        int special;
+        int first;
+        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+                TinyInstructModels.config().build())) {
+            assertThat(engine.suppressedTokenIds()).as("the special tokens but the stops")
+                    .hasSize(spec.family() == TinyDecoderSpec.Family.LLAMA ? 3 : 2)
+                    .doesNotContainAnyElementsOf(engine.stopTokenIds());
+            special = engine.suppressedTokenIds().get(0);
+            first = engine.generate(engine.promptIds(HELLO), SamplingParams.greedy(1, List.of())).get().tokens()[0];
+        }
+        Path forced = TinyInstructModels.favouring(dir, spec, special, first, 4f);
+        int[] greedy;
+        try (DecoderEngine engine = DecoderEngine.open(forced, TinyInstructModels.config().build())) {
+            int[] prompt = engine.promptIds(HELLO);
+            List<Integer> suppressed = engine.suppressedTokenIds();
+            int[] raw = engine.generate(prompt, new SamplingParams(0f, 0, 1f, 0L, 24, engine.stopTokenIds())).get()
+                    .tokens();
+            assertThat(raw[0]).as("unsuppressed, the forced checkpoint starts its reply with the special token")
+                    .isEqualTo(special);
+            greedy = engine.generate(prompt, engine.samplingParams(0f, 1f, 0L, 24)).get().tokens();
+            assertThat(greedy).isNotEmpty();
+            assertNoneOf(greedy, suppressed);
+            for (long seed = 1; seed <= 4; seed++) {
+                assertNoneOf(engine.generate(prompt, engine.samplingParams(1.5f, 1f, seed, 24)).get().tokens(),
+                        suppressed);
+            }
+        }
+        for (DecoderEngineConfig config : List.of(
+                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+                TinyInstructModels.config().draftModel(TinyInstructModels.draft(dir, spec).toString()).build(),
+                TinyInstructModels.config().draftModel(forced.toString()).build())) {
+            try (DecoderEngine engine = DecoderEngine.open(forced, config)) {
+                assertThat(engine.generate(engine.promptIds(HELLO), engine.samplingParams(0f, 1f, 0L, 24)).get()
+                        .tokens()).as("%s", config).containsExactly(greedy);
+            }
+        }
+    }
+
+    private static void assertNoneOf(int[] tokens, List<Integer> suppressed) {
+        for (int token : tokens) {
+            assertThat(suppressed).as("generated token %d", token).doesNotContain(token);
+        }
+    }
+
     @Test
     void speculationInThePipelineAdaptsItsDraftLengthAndStandsDownPerProposerKind() {
         io.textintel.serving.config.DecoderConfig target = new io.textintel.serving.config.DecoderConfig("qwen2",

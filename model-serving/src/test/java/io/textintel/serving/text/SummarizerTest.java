@@ -3,6 +3,7 @@ package io.textintel.serving.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -117,6 +118,43 @@ class SummarizerTest {
                     // does); whatever a draft identical to the target proposes must all be accepted.
                     assertThat(speculative.draftAccepted()).as("the target as its own draft is always right")
                             .isEqualTo(speculative.draftProposed());
+                }
+            }
+        }
+    }
+
+    /**
+     * A summary's verify steps are those of every request it made, every piece of every map-reduce
+     * round: exactly what the engine's counters moved by while it ran alone on the engine.
+     */
+    @ParameterizedTest
+    @MethodSource("families")
+    void verifyStepsAreCountedOverEveryPieceOfEveryRound(TinyDecoderSpec spec) throws Exception {
+        Path target = TinyInstructModels.target(dir, spec);
+        for (DecoderEngineConfig config : List.of(
+                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+                TinyInstructModels.config().draftModel(TinyInstructModels.draft(dir, spec).toString()).build())) {
+            try (DecoderEngine engine = DecoderEngine.open(target, config)) {
+                Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16));
+                for (String text : List.of(SHORT, longText())) {
+                    GenerationMetrics before = engine.metrics();
+                    Summary summary = summarizer.summarize(text).get();
+                    GenerationMetrics after = engine.metrics();
+                    String what = config.speculation().configName() + ", " + summary.chunks() + " chunks";
+                    assertThat(summary.verifySteps()).as(what).isEqualTo(after.verifySteps() - before.verifySteps())
+                            .isLessThanOrEqualTo(summary.draftProposed());
+                    assertThat(summary.draftProposed()).as(what)
+                            .isEqualTo(after.draftProposed() - before.draftProposed());
+                    assertThat(summary.draftAccepted()).as(what)
+                            .isEqualTo(after.draftAccepted() - before.draftAccepted());
+                    if (!text.equals(SHORT)) {
+                        assertThat(summary.chunks()).isGreaterThan(1);
+                        assertThat(summary.verifySteps()).as("map-reduce speculated: %s", what).isPositive();
+                        assertThat(summary.acceptedPerVerifyStep()).as(what)
+                                .isEqualTo((double) summary.draftAccepted() / summary.verifySteps());
+                    }
+                    assertThat(after.completed() - before.completed()).as("requests of %s", what)
+                            .isGreaterThanOrEqualTo(summary.chunks());
                 }
             }
         }

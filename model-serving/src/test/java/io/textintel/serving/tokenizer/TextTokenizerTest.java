@@ -75,6 +75,14 @@ class TextTokenizerTest {
                     .containsExactly(concat(new int[] {bos}, plain, new int[] {eot}));
             assertThat(decoder.decode(prompt)).isEqualTo("the cat");
             assertThat(decoder.decode(prompt, false)).isEqualTo("<|begin_of_text|>the cat<|eot_id|>");
+            // Llama 3's five special tokens follow the byte-level BPE vocabulary
+            List<Integer> special = decoder.specialTokenIds();
+            assertThat(special).containsExactly(bos, bos + 1, bos + 2, bos + 3, eot)
+                    .endsWith(decoder.vocabularySize() - 1);
+            for (int id : special) {
+                assertThat(decoder.decode(new int[] {id})).as("special token %d is left out when decoding", id)
+                        .isEmpty();
+            }
         }
     }
 

@@ -107,7 +107,7 @@ class DriftEndToEndITCase {
                 assertThat(drifted).as("drift before the shift, window %s", window).isEmpty();
             } else {
                 assertThat(drifted).as("drift after the shift, window %s", window)
-                        .contains("language/jsd", "embedding/cosine_centroid");
+                        .contains("language/jsd", "unknown_token_rate/ks", "embedding/cosine_centroid");
             }
         });
 

@@ -119,6 +119,10 @@ public final class EnrichedDocumentSerializer implements DocumentSerializer<Enri
         if (summary.getAcceptanceRate() != null) {
             json.writeNumberField("summary_acceptance_rate", summary.getAcceptanceRate());
         }
+        json.writeNumberField("summary_verify_steps", summary.getVerifySteps());
+        if (summary.getAcceptedPerStep() != null) {
+            json.writeNumberField("summary_accepted_per_step", summary.getAcceptedPerStep());
+        }
     }
 
     private static void writeModels(JsonGenerator json, List<ModelRef> models) throws IOException {

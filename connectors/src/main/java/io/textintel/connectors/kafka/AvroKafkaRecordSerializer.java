@@ -12,8 +12,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The Kafka serializer of the pipeline's Avro records: the value is the record in Avro
  * single-object encoding ({@link AvroSingleObjectCodec}), so any consumer holding the schema can
  * read it; the key is the UTF-8 string a key extractor gives, or null, which leaves partition
- * choice to the producer. The Flink record timestamp, when there is one, becomes the Kafka
- * timestamp.
+ * choice to the producer. The Kafka timestamp is the one a timestamp extractor gives, else the
+ * Flink record timestamp when there is one, else the producer's time.
  *
  * <p>Thread-safe and serializable; the key extractor must be serializable too.
  *
@@ -26,11 +26,13 @@ public final class AvroKafkaRecordSerializer<T extends SpecificRecord>
 
     private final String topic;
     private final SerializableFunction<T, String> keyExtractor;
+    private final SerializableFunction<T, Long> timestampExtractor;
     private final AvroSingleObjectCodec<T> codec;
 
     private AvroKafkaRecordSerializer(Builder<T> builder) {
         this.topic = builder.topic;
         this.keyExtractor = builder.keyExtractor;
+        this.timestampExtractor = builder.timestampExtractor;
         this.codec = builder.codec;
     }
 
@@ -48,8 +50,9 @@ public final class AvroKafkaRecordSerializer<T extends SpecificRecord>
             T element, KafkaSinkContext context, Long timestamp) {
         String key = keyExtractor == null ? null : keyExtractor.apply(element);
         byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        Long chosen = timestampExtractor == null ? timestamp : timestampExtractor.apply(element);
         // Kafka rejects negative timestamps; records before 1970 get the producer's time instead.
-        Long kafkaTimestamp = timestamp == null || timestamp < 0 ? null : timestamp;
+        Long kafkaTimestamp = chosen == null || chosen < 0 ? null : chosen;
         return new ProducerRecord<>(topic, null, kafkaTimestamp, keyBytes, codec.encode(element));
     }
 
@@ -58,6 +61,7 @@ public final class AvroKafkaRecordSerializer<T extends SpecificRecord>
         private final Class<T> recordClass;
         private String topic;
         private SerializableFunction<T, String> keyExtractor;
+        private SerializableFunction<T, Long> timestampExtractor;
         private AvroSingleObjectCodec<T> codec;
 
         private Builder(Class<T> recordClass) {
@@ -73,6 +77,17 @@ public final class AvroKafkaRecordSerializer<T extends SpecificRecord>
         /** The record's Kafka key; may return null. Without one, every key is null. */
         public Builder<T> keyExtractor(SerializableFunction<T, String> keyExtractor) {
             this.keyExtractor = keyExtractor;
+            return this;
+        }
+
+        /**
+         * The record's Kafka timestamp in epoch milliseconds; may return null. Without one, the Flink
+         * record timestamp. Records whose event time may lie ahead of the broker's clock need one:
+         * brokers refuse timestamps more than {@code log.message.timestamp.after.max.ms} (one hour by
+         * default) in the future.
+         */
+        public Builder<T> timestampExtractor(SerializableFunction<T, Long> timestampExtractor) {
+            this.timestampExtractor = timestampExtractor;
             return this;
         }
 

@@ -44,6 +44,7 @@ public final class AvroKafkaSinkBuilder<T extends SpecificRecord> {
     private String bootstrapServers;
     private String topic;
     private SerializableFunction<T, String> keyExtractor;
+    private SerializableFunction<T, Long> timestampExtractor;
     private AvroSingleObjectCodec<T> codec;
     private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.AT_LEAST_ONCE;
     private String transactionalIdPrefix;
@@ -52,6 +53,12 @@ public final class AvroKafkaSinkBuilder<T extends SpecificRecord> {
     AvroKafkaSinkBuilder(Class<T> recordClass, SerializableFunction<T, String> keyExtractor) {
         this.recordClass = Objects.requireNonNull(recordClass, "recordClass");
         this.keyExtractor = keyExtractor;
+    }
+
+    AvroKafkaSinkBuilder(Class<T> recordClass, SerializableFunction<T, String> keyExtractor,
+            SerializableFunction<T, Long> timestampExtractor) {
+        this(recordClass, keyExtractor);
+        this.timestampExtractor = timestampExtractor;
     }
 
     /** Comma-separated {@code host:port} list of brokers to bootstrap from. Required. */
@@ -119,7 +126,8 @@ public final class AvroKafkaSinkBuilder<T extends SpecificRecord> {
         AvroKafkaRecordSerializer.Builder<T> serializer =
                 AvroKafkaRecordSerializer.builder(recordClass)
                         .topic(topic)
-                        .keyExtractor(keyExtractor);
+                        .keyExtractor(keyExtractor)
+                        .timestampExtractor(timestampExtractor);
         if (codec != null) {
             serializer.codec(codec);
         }

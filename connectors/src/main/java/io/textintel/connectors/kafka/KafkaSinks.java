@@ -29,11 +29,13 @@ public final class KafkaSinks {
 
     /**
      * Drift reports, keyed by {@code feature/statistic} so that each monitored series stays in one
-     * partition, in order.
+     * partition, in order, and stamped with their report time: the window's event time can lie ahead
+     * of the broker's clock (a replay of dated data, producers' clock skew), which brokers refuse.
      */
     public static AvroKafkaSinkBuilder<DriftReport> driftReports() {
-        return new AvroKafkaSinkBuilder<>(
-                DriftReport.class, report -> report.getFeature() + "/" + report.getStatistic());
+        return new AvroKafkaSinkBuilder<>(DriftReport.class,
+                report -> report.getFeature() + "/" + report.getStatistic(),
+                report -> report.getReportTime().toEpochMilli());
     }
 
     /** Enriched documents, keyed by {@code id}: a compacted topic keeps the latest per document. */

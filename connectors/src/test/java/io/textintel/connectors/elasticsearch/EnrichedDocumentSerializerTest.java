@@ -46,6 +46,8 @@ class EnrichedDocumentSerializerTest {
                         .setDraftTokensProposed(8)
                         .setDraftTokensAccepted(6)
                         .setAcceptanceRate(0.75f)
+                        .setVerifySteps(3)
+                        .setAcceptedPerStep(2f)
                         .build())
                 .setModels(List.of(ModelRef.newBuilder()
                         .setTask("embed").setModelId("tiny-bert").setRevision("abc123")
@@ -81,6 +83,8 @@ class EnrichedDocumentSerializerTest {
         assertThat(json.get("summary_draft_tokens_proposed").asInt()).isEqualTo(8);
         assertThat(json.get("summary_draft_tokens_accepted").asInt()).isEqualTo(6);
         assertThat(json.get("summary_acceptance_rate").floatValue()).isEqualTo(0.75f);
+        assertThat(json.get("summary_verify_steps").asInt()).isEqualTo(3);
+        assertThat(json.get("summary_accepted_per_step").floatValue()).isEqualTo(2f);
         assertThat(json.at("/models/0/task").asText()).isEqualTo("embed");
         assertThat(json.at("/models/0/model_id").asText()).isEqualTo("tiny-bert");
         assertThat(json.at("/models/0/revision").asText()).isEqualTo("abc123");

@@ -73,6 +73,26 @@ class AvroKafkaRecordSerializerTest {
     }
 
     @Test
+    void driftReportsAreStampedWithTheirReportTimeNotTheWindowsEventTime() {
+        AvroKafkaRecordSerializer<DriftReport> serializer = KafkaSinks.driftReports()
+                .bootstrapServers("localhost:9092").topic("drift").recordSerializer();
+        Instant reported = Instant.parse("2026-11-22T08:00:00Z");
+        DriftReport report = DriftReport.newBuilder()
+                .setWindowStart(Instant.parse("2027-01-01T00:00:00Z"))
+                .setWindowEnd(Instant.parse("2027-01-01T01:00:00Z"))
+                .setFeature("topic").setStatistic("jsd").setValue(0.3).setThreshold(0.1).setDrifted(true)
+                .setSampleSize(40).setReferenceVersion("ref-1").setReportTime(reported)
+                .build();
+
+        ProducerRecord<byte[], byte[]> produced =
+                serializer.serialize(report, CONTEXT, Instant.parse("2027-01-01T00:59:59.999Z").toEpochMilli());
+
+        assertThat(produced.timestamp()).as("a future window's time would be refused by the broker")
+                .isEqualTo(reported.toEpochMilli());
+        assertThat(new String(produced.key(), StandardCharsets.UTF_8)).isEqualTo("topic/jsd");
+    }
+
+    @Test
     void deadLetterSinkKeysByRecordIdAndAllowsNullIds() throws Exception {
         AvroKafkaRecordSerializer<DeadLetter> serializer =
                 AvroKafkaRecordSerializer.builder(DeadLetter.class)

@@ -99,6 +99,8 @@ public final class DocumentAssembler {
                 .setDraftTokensAccepted(summary.draftAccepted())
                 .setAcceptanceRate(summary.draftProposed() == 0 ? null
                         : (float) summary.draftAccepted() / summary.draftProposed())
+                .setVerifySteps(summary.verifySteps())
+                .setAcceptedPerStep(summary.verifySteps() == 0 ? null : (float) summary.acceptedPerVerifyStep())
                 .build();
     }
 

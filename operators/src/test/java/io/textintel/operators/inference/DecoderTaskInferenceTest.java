@@ -116,6 +116,13 @@ class DecoderTaskInferenceTest {
         SummaryInfo speculative = invoke(open(lookup), doc(text, lookup)).document.getSummary();
         assertThat(speculative.getText()).isEqualTo(expected);
         assertThat(speculative.getDraftTokensAccepted()).isLessThanOrEqualTo(speculative.getDraftTokensProposed());
+        assertThat(speculative.getVerifySteps()).isBetween(0, speculative.getDraftTokensProposed());
+        if (speculative.getVerifySteps() > 0) {
+            assertThat(speculative.getAcceptedPerStep()).as("accepted draft tokens per verify step")
+                    .isEqualTo((float) speculative.getDraftTokensAccepted() / speculative.getVerifySteps());
+        } else {
+            assertThat(speculative.getAcceptedPerStep()).isNull();
+        }
     }
 
     @Test

@@ -239,7 +239,15 @@ public final class DecoderEngine implements AutoCloseable {
      * @param params how to choose tokens; build them with {@link #samplingParams} to stop at the end of the turn
      */
     public CompletableFuture<TextGeneration> chat(List<ChatTemplate.Message> messages, SamplingParams params) {
-        return generate(promptIds(messages), params).thenApply(this::toText);
+        CompletableFuture<GenerationResult> generation = generate(promptIds(messages), params);
+        CompletableFuture<TextGeneration> text = generation.thenApply(this::toText);
+        // Cancelling the reply cancels the generation behind it, which then leaves the scheduler and frees its blocks.
+        text.whenComplete((reply, error) -> {
+            if (text.isCancelled()) {
+                generation.cancel(false);
+            }
+        });
+        return text;
     }
 
     /** Generates a continuation of a rendered prompt's token ids: the tokens behind {@link #chat}. */

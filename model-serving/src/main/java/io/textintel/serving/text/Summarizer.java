@@ -4,6 +4,7 @@ import io.textintel.serving.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,23 +65,34 @@ public final class Summarizer {
         return options;
     }
 
-    /** Summarises {@code text}; the future fails as the engine's requests do. */
+    /**
+     * Summarises {@code text}; the future fails as the engine's requests do. Cancelling it cancels the
+     * engine requests of every piece still running and starts no further round.
+     */
     public CompletableFuture<Summary> summarize(String text) {
         Objects.requireNonNull(text, "text");
         long start = System.nanoTime();
         int inputTokens = engine.countTokens(text);
         List<String> pieces = pieces(text);
-        Totals totals = new Totals();
-        return reduce(pieces, 1, totals).thenApply(last -> new Summary(last.text(), inputTokens, last.outputTokens(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), pieces.size(), totals.proposed.get(),
-                totals.accepted.get(), totals.verifySteps.get()));
+        Run run = new Run();
+        CompletableFuture<Summary> summary = reduce(pieces, 1, run).thenApply(last -> new Summary(last.text(),
+                inputTokens, last.outputTokens(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                pieces.size(), run.proposed.get(), run.accepted.get(), run.verifySteps.get()));
+        summary.whenComplete((done, error) -> {
+            if (summary.isCancelled()) {
+                run.cancel();
+            }
+        });
+        return summary;
     }
 
-    /** Draft counts over every request of one summary: every piece of every round. */
-    private static final class Totals {
+    /** One summary's engine requests and their draft counts: every piece of every round. */
+    private static final class Run {
         final AtomicInteger proposed = new AtomicInteger();
         final AtomicInteger accepted = new AtomicInteger();
         final AtomicInteger verifySteps = new AtomicInteger();
+        private final List<CompletableFuture<TextGeneration>> requests = new ArrayList<>();
+        private boolean cancelled;
 
         TextGeneration add(TextGeneration generation) {
             proposed.addAndGet(generation.draftProposed());
@@ -88,20 +100,40 @@ public final class Summarizer {
             verifySteps.addAndGet(generation.verifySteps());
             return generation;
         }
+
+        /** Keeps {@code request} to cancel with the summary; cancels it at once if the summary already is. */
+        synchronized void track(CompletableFuture<TextGeneration> request) {
+            if (cancelled) {
+                request.cancel(false);
+            } else {
+                requests.removeIf(CompletableFuture::isDone);
+                requests.add(request);
+            }
+        }
+
+        synchronized boolean cancelled() {
+            return cancelled;
+        }
+
+        synchronized void cancel() {
+            cancelled = true;
+            requests.forEach(request -> request.cancel(false));
+            requests.clear();
+        }
     }
 
     /** Summarises the pieces of round {@code level}; one piece gives the final summary. */
-    private CompletableFuture<TextGeneration> reduce(List<String> pieces, int level, Totals totals) {
+    private CompletableFuture<TextGeneration> reduce(List<String> pieces, int level, Run run) {
         if (pieces.size() > 1 && level >= options.maxLevels()) {
             LOG.debug("Summary reached its last round {} with {} pieces; keeping the first", level, pieces.size());
             pieces = pieces.subList(0, 1);
         }
         if (pieces.size() == 1) {
-            return request(pieces.get(0), level, 0, totals);
+            return request(pieces.get(0), level, 0, run);
         }
         List<CompletableFuture<TextGeneration>> summaries = new ArrayList<>(pieces.size());
         for (int i = 0; i < pieces.size(); i++) {
-            summaries.add(request(pieces.get(i), level, i, totals));
+            summaries.add(request(pieces.get(i), level, i, run));
         }
         return CompletableFuture.allOf(summaries.toArray(CompletableFuture[]::new)).thenCompose(done -> {
             StringBuilder joined = new StringBuilder();
@@ -111,14 +143,19 @@ public final class Summarizer {
                     joined.append(joined.isEmpty() ? "" : "\n").append(piece);
                 }
             }
-            return reduce(pieces(joined.toString()), level + 1, totals);
+            return reduce(pieces(joined.toString()), level + 1, run);
         });
     }
 
-    private CompletableFuture<TextGeneration> request(String piece, int level, int index, Totals totals) {
+    private CompletableFuture<TextGeneration> request(String piece, int level, int index, Run run) {
+        if (run.cancelled()) {
+            return CompletableFuture.failedFuture(new CancellationException("the summary was cancelled"));
+        }
         long seed = options.seed() + 1_000_003L * (level - 1) + index; // a stream of its own per piece
-        return engine.chat(messages(piece), engine.samplingParams(options.temperature(), options.topP(), seed,
-                options.maxSummaryTokens())).thenApply(totals::add);
+        CompletableFuture<TextGeneration> request = engine.chat(messages(piece), engine.samplingParams(
+                options.temperature(), options.topP(), seed, options.maxSummaryTokens()));
+        run.track(request);
+        return request.thenApply(run::add);
     }
 
     private List<ChatTemplate.Message> messages(String text) {

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.serving.generate.GenerationMetrics;
+import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -157,6 +160,36 @@ class SummarizerTest {
                             .isGreaterThanOrEqualTo(summary.chunks());
                 }
             }
+        }
+    }
+
+    /**
+     * Cancelling a summary (the pipeline does when a document times out) cancels the engine requests
+     * of its pieces: with one running sequence and a long generation ahead of them, the pieces are
+     * still queued when the summary is cancelled, and the engine drops every one of them.
+     */
+    @Test
+    void cancellingASummaryCancelsTheGenerationsOfItsPieces() throws Exception {
+        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
+                TinyInstructModels.config().maxRunningSequences(1).build())) {
+            CompletableFuture<TextGeneration> ahead = engine.chat(
+                    List.of(ChatTemplate.Message.user(SHORT)), engine.samplingParams(0f, 1f, 0L, 120));
+            Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16));
+            int pieces = summarizer.pieces(longText()).size();
+
+            CompletableFuture<Summary> summary = summarizer.summarize(longText());
+            summary.cancel(false);
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (engine.metrics().cancelled() < pieces && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(engine.metrics().cancelled()).as("engine requests cancelled, one per piece")
+                    .isEqualTo(pieces);
+            assertThat(ahead.get(30, TimeUnit.SECONDS).outputTokens()).as("the request ahead is unaffected")
+                    .isPositive();
+            assertThat(summarizer.summarize(SHORT).get(30, TimeUnit.SECONDS).outputTokens())
+                    .as("the engine serves the next summary").isPositive();
         }
     }
 

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.operators.TestModels;
 import io.textintel.operators.tokenize.TaskInput;
 import io.textintel.operators.tokenize.TokenizedDocument;
+import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.EnrichedDocument;
+import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.SummaryInfo;
 import io.textintel.schemas.TopicTag;
 import io.textintel.serving.text.DecoderEngine;
@@ -145,6 +147,35 @@ class DecoderTaskInferenceTest {
         SummaryInfo summary = invoke(open(task), doc(longText, task)).document.getSummary();
         assertThat(summary.getChunks()).isGreaterThan(1);
         assertThat(summary.getInputTokens()).isGreaterThan(256);
+    }
+
+    /**
+     * A summary still running when its document times out: the document becomes a dead letter naming
+     * the timeout, and the decoder drops the generations of its pieces instead of finishing them.
+     */
+    @Test
+    void aTimedOutSummaryBecomesADeadLetterAndItsGenerationsAreCancelled() throws Exception {
+        GenerativeSettings settings = GenerativeSettings.summary(16);
+        ModelTask task = summarize(settings);
+        InferenceFunction function = open(task);
+        TokenizedDocument doc = doc((TEXT + " ").repeat(40), task);
+        Collecting result = new Collecting();
+
+        function.asyncInvoke(doc, result);
+        function.timeout(doc, result);
+
+        DeadLetter letter = result.single().deadLetter;
+        assertThat(letter.getStage()).isEqualTo(PipelineStage.INFERENCE);
+        assertThat(letter.getReason()).contains("did not finish within 60000 ms");
+        assertThat(letter.getRecordId()).isEqualTo("fb-1");
+        try (SharedResources.Lease<DecoderEngine> decoder =
+                SharedModels.decoder(qwen, SETTINGS.toDecoderConfig(settings.speculationKind(), null))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (decoder.get().metrics().cancelled() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(decoder.get().metrics().cancelled()).as("piece generations cancelled").isPositive();
+        }
     }
 
     @Test

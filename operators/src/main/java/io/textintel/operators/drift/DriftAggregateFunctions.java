@@ -16,24 +16,18 @@ public final class DriftAggregateFunctions {
 
     private DriftAggregateFunctions() {}
 
-    /** Folds projected documents into a window accumulator shaped by the reference profile. */
-    public static final class Documents implements AggregateFunction<ProjectedFeatures, DriftAccumulator, DriftAccumulator> {
+    /** What both levels share: an accumulator that takes its shape from what it is given, merged as it merges. */
+    private abstract static class Merging<T> implements AggregateFunction<T, DriftAccumulator, DriftAccumulator> {
         private static final long serialVersionUID = 1L;
         private final int sketchK;
 
-        public Documents(int sketchK) {
+        Merging(int sketchK) {
             this.sketchK = sketchK;
         }
 
         @Override
         public DriftAccumulator createAccumulator() {
             return DriftAccumulator.unshaped(sketchK);
-        }
-
-        @Override
-        public DriftAccumulator add(ProjectedFeatures value, DriftAccumulator accumulator) {
-            accumulator.add(value);
-            return accumulator;
         }
 
         @Override
@@ -47,33 +41,32 @@ public final class DriftAggregateFunctions {
         }
     }
 
-    /** Merges the per-subtask accumulators of one window. */
-    public static final class Partials implements AggregateFunction<WindowAggregate, DriftAccumulator, DriftAccumulator> {
+    /** Folds projected documents into a window accumulator shaped by the reference profile. */
+    public static final class Documents extends Merging<ProjectedFeatures> {
         private static final long serialVersionUID = 1L;
-        private final int sketchK;
 
-        public Partials(int sketchK) {
-            this.sketchK = sketchK;
+        public Documents(int sketchK) {
+            super(sketchK);
         }
 
         @Override
-        public DriftAccumulator createAccumulator() {
-            return DriftAccumulator.unshaped(sketchK);
+        public DriftAccumulator add(ProjectedFeatures value, DriftAccumulator accumulator) {
+            accumulator.add(value);
+            return accumulator;
+        }
+    }
+
+    /** Merges the per-subtask accumulators of one window. */
+    public static final class Partials extends Merging<WindowAggregate> {
+        private static final long serialVersionUID = 1L;
+
+        public Partials(int sketchK) {
+            super(sketchK);
         }
 
         @Override
         public DriftAccumulator add(WindowAggregate value, DriftAccumulator accumulator) {
             return accumulator.merge(value.accumulator());
-        }
-
-        @Override
-        public DriftAccumulator getResult(DriftAccumulator accumulator) {
-            return accumulator;
-        }
-
-        @Override
-        public DriftAccumulator merge(DriftAccumulator a, DriftAccumulator b) {
-            return a.merge(b);
         }
     }
 

@@ -5,19 +5,21 @@ import io.textintel.schemas.DriftReport;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,23 +29,25 @@ import java.util.Map;
  * statistic: its value, its calibrated threshold, and whether the window drifted (after the
  * optional debounce of consecutive windows).
  *
- * <p>Windows that arrive before the profile wait in keyed state. The debounce streaks live in keyed
- * state too, so a restart carries on counting. Every statistic is also a Flink gauge
- * ({@code drift.<feature>.<statistic>} with its last value, and {@code drift.drifted} counting the
- * statistics that drifted in the last window).
+ * <p>Runs as one subtask: it sees every window once, in the order the merge emits them. Windows
+ * that arrive before the profile wait, and are judged when it comes. The waiting windows and the
+ * debounce streaks are checkpointed, so a restart carries on counting. Every statistic is also a
+ * Flink gauge ({@code drift.<feature>.<statistic>} with its last value, and {@code drift.drifted}
+ * counting the statistics that drifted in the last window).
  */
-public final class DriftDetectorFunction
-        extends KeyedBroadcastProcessFunction<Integer, WindowAggregate, ReferenceProfile, DriftReport> {
+public final class DriftDetectorFunction extends BroadcastProcessFunction<WindowAggregate, ReferenceProfile, DriftReport>
+        implements CheckpointedFunction {
 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DriftDetectorFunction.class);
 
     private final DriftSettings settings;
 
-    private transient ValueState<int[]> streaks;
-    private transient ListState<WindowAggregate> waiting;
+    private transient List<WindowAggregate> waiting;
+    private transient int[] streaks;
+    private transient ListState<WindowAggregate> waitingState;
+    private transient ListState<int[]> streakState;
     private transient DriftDetector detector;
-    private transient String detectorVersion;
     private transient Map<String, Double> lastValues;
     private transient int lastDrifted;
     private transient MetricGroup metrics;
@@ -54,10 +58,6 @@ public final class DriftDetectorFunction
 
     @Override
     public void open(OpenContext context) {
-        streaks = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("drift-streaks", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
-        waiting = getRuntimeContext().getListState(
-                new ListStateDescriptor<>("drift-waiting-windows", TypeInformation.of(WindowAggregate.class)));
         lastValues = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup().addGroup("drift");
         metrics.gauge("drifted", (Gauge<Integer>) () -> lastDrifted);
@@ -70,40 +70,28 @@ public final class DriftDetectorFunction
                 .get(ProjectFeaturesFunction.PROFILE_KEY);
         if (profile == null) {
             waiting.add(window);
-            return;
+        } else {
+            evaluate(profile, window, out);
         }
-        for (WindowAggregate earlier : drainWaiting()) {
-            evaluate(profile, earlier, out);
-        }
-        evaluate(profile, window, out);
     }
 
     @Override
     public void processBroadcastElement(ReferenceProfile profile, Context context, Collector<DriftReport> out)
             throws Exception {
         context.getBroadcastState(ProjectFeaturesFunction.PROFILE_STATE).put(ProjectFeaturesFunction.PROFILE_KEY, profile);
-        // Waiting windows are keyed state, reachable only from processElement: the next window drains them.
-    }
-
-    private List<WindowAggregate> drainWaiting() throws Exception {
-        List<WindowAggregate> earlier = new ArrayList<>();
-        waiting.get().forEach(earlier::add);
-        if (!earlier.isEmpty()) {
-            waiting.clear();
-            earlier.sort((a, b) -> Long.compare(a.start, b.start));
+        waiting.sort(Comparator.comparingLong(w -> w.start));
+        for (WindowAggregate window : waiting) {
+            evaluate(profile, window, out);
         }
-        return earlier;
+        waiting.clear();
     }
 
-    private void evaluate(ReferenceProfile profile, WindowAggregate window, Collector<DriftReport> out)
-            throws Exception {
+    private void evaluate(ReferenceProfile profile, WindowAggregate window, Collector<DriftReport> out) {
         DriftDetector current = detector(profile);
-        int[] counts = streaks.value();
-        if (counts == null || counts.length != current.statisticCount()) {
-            counts = new int[current.statisticCount()];
+        if (streaks == null || streaks.length != current.statisticCount()) {
+            streaks = new int[current.statisticCount()];
         }
-        List<StatisticResult> results = current.evaluate(window.accumulator(), counts);
-        streaks.update(counts);
+        List<StatisticResult> results = current.evaluate(window.accumulator(), streaks);
         Instant start = Instant.ofEpochMilli(window.start);
         Instant end = Instant.ofEpochMilli(window.end);
         Instant now = Instant.now();
@@ -131,9 +119,8 @@ public final class DriftDetectorFunction
     }
 
     private DriftDetector detector(ReferenceProfile profile) {
-        if (detector == null || !profile.version().equals(detectorVersion)) {
+        if (detector == null || !profile.version().equals(detector.profile().version())) {
             detector = new DriftDetector(profile, settings);
-            detectorVersion = profile.version();
         }
         return detector;
     }
@@ -142,6 +129,25 @@ public final class DriftDetectorFunction
         String name = result.feature() + "." + result.statistic();
         if (lastValues.put(name, result.value()) == null) {
             metrics.addGroup(result.feature()).gauge(result.statistic(), (Gauge<Double>) () -> lastValues.get(name));
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        waitingState.update(waiting);
+        streakState.update(streaks == null ? List.of() : List.of(streaks));
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        waitingState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("drift-waiting-windows", TypeInformation.of(WindowAggregate.class)));
+        streakState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("drift-streaks", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
+        waiting = new ArrayList<>();
+        waitingState.get().forEach(waiting::add);
+        for (int[] restored : streakState.get()) {
+            streaks = restored;
         }
     }
 }

@@ -98,7 +98,6 @@ public final class DriftMonitor implements Serializable {
                         new DriftAggregateFunctions.TagMergedWindow(),
                         DriftTypes.ACCUMULATOR, DriftTypes.ACCUMULATOR, TypeInformation.of(WindowAggregate.class))
                 .name("drift-merge").uid("drift-merge")
-                .keyBy(w -> 0)
                 .connect(profiles.broadcast(ProjectFeaturesFunction.PROFILE_STATE))
                 .process(new DriftDetectorFunction(settings), new AvroTypeInfo<>(DriftReport.class))
                 .name("drift-detect").uid("drift-detect")

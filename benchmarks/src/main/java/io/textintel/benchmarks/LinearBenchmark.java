@@ -130,7 +130,7 @@ public class LinearBenchmark {
         }
     }
 
-    private static int[] parseShape(String shape) {
+    static int[] parseShape(String shape) {
         String[] parts = shape.split("x");
         if (parts.length != 2) {
             throw new IllegalArgumentException("shape " + shape + ", expected <in>x<out> such as 384x1536");
@@ -138,7 +138,7 @@ public class LinearBenchmark {
         return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
     }
 
-    private static Tensor gaussian(Random random, int... shape) {
+    static Tensor gaussian(Random random, int... shape) {
         Tensor tensor = Tensor.zeros(shape);
         float[] data = tensor.data();
         for (int i = 0; i < data.length; i++) {

@@ -16,9 +16,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * The command-line entry point that runs the textintel JMH benchmarks and then prints each fast
  * implementation's throughput divided by its baseline's, all measured in the same run:
- * {@link LinearBenchmark} in GFLOP/s against the scalar reference and the naive loop, and
- * {@link EncoderBenchmark} and {@link EncoderPortableBenchmark} in sentences per second against
- * {@link EncoderBaselineBenchmark}.
+ * {@link LinearBenchmark} in GFLOP/s against the scalar reference and the naive loop,
+ * {@link DecodeLinearBenchmark} (one row, weights from memory) in GB/s of weights against the
+ * portable kernels, and {@link EncoderBenchmark} and {@link EncoderPortableBenchmark} in sentences
+ * per second against {@link EncoderBaselineBenchmark}.
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar io.textintel.benchmarks.RatioReport [JMH options]}.
  * Without options every benchmark runs with its annotated settings (one fork each, one to three
@@ -29,6 +30,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 public final class RatioReport {
 
     private static final String LINEAR = LinearBenchmark.class.getName() + ".linear";
+    private static final String DECODE_LINEAR = DecodeLinearBenchmark.class.getName() + ".linear";
     private static final String ENCODER = EncoderBenchmark.class.getName() + ".embed";
     private static final String PORTABLE = EncoderPortableBenchmark.class.getName() + ".embed";
     private static final String BASELINE = EncoderBaselineBenchmark.class.getName() + ".embed";
@@ -46,6 +48,8 @@ public final class RatioReport {
         Collection<RunResult> results = new Runner(options).run();
         System.out.println();
         System.out.print(linearTable(results));
+        System.out.println();
+        System.out.print(decodeLinearTable(results));
         System.out.println();
         System.out.print(encoderTable(results));
     }
@@ -79,6 +83,36 @@ public final class RatioReport {
             out.append(String.format(Locale.ROOT, "%-9s %10s %12s %13s %8s | %12s %11s %17s %16s%n", shape,
                     value(vector), value(portable), value(reference), value(naive), ratio(vector, reference),
                     ratio(vector, naive), ratio(vector, portable), ratio(portable, reference)));
+        }
+        return out.toString();
+    }
+
+    /** GB/s of weights of the one-row linear layer per kernel family, and vector over portable. */
+    static String decodeLinearTable(Collection<RunResult> results) {
+        Map<String, Double> gigabytes = new HashMap<>(); // "shape/impl" -> GB/s
+        for (RunResult result : results) {
+            if (result.getParams().getBenchmark().equals(DECODE_LINEAR)) {
+                String shape = result.getParams().getParam("shape");
+                gigabytes.put(shape + "/" + result.getParams().getParam("impl"),
+                        perSecond(result) * DecodeLinearBenchmark.weightBytes(shape) / 1e9);
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "Linear layer, one row (a decode step), weights from memory, GB/s of"
+                + " weights (all %d cores)%n", Runtime.getRuntime().availableProcessors()));
+        out.append(String.format(Locale.ROOT, "%-10s %10s %12s | %15s %9s%n", "in x out", "cpu-vector",
+                "cpu-portable", "vector÷portable", "µs/call"));
+        for (String shape : new String[] {"1024x1024", "1024x2816", "2816x1024"}) {
+            Double vector = gigabytes.get(shape + "/cpu-vector");
+            Double portable = gigabytes.get(shape + "/cpu-portable");
+            if (vector == null && portable == null) {
+                continue;
+            }
+            String micros = vector == null ? "-"
+                    : String.format(Locale.ROOT, "%.1f", DecodeLinearBenchmark.weightBytes(shape) / vector / 1e3);
+            out.append(String.format(Locale.ROOT, "%-10s %10s %12s | %15s %9s%n", shape, value(vector), value(portable),
+                    vector == null || portable == null ? "-"
+                            : String.format(Locale.ROOT, "%.2fx", vector / portable), micros));
         }
         return out.toString();
     }

@@ -44,7 +44,7 @@ abstract class CpuBackendTest {
 
     @ParameterizedTest
     @CsvSource({"1,1,1", "1,384,384", "7,33,130", "33,7,1", "130,384,33", "33,1536,384", "130,130,1537",
-        "200,384,1536", "5,1536,31"})
+        "200,384,1536", "5,1536,31", "1,1024,1000", "2,130,700", "3,384,200", "11,64,450"})
     void linearMatchesReference(int n, int in, int out) {
         Random random = new Random(n * 31L + in * 7L + out);
         Tensor x = random(random, 1f, n, in);

@@ -113,7 +113,9 @@ class GenerationEngineTest {
 
     @Test
     void preemptionUnderATinyCacheGivesTheSameTokens() throws Exception {
-        HashingCausalLm model = new HashingCausalLm(VOCAB, 48);
+        // Passes of 2 ms: all twelve requests are queued before the first pass ends, so eight run at once and the
+        // cache must preempt, however fast the scheduler thread is against the submitting one.
+        HashingCausalLm model = new HashingCausalLm(VOCAB, 48, TimeUnit.MILLISECONDS.toNanos(2), -1);
         List<Case> cases = cases(12, 3, false, 16, 30);
         GenerationConfig config = config().kvBlocks(12).maxRunningSequences(8).maxBatchTokens(32).build();
         try (GenerationEngine engine = new GenerationEngine("fake", model, config)) {

@@ -186,7 +186,10 @@ public final class ReferenceProfile implements Serializable {
         return version;
     }
 
-    /** Reference documents. */
+    /**
+     * Reference documents that describe the distributions windows are compared with: all of the
+     * reference, or with principal components every other one (the rest fitted the directions).
+     */
     public int documents() {
         return documents.length;
     }

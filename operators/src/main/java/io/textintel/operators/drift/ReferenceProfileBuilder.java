@@ -8,7 +8,7 @@ import java.util.Objects;
 final class ReferenceProfileBuilder {
 
     /** Fewest reference documents a profile is built from. */
-    static final int MIN_DOCUMENTS = 2;
+    static final int MIN_DOCUMENTS = 4;
 
     private ReferenceProfileBuilder() {}
 
@@ -34,8 +34,21 @@ final class ReferenceProfileBuilder {
         documents.sort(ReferenceProfile.CANONICAL_ORDER);
         String version = ReferenceProfileFormat.version(documents, settings);
 
+        // Principal components fitted on documents fit those documents better than new ones: their projections
+        // spread more and their reconstruction errors are smaller than a live window's, which would read as drift.
+        // So every other document (in canonical order) fits the directions, and the rest, which the fit never saw,
+        // describe the distributions that windows are compared with. Random directions need no such split.
+        boolean split = settings.pca() && dims > 0;
+        List<DriftFeatures> fitting = new ArrayList<>();
+        List<DriftFeatures> described = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            (split && i % 2 == 0 ? fitting : described).add(documents.get(i));
+        }
+        if (!split) {
+            fitting = documents;
+        }
         List<float[]> embeddings = new ArrayList<>();
-        for (DriftFeatures d : documents) {
+        for (DriftFeatures d : fitting) {
             if (d.embedding != null) {
                 embeddings.add(d.embedding);
             }
@@ -47,9 +60,9 @@ final class ReferenceProfileBuilder {
         } else {
             dims = 0;
         }
-        ProjectedFeatures[] projected = new ProjectedFeatures[n];
-        for (int i = 0; i < n; i++) {
-            projected[i] = ReferenceProfile.project(documents.get(i), dims, directions);
+        ProjectedFeatures[] projected = new ProjectedFeatures[described.size()];
+        for (int i = 0; i < projected.length; i++) {
+            projected[i] = ReferenceProfile.project(described.get(i), dims, directions);
         }
         return new ReferenceProfile(settings, version, projected, dims, directions);
     }

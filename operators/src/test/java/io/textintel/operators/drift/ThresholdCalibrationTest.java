@@ -68,7 +68,8 @@ class ThresholdCalibrationTest {
         assertThat(c.familyWiseRate()).isLessThanOrEqualTo(alpha).isGreaterThan(alpha / 2);
         assertThat(c.perStatisticLevel()).isGreaterThanOrEqualTo(Math.floor(alpha * 1000 / m) / 1000)
                 .isLessThanOrEqualTo(alpha);
-        assertThat(c.pseudoWindowDocuments()).isEqualTo(Math.round(40.0 * 400 / 440));
+        int n = profile.documents();
+        assertThat(c.pseudoWindowDocuments()).isEqualTo(Math.round(40.0 * n / (40 + n)));
         for (double t : c.thresholds()) {
             assertThat(t).isFinite().isPositive();
         }
@@ -78,6 +79,8 @@ class ThresholdCalibrationTest {
     @Test
     void largerWindowsGetTighterThresholds() {
         DriftSettings settings = DriftTestProfiles.SMALL;
+        // 1000 reference documents, of which 500 describe the distributions: pseudo-windows of up to 500.
+        ReferenceProfile profile = ReferenceProfile.build(new SyntheticDriftStream(7, 1).take(1000), settings);
         ThresholdCalibration small = ThresholdCalibration.calibrate(profile, settings, 40);
         ThresholdCalibration large = ThresholdCalibration.calibrate(profile, settings, 1000);
         assertThat(large.pseudoWindowDocuments()).isGreaterThan(settings.sketchK());

@@ -75,6 +75,12 @@ public final class DriftMonitor implements Serializable {
                 .keyBy(f -> 0)
                 .process(new ReferenceProfileFunction(reference, settings), DriftTypes.PROFILE)
                 .name("drift-reference").uid("drift-reference")
+                .setParallelism(1)
+                // The profile stream carries no event time of its own, and above all no idleness: an idle
+                // broadcast input would let the end-of-input watermark pass the projection before a profile
+                // built at the end of a bounded input releases the documents waiting for it, making them late.
+                .assignTimestampsAndWatermarks(WatermarkStrategy.noWatermarks())
+                .name("drift-profile-time").uid("drift-profile-time")
                 .setParallelism(1);
         BroadcastStream<ReferenceProfile> broadcastProfile = profiles.broadcast(ProjectFeaturesFunction.PROFILE_STATE);
 

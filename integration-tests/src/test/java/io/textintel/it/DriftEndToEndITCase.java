@@ -77,10 +77,10 @@ class DriftEndToEndITCase {
         TestServices.createTopics(2, topic);
         PipelineConfig config = TestPipeline.config(topic, "json", "dlq-" + suffix, "drift-docs-" + suffix,
                 "drift.window=1h",
-                // The test replays eleven hours in seconds, out of order; the profile is built at the end of input,
-                // after idle stretches, and the documents waiting for it must still count in their windows.
+                // The test replays eleven hours in seconds, out of order: the profile is built at the end of the
+                // input, and the documents waiting for it must still count in their windows.
                 "drift.out-of-orderness=90d",
-                "drift.idleness=5s",
+                "drift.idleness=5min",
                 "drift.reference-from=" + START,
                 "drift.reference-to=" + START.plus(SPACING.multipliedBy(REFERENCE)),
                 "drift.window-documents=30",

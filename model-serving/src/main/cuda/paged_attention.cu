@@ -32,7 +32,9 @@
 // decode: query heads of one KV head handled by one block (larger groups take several blocks)
 #define DECODE_MAX_ROWS 8
 
-namespace {
+// A named namespace, not an anonymous one: names of internal linkage carry a hash of the source
+// file's absolute path into the PTX, which would make the PTX differ between checkouts.
+namespace decoder_attention {
 
 __device__ __forceinline__ float toFloat(float x) { return x; }
 __device__ __forceinline__ float toFloat(__nv_bfloat16 x) { return __bfloat162float(x); }
@@ -414,7 +416,9 @@ __device__ void decode(const float* __restrict__ q, const T* __restrict__ kCache
     }
 }
 
-} // namespace
+} // namespace decoder_attention
+
+using namespace decoder_attention;
 
 extern "C" {
 

@@ -85,7 +85,7 @@ public record CudaAvailability(boolean available, String reason, int deviceCount
     }
 
     /** {@code 12060} as {@code 12.6}. */
-    static String versionName(int version) {
+    public static String versionName(int version) {
         return version / 1000 + "." + (version % 1000) / 10;
     }
 

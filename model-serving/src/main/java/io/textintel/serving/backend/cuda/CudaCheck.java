@@ -1,6 +1,7 @@
 package io.textintel.serving.backend.cuda;
 
 import jcuda.driver.CUresult;
+import jcuda.jcublas.cublasStatus;
 
 /**
  * The one check every CUDA driver call's result goes through: anything but {@code CUDA_SUCCESS}
@@ -23,6 +24,21 @@ public final class CudaCheck {
     public static void check(int result, String call) {
         if (result != CUresult.CUDA_SUCCESS) {
             throw failure(result, call);
+        }
+    }
+
+    /**
+     * The same check for a cuBLAS call, whose results are {@code cublasStatus} values.
+     *
+     * @throws CudaException naming the call and the {@code cublasStatus}
+     */
+    public static void checkCublas(int status, String call) {
+        if (status != cublasStatus.CUBLAS_STATUS_SUCCESS) {
+            String name = cublasStatus.stringFor(status);
+            CudaException.Kind kind = status == cublasStatus.CUBLAS_STATUS_ALLOC_FAILED
+                    ? CudaException.Kind.OUT_OF_MEMORY
+                    : CudaException.Kind.CALL;
+            throw new CudaException(kind, call, name, call + " failed: " + name, null);
         }
     }
 

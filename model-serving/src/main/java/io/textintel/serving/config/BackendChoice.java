@@ -4,8 +4,10 @@ import java.util.Locale;
 
 /** Which backend an engine runs its model on. */
 public enum BackendChoice {
-    /** The best backend this machine offers; the CPU backend until a GPU backend is available. */
+    /** The best backend this machine offers: CUDA where the driver loads and a device is present, else CPU. */
     AUTO("auto"),
+    /** The CUDA backend; an engine fails to open where no CUDA device or driver is. */
+    CUDA("cuda"),
     /** The fast multithreaded CPU backend. */
     CPU("cpu"),
     /** The scalar reference backend: slow, for checking the others. */
@@ -33,6 +35,6 @@ public enum BackendChoice {
                 return choice;
             }
         }
-        throw new IllegalArgumentException("unknown backend " + name + ", expected one of auto, cpu, cpu-reference");
+        throw new IllegalArgumentException("unknown backend " + name + ", expected one of auto, cuda, cpu, cpu-reference");
     }
 }

@@ -15,6 +15,11 @@ import java.util.Objects;
  *     sequence still runs, alone
  * @param maxBatchDelay longest a request waits for more requests to share its batch
  * @param maxQueuedRequests most requests waiting; beyond, new requests are rejected as overloaded
+ * @param gpuIndex the GPU the {@code cuda} backend (or {@code auto}, choosing CUDA) runs on: the index
+ *     Flink's external-resource framework hands the TaskManager (the {@code index} property of the
+ *     operator's {@code getRuntimeContext().getExternalResourceInfos("gpu")}), numbered as
+ *     {@code nvidia-smi} numbers the GPUs, or -1 for the first visible device; see
+ *     {@code backend.cuda.CudaDeviceSelection} for how it maps through {@code CUDA_VISIBLE_DEVICES}
  */
 public record EngineConfig(
         BackendChoice backend,
@@ -22,7 +27,8 @@ public record EngineConfig(
         int maxBatchSize,
         int maxBatchTokens,
         Duration maxBatchDelay,
-        int maxQueuedRequests) implements Serializable {
+        int maxQueuedRequests,
+        int gpuIndex) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -33,12 +39,16 @@ public record EngineConfig(
         requirePositive("maxBatchSize", maxBatchSize);
         requirePositive("maxBatchTokens", maxBatchTokens);
         requirePositive("maxQueuedRequests", maxQueuedRequests);
+        if (gpuIndex < -1) {
+            throw new IllegalArgumentException("engine gpuIndex is " + gpuIndex + ", expected >= 0, or -1 for the first"
+                    + " visible device");
+        }
         if (maxBatchDelay.isNegative()) {
             throw new IllegalArgumentException("maxBatchDelay is " + maxBatchDelay + ", expected >= 0");
         }
     }
 
-    /** Automatic backend, one thread per core, batches of up to 32 sequences and 8192 tokens, 2 ms delay. */
+    /** Automatic backend (first visible GPU), one thread per core, batches of up to 32 sequences and 8192 tokens, 2 ms delay. */
     public static EngineConfig defaults() {
         return builder().build();
     }
@@ -56,7 +66,8 @@ public record EngineConfig(
                 .maxBatchSize(maxBatchSize)
                 .maxBatchTokens(maxBatchTokens)
                 .maxBatchDelay(maxBatchDelay)
-                .maxQueuedRequests(maxQueuedRequests);
+                .maxQueuedRequests(maxQueuedRequests)
+                .gpuIndex(gpuIndex);
     }
 
     private static void requirePositive(String name, int value) {
@@ -73,6 +84,7 @@ public record EngineConfig(
         private int maxBatchTokens = 8192;
         private Duration maxBatchDelay = Duration.ofMillis(2);
         private int maxQueuedRequests = 4096;
+        private int gpuIndex = -1;
 
         private Builder() {}
 
@@ -106,9 +118,15 @@ public record EngineConfig(
             return this;
         }
 
+        public Builder gpuIndex(int gpuIndex) {
+            this.gpuIndex = gpuIndex;
+            return this;
+        }
+
         /** The configuration. @throws IllegalArgumentException naming the first invalid value */
         public EngineConfig build() {
-            return new EngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests);
+            return new EngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests,
+                    gpuIndex);
         }
     }
 }

@@ -84,7 +84,8 @@ class ModelConfigTest {
         assertThatThrownBy(() -> EngineConfig.builder().maxBatchDelay(Duration.ofMillis(-1)).build())
                 .hasMessageContaining("maxBatchDelay is PT-0.001S, expected >= 0");
         assertThat(BackendChoice.parse("cpu-reference")).isEqualTo(BackendChoice.CPU_REFERENCE);
-        assertThatThrownBy(() -> BackendChoice.parse("cuda"))
-                .hasMessage("unknown backend cuda, expected one of auto, cpu, cpu-reference");
+        assertThat(BackendChoice.parse("cuda")).isEqualTo(BackendChoice.CUDA);
+        assertThatThrownBy(() -> BackendChoice.parse("gpu"))
+                .hasMessage("unknown backend gpu, expected one of auto, cuda, cpu, cpu-reference");
     }
 }

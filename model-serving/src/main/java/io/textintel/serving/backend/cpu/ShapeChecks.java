@@ -6,12 +6,12 @@ import io.textintel.serving.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Objects;
 
-/** The argument checks every CPU backend runs before an operation, so both fail the same way. */
-final class ShapeChecks {
+/** The argument checks every backend runs before an operation, so all of them fail the same way. */
+public final class ShapeChecks {
 
     private ShapeChecks() {}
 
-    static void requireMatrix(String name, Tensor tensor, int rows, int cols) {
+    public static void requireMatrix(String name, Tensor tensor, int rows, int cols) {
         Objects.requireNonNull(tensor, name);
         if (tensor.rows() != rows || tensor.cols() != cols) {
             throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(tensor.shape())
@@ -19,7 +19,7 @@ final class ShapeChecks {
         }
     }
 
-    static void requireVector(String name, Tensor tensor, int length) {
+    public static void requireVector(String name, Tensor tensor, int length) {
         Objects.requireNonNull(tensor, name);
         if (tensor.size() != length || tensor.cols() != length) {
             throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(tensor.shape())
@@ -27,14 +27,14 @@ final class ShapeChecks {
         }
     }
 
-    static void requireLinear(Tensor x, LinearWeights weights, Tensor out) {
+    public static void requireLinear(Tensor x, LinearWeights weights, Tensor out) {
         Objects.requireNonNull(weights, "weights");
         requireMatrix("x", x, x.rows(), weights.inFeatures());
         requireMatrix("out", out, x.rows(), weights.outFeatures());
         requireDistinct("x", x, "out", out);
     }
 
-    static void requireLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float epsilon, Tensor out) {
+    public static void requireLayerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float epsilon, Tensor out) {
         int rows = x.rows();
         int cols = x.cols();
         if (residual != null) {
@@ -48,7 +48,7 @@ final class ShapeChecks {
         }
     }
 
-    static int requireAttention(Tensor qkv, int heads, SequenceSpans spans, Tensor out) {
+    public static int requireAttention(Tensor qkv, int heads, SequenceSpans spans, Tensor out) {
         Objects.requireNonNull(spans, "spans");
         int hidden = out.cols();
         if (heads < 1 || hidden % heads != 0) {
@@ -61,7 +61,7 @@ final class ShapeChecks {
         return hidden / heads;
     }
 
-    static void requireGather(Tensor table, int[] ids, Tensor out) {
+    public static void requireGather(Tensor table, int[] ids, Tensor out) {
         Objects.requireNonNull(ids, "ids");
         requireMatrix("out", out, ids.length, table.cols());
         int vocabulary = table.rows();
@@ -73,14 +73,14 @@ final class ShapeChecks {
         }
     }
 
-    static void requirePool(Tensor hidden, SequenceSpans spans, Tensor out) {
+    public static void requirePool(Tensor hidden, SequenceSpans spans, Tensor out) {
         Objects.requireNonNull(spans, "spans");
         requireMatrix("hidden", hidden, spans.rows(), hidden.cols());
         requireMatrix("out", out, spans.count(), hidden.cols());
         requireDistinct("hidden", hidden, "out", out);
     }
 
-    static void requireDistinct(String firstName, Tensor first, String secondName, Tensor second) {
+    public static void requireDistinct(String firstName, Tensor first, String secondName, Tensor second) {
         if (first.data() == second.data()) {
             throw new IllegalArgumentException(
                     "tensors " + firstName + " and " + secondName + " share storage, expected separate arrays");

@@ -13,7 +13,7 @@ import java.time.Duration;
  * engines, each optional. Unset values take {@link EngineConfig}'s defaults, which are also where
  * the values are checked.
  *
- * @param backend {@code auto}, {@code cpu} or {@code cpu-reference}
+ * @param backend {@code auto}, {@code cuda}, {@code cpu} or {@code cpu-reference}
  * @param threads compute threads of the engine
  * @param maxBatchSize most requests in one forward pass
  * @param maxBatchTokens most tokens (padding included) in one forward pass

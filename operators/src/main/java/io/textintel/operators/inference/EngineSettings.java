@@ -7,6 +7,7 @@ import io.textintel.serving.text.SpeculationKind;
 
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Collection;
 
 /**
  * The {@code engine} section of the pipeline configuration: the settings of the per-JVM inference
@@ -22,6 +23,8 @@ import java.time.Duration;
  * @param kvCacheBlocks blocks of a decoder's paged KV cache (generative tasks); with
  *     {@code kvBlockSize} it bounds the tokens all running sequences hold at once
  * @param kvBlockSize positions per KV cache block (generative tasks)
+ * @param gpuIndex the GPU of the {@code cuda} backend; unset, the GPU Flink's {@code gpu} external
+ *     resource assigns the TaskManager (see {@link #withAssignedGpu}), else the first visible one
  */
 public record EngineSettings(
         String backend,
@@ -31,28 +34,50 @@ public record EngineSettings(
         Duration maxBatchDelay,
         Integer maxQueuedRequests,
         Integer kvCacheBlocks,
-        Integer kvBlockSize)
+        Integer kvBlockSize,
+        Integer gpuIndex)
         implements Serializable {
 
     public EngineSettings {
-        toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests);
+        toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests, gpuIndex);
         decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize).build();
     }
 
     /** The encoder settings; the decoder's KV cache at its defaults. */
     public EngineSettings(String backend, Integer threads, Integer maxBatchSize, Integer maxBatchTokens,
             Duration maxBatchDelay, Integer maxQueuedRequests) {
-        this(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests, null, null);
+        this(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests, null, null, null);
+    }
+
+    /**
+     * These settings on the GPU Flink assigned: the first {@code index} among {@code assignedIndices}
+     * (the {@code gpu} external resource's infos) unless {@code gpu-index} is configured, or unchanged
+     * when Flink assigned none.
+     */
+    public EngineSettings withAssignedGpu(Collection<String> assignedIndices) {
+        if (gpuIndex != null || assignedIndices.isEmpty()) {
+            return this;
+        }
+        int index = assignedIndices.stream().mapToInt(value -> {
+            try {
+                return Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Flink's gpu resource gave index '" + value
+                        + "', expected a device number", e);
+            }
+        }).min().getAsInt();
+        return new EngineSettings(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests,
+                kvCacheBlocks, kvBlockSize, index);
     }
 
     /** All defaults. */
     public static EngineSettings defaults() {
-        return new EngineSettings(null, null, null, null, null, null, null, null);
+        return new EngineSettings(null, null, null, null, null, null, null, null, null);
     }
 
     /** The engine configuration these settings describe. */
     public EngineConfig toEngineConfig() {
-        return toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests);
+        return toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests, gpuIndex);
     }
 
     /**
@@ -91,8 +116,11 @@ public record EngineSettings(
 
     private static EngineConfig toEngineConfig(
             String backend, Integer threads, Integer maxBatchSize, Integer maxBatchTokens, Duration maxBatchDelay,
-            Integer maxQueuedRequests) {
+            Integer maxQueuedRequests, Integer gpuIndex) {
         EngineConfig.Builder config = EngineConfig.builder();
+        if (gpuIndex != null) {
+            config.gpuIndex(gpuIndex);
+        }
         if (backend != null) {
             config.backend(BackendChoice.parse(backend));
         }

@@ -11,6 +11,7 @@ import io.textintel.serving.text.GenerativeTagger;
 import io.textintel.serving.text.SpeculationKind;
 import io.textintel.serving.text.Summarizer;
 
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
@@ -79,7 +80,7 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
                 openDecoderTask(task, resolved);
                 continue;
             }
-            SharedResources.Lease<InferenceEngine> lease = SharedModels.engine(resolved.directory(), engineSettings);
+            SharedResources.Lease<InferenceEngine> lease = SharedModels.engine(resolved.directory(), onAssignedGpu());
             leases.add(lease);
             InferenceEngine engine = lease.get();
             ModelInfo info = engine.model();
@@ -94,6 +95,15 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
         rejected = getRuntimeContext().getMetricGroup().counter("inferenceDeadLetters");
         clock = Clock.systemUTC();
         inFlight = Collections.synchronizedMap(new IdentityHashMap<>());
+    }
+
+    /** The engine settings on the GPU Flink's {@code gpu} external resource assigned this TaskManager, if any. */
+    private EngineSettings onAssignedGpu() {
+        List<String> indices = new ArrayList<>();
+        for (ExternalResourceInfo gpu : getRuntimeContext().getExternalResourceInfos("gpu")) {
+            gpu.getProperty("index").ifPresent(indices::add);
+        }
+        return engineSettings.withAssignedGpu(indices);
     }
 
     private void openDecoderTask(ModelTask task, ModelRepository.ResolvedModel resolved) throws IOException {

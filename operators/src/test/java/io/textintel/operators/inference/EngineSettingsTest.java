@@ -1,0 +1,38 @@
+package io.textintel.operators.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+class EngineSettingsTest {
+
+    private static EngineSettings withGpu(Integer gpuIndex) {
+        return new EngineSettings("cuda", 2, null, null, null, null, null, null, gpuIndex);
+    }
+
+    @Test
+    void theGpuFlinkAssignsIsUsedUnlessOneIsConfigured() {
+        EngineSettings unset = withGpu(null);
+        assertThat(unset.toEngineConfig().gpuIndex()).as("the first visible GPU").isEqualTo(-1);
+        assertThat(unset.withAssignedGpu(List.of("3", "1")).toEngineConfig().gpuIndex())
+                .as("the lowest of the TaskManager's GPUs").isEqualTo(1);
+        assertThat(unset.withAssignedGpu(List.of())).as("no gpu resource: unchanged").isSameAs(unset);
+
+        EngineSettings configured = withGpu(2);
+        assertThat(configured.withAssignedGpu(List.of("0")).toEngineConfig().gpuIndex())
+                .as("gpu-index wins over Flink's assignment").isEqualTo(2);
+    }
+
+    @Test
+    void anIndexThatIsNotADeviceNumberIsNamed() {
+        assertThatThrownBy(() -> withGpu(null).withAssignedGpu(List.of("GPU-5e3f")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Flink's gpu resource gave index 'GPU-5e3f', expected a device number");
+        assertThatThrownBy(() -> withGpu(-2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gpuIndex is -2");
+    }
+}

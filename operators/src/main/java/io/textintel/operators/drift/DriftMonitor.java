@@ -21,11 +21,12 @@ import java.util.Objects;
  * reference.
  *
  * <pre>
- * documents → drift-features ─┬→ drift-reference (one key) ──────────── profile ──┬──────────┐
- *                             └→ drift-project ◄── broadcast ────────────────────┘          │
- *                                  → watermarks → keyBy(bucket) → window → drift-partials     │
- *                                  → windowAll → drift-merge → drift-detect ◄── broadcast ───┘
+ * documents → drift-features ─┬→ watermarks → drift-reference (one key) → drift-profile-time ─┬─────┐
+ *                             └→ drift-project ◄── broadcast ─────────────────────────────────┘     │
+ *                                  → watermarks → keyBy(bucket) → window → drift-partials            │
+ *                                  → windowAll → drift-merge → drift-detect ◄── broadcast ──────────┘
  *                                                                  → DriftReport per statistic
+ *                             (and the profile itself, for its Elasticsearch document)
  * </pre>
  */
 public final class DriftMonitor implements Serializable {

@@ -7,6 +7,7 @@ import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -165,15 +166,19 @@ class SummarizerTest {
 
     /**
      * Cancelling a summary (the pipeline does when a document times out) cancels the engine requests
-     * of its pieces: with one running sequence and a long generation ahead of them, the pieces are
+     * of its pieces: with one running sequence and long generations ahead of them, the pieces are
      * still queued when the summary is cancelled, and the engine drops every one of them.
      */
     @Test
     void cancellingASummaryCancelsTheGenerationsOfItsPieces() throws Exception {
         try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
                 TinyInstructModels.config().maxRunningSequences(1).build())) {
-            CompletableFuture<TextGeneration> ahead = engine.chat(
-                    List.of(ChatTemplate.Message.user(SHORT)), engine.samplingParams(0f, 1f, 0L, 120));
+            // Four long generations ahead keep the one running slot busy far longer than it takes to cancel.
+            List<CompletableFuture<TextGeneration>> ahead = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ahead.add(engine.chat(List.of(ChatTemplate.Message.user(SHORT + " " + i)),
+                        engine.samplingParams(0f, 1f, 0L, 120)));
+            }
             Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16));
             int pieces = summarizer.pieces(longText()).size();
 
@@ -186,8 +191,10 @@ class SummarizerTest {
             }
             assertThat(engine.metrics().cancelled()).as("engine requests cancelled, one per piece")
                     .isEqualTo(pieces);
-            assertThat(ahead.get(30, TimeUnit.SECONDS).outputTokens()).as("the request ahead is unaffected")
-                    .isPositive();
+            for (CompletableFuture<TextGeneration> request : ahead) {
+                assertThat(request.get(30, TimeUnit.SECONDS).outputTokens()).as("the requests ahead are unaffected")
+                        .isPositive();
+            }
             assertThat(summarizer.summarize(SHORT).get(30, TimeUnit.SECONDS).outputTokens())
                     .as("the engine serves the next summary").isPositive();
         }

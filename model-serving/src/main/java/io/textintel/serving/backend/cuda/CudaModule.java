@@ -1,5 +1,6 @@
 package io.textintel.serving.backend.cuda;
 
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
@@ -16,6 +17,7 @@ import java.util.Map;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
 
@@ -84,6 +86,13 @@ final class CudaModule implements KernelLauncher, AutoCloseable {
     }
 
     @Override
+    public synchronized void allowSharedBytes(String kernel, int sharedBytes) {
+        CUfunction function = functions.computeIfAbsent(kernel, this::resolve);
+        CudaCheck.check(cuFuncSetAttribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                sharedBytes), "cuFuncSetAttribute(" + kernel + ", MAX_DYNAMIC_SHARED_SIZE_BYTES, " + sharedBytes + ")");
+    }
+
+    @Override
     public void zero(DeviceTensor tensor) {
         long bytes = tensor.bytes();
         if (bytes % 4 != 0) {
@@ -113,9 +122,11 @@ final class CudaModule implements KernelLauncher, AutoCloseable {
             return Pointer.to(new long[] {value});
         } else if (arg instanceof Float value) {
             return Pointer.to(new float[] {value});
+        } else if (arg instanceof Double value) {
+            return Pointer.to(new double[] {value});
         }
         throw new IllegalArgumentException("parameter " + index + " of kernel " + kernel + " is a "
-                + arg.getClass().getName() + ", expected a device Pointer, null, Integer, Long or Float");
+                + arg.getClass().getName() + ", expected a device Pointer, null, Integer, Long, Float or Double");
     }
 
     @Override

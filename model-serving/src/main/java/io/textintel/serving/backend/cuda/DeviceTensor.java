@@ -14,7 +14,11 @@ public final class DeviceTensor {
     public enum Type {
         F32(4),
         BF16(2),
-        I32(4);
+        I32(4),
+        /** {@code double}: the rotary kernel's inverse frequencies. */
+        F64(8),
+        /** {@code unsigned long long}: the sampling kernels' seeds and draw counters. */
+        I64(8);
 
         private final int bytes;
 

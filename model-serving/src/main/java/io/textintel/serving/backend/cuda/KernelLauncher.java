@@ -12,9 +12,16 @@ interface KernelLauncher {
      *
      * @param args the kernel's parameters in order: a {@link jcuda.Pointer} (device pointer) or
      *     {@code null} (a null device pointer) for a pointer parameter, {@link Integer} for
-     *     {@code int}, {@link Long} for {@code long long}, {@link Float} for {@code float}
+     *     {@code int}, {@link Long} for {@code long long}, {@link Float} for {@code float}, {@link Double} for
+     *     {@code double}
      */
     void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, Object... args);
+
+    /**
+     * Lets {@code kernel} take up to {@code sharedBytes} of dynamic shared memory
+     * ({@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES}): launches above 48 KiB fail without it.
+     */
+    void allowSharedBytes(String kernel, int sharedBytes);
 
     /** Sets every byte of {@code tensor} to zero, in stream order. */
     void zero(DeviceTensor tensor);

@@ -15,7 +15,8 @@ import jcuda.Pointer;
  * A {@link KernelLauncher} that records launches instead of running them, and checks each against
  * the kernel's entry in the committed PTX: the kernel exists, and every argument has the Java
  * type its parameter needs (a pointer or {@code Long} for {@code .u64}, {@code Integer} for
- * {@code .u32}, {@code Float} for {@code .f32}). A wrong argument list is the mistake a launcher
+ * {@code .u32}, {@code Float} for {@code .f32}, {@code Double} for {@code .f64}), and dynamic shared
+ * memory above 48 KiB only where the launcher opted the kernel in first. A wrong argument list is the mistake a launcher
  * can make that only a GPU would otherwise reveal, as garbage.
  */
 final class RecordingLauncher implements KernelLauncher {
@@ -28,6 +29,8 @@ final class RecordingLauncher implements KernelLauncher {
     private final Map<String, List<String>> signatures = new HashMap<>();
     final List<Launch> launches = new ArrayList<>();
     final List<DeviceTensor> zeroed = new ArrayList<>();
+    /** Kernels opted in to more dynamic shared memory, and how much. */
+    final Map<String, Integer> sharedOptIns = new HashMap<>();
 
     RecordingLauncher(String family) {
         String ptx = new String(CudaModule.ptx(family), StandardCharsets.US_ASCII);
@@ -62,13 +65,25 @@ final class RecordingLauncher implements KernelLauncher {
                 case "f32":
                     assertThat(arg).as("argument %s of %s, .f32", i, kernel).isInstanceOf(Float.class);
                     break;
+                case "f64":
+                    assertThat(arg).as("argument %s of %s, .f64", i, kernel).isInstanceOf(Double.class);
+                    break;
                 default:
                     throw new AssertionError("parameter type ." + type + " of " + kernel + " is not handled");
             }
         }
         assertThat(block.x() * block.y() * block.z()).isLessThanOrEqualTo(1024);
-        assertThat(sharedBytes).as("dynamic shared memory of %s", kernel).isLessThanOrEqualTo(48 * 1024);
+        assertThat(sharedBytes).as("dynamic shared memory of %s (opted in to %s)", kernel, sharedOptIns.get(kernel))
+                .isLessThanOrEqualTo(Math.max(48 * 1024, sharedOptIns.getOrDefault(kernel, 0)));
         launches.add(new Launch(kernel, grid, block, sharedBytes, List.of(nullsAsMarkers(args))));
+    }
+
+    @Override
+    public void allowSharedBytes(String kernel, int sharedBytes) {
+        assertThat(signatures).as("kernels in the PTX").containsKey(kernel);
+        assertThat(sharedBytes).as("dynamic shared memory opt-in of %s (an H100/H200 block gets at most 227 KiB)",
+                kernel).isBetween(48 * 1024 + 1, 227 * 1024);
+        sharedOptIns.put(kernel, sharedBytes);
     }
 
     @Override

@@ -2,14 +2,17 @@ package io.textintel.serving.backend.cpu;
 
 import io.textintel.serving.backend.Activation;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Activations on whole vectors for the Vector API kernels: the same formulas as {@link FastMath}
- * (exact GELU through the Abramowitz &amp; Stegun 7.1.26 erf, within 1.5e-7), with {@code exp} and
- * {@code tanh} from the Vector API's lane-wise operators (SVML on x86).
+ * Activations on whole vectors for the Vector API kernels: the operations of {@link FastMath} lane
+ * by lane, in the same order (exact GELU through the Abramowitz &amp; Stegun 7.1.26 erf, within
+ * 1.5e-7), so that vector bodies and scalar tails give the same bits. {@code exp} and {@code tanh}
+ * are {@link ReproducibleMath}'s, not the Vector API's {@code EXP} and {@code TANH}, whose
+ * intrinsics differ by an ulp from their fallback code and so from one JIT tier to the next.
  */
 final class VectorMath {
 
@@ -55,14 +58,14 @@ final class VectorMath {
                 return gelu(x);
             case GELU_TANH: {
                 FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
-                return inner.lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
+                return tanh(inner).add(1f).mul(x).mul(0.5f);
             }
             case RELU:
                 return x.max(0f);
             case TANH:
-                return x.lanewise(VectorOperators.TANH);
+                return tanh(x);
             case SIGMOID:
-                return FloatVector.broadcast(SPECIES, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+                return FloatVector.broadcast(SPECIES, 1f).div(exp(x.neg()).add(1f));
             default:
                 throw new IllegalArgumentException("unsupported activation " + activation);
         }
@@ -114,18 +117,59 @@ final class VectorMath {
         }
     }
 
-    /** {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    /** {@code 0.5 x (1 + erf(x / sqrt 2))}, as {@link FastMath#gelu}. */
     static FloatVector gelu(FloatVector x) {
         FloatVector a = x.abs().mul(INV_SQRT2);
         FloatVector t = FloatVector.broadcast(SPECIES, 1f).div(a.fma(P, 1f));
         // Horner: ((((A5 t + A4) t + A3) t + A2) t + A1) t, where v.fma(s, c) is v * s + c
         FloatVector polynomial = t.fma(A5, A4);
-        polynomial = polynomial.mul(t).add(A3);
-        polynomial = polynomial.mul(t).add(A2);
-        polynomial = polynomial.mul(t).add(A1).mul(t);
-        FloatVector erfAbs = polynomial.mul(a.mul(a).neg().lanewise(VectorOperators.EXP)).neg().add(1f);
+        polynomial = polynomial.fma(t, broadcast(A3));
+        polynomial = polynomial.fma(t, broadcast(A2));
+        polynomial = polynomial.fma(t, broadcast(A1)).mul(t);
+        FloatVector erfAbs = FloatVector.broadcast(SPECIES, 1f).sub(polynomial.mul(exp(a.mul(a).neg())));
         VectorMask<Float> negative = x.lt(0f);
         FloatVector erf = erfAbs.blend(erfAbs.neg(), negative);
         return erf.add(1f).mul(x).mul(0.5f);
+    }
+
+    private static FloatVector broadcast(float value) {
+        return FloatVector.broadcast(SPECIES, value);
+    }
+
+    /** {@code e^x} in every lane, bit for bit {@link ReproducibleMath#exp}. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector clamped = x.max(ReproducibleMath.EXP_MIN).min(ReproducibleMath.EXP_MAX);
+        FloatVector shifted = clamped.fma(ReproducibleMath.LOG2E, ReproducibleMath.ROUND);
+        FloatVector k = shifted.sub(ReproducibleMath.ROUND);
+        FloatVector r = k.fma(broadcast(-ReproducibleMath.LN2_HI), clamped);
+        r = k.fma(broadcast(-ReproducibleMath.LN2_LO), r);
+        FloatVector p = r.fma(ReproducibleMath.E7, ReproducibleMath.E6);
+        p = p.fma(r, broadcast(ReproducibleMath.E5));
+        p = p.fma(r, broadcast(ReproducibleMath.E4));
+        p = p.fma(r, broadcast(ReproducibleMath.E3));
+        p = p.fma(r, broadcast(ReproducibleMath.E2));
+        p = p.fma(r.mul(r), r);
+        FloatVector mantissa = p.add(1f);
+        IntVector ki = shifted.viewAsIntegralLanes().sub(ReproducibleMath.ROUND_BITS);
+        IntVector h = ki.lanewise(VectorOperators.ASHR, 1);
+        FloatVector low = h.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+        FloatVector high = ki.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+        return mantissa.mul(low).mul(high);
+    }
+
+    /** {@code tanh x} in every lane, bit for bit {@link ReproducibleMath#tanh}. */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector z = a.mul(a);
+        FloatVector p = z.fma(ReproducibleMath.T9, ReproducibleMath.T7);
+        p = p.fma(z, broadcast(ReproducibleMath.T5));
+        p = p.fma(z, broadcast(ReproducibleMath.T3));
+        p = p.fma(z, broadcast(ReproducibleMath.T1));
+        FloatVector small = p.mul(z).fma(a, a);
+        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+        FloatVector large = FloatVector.broadcast(SPECIES, 1f).sub(two.div(exp(a.add(a)).add(1f)));
+        FloatVector magnitude = large.blend(small, a.lt(ReproducibleMath.TANH_SMALL));
+        IntVector sign = x.viewAsIntegralLanes().and(ReproducibleMath.SIGN_BIT);
+        return magnitude.viewAsIntegralLanes().or(sign).viewAsFloatingLanes();
     }
 }

@@ -31,44 +31,46 @@ final class VectorMath {
 
     /** Applies {@code activation} to {@code data[from .. to)} in place. */
     static void activate(Activation activation, float[] data, int from, int to) {
-        if (activation == Activation.NONE) {
-            return;
-        }
-        int i = from;
         int bound = from + SPECIES.loopBound(to - from);
-        if (activation == Activation.GELU) {
-            // its own loop, so that C2 inlines gelu rather than passing boxed vectors to activate
-            for (; i < bound; i += SPECIES.length()) {
-                gelu(FloatVector.fromArray(SPECIES, data, i)).intoArray(data, i);
-            }
-        } else {
-            for (; i < bound; i += SPECIES.length()) {
-                activate(activation, FloatVector.fromArray(SPECIES, data, i)).intoArray(data, i);
-            }
-        }
-        FastMath.activate(activation, data, i, to);
-    }
-
-    /** {@code activation} applied to every lane of {@code x}. */
-    static FloatVector activate(Activation activation, FloatVector x) {
+        int lanes = SPECIES.length();
+        // Each loop calls its function directly and the functions call the Vector API directly: C2 in
+        // JDK 17 stops inlining 15 calls deep, and a Vector API call left out there no longer sees its
+        // species as a constant, so every vector in the loop is boxed (five times slower GELU).
         switch (activation) {
             case NONE:
-                return x;
+                return;
             case GELU:
-                return gelu(x);
-            case GELU_TANH: {
-                FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
-                return tanh(inner).add(1f).mul(x).mul(0.5f);
-            }
+                for (int i = from; i < bound; i += lanes) {
+                    gelu(FloatVector.fromArray(SPECIES, data, i)).intoArray(data, i);
+                }
+                break;
+            case GELU_TANH:
+                for (int i = from; i < bound; i += lanes) {
+                    FloatVector x = FloatVector.fromArray(SPECIES, data, i);
+                    FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
+                    tanh(inner).add(1f).mul(x).mul(0.5f).intoArray(data, i);
+                }
+                break;
             case RELU:
-                return x.max(0f);
+                for (int i = from; i < bound; i += lanes) {
+                    FloatVector.fromArray(SPECIES, data, i).max(0f).intoArray(data, i);
+                }
+                break;
             case TANH:
-                return tanh(x);
+                for (int i = from; i < bound; i += lanes) {
+                    tanh(FloatVector.fromArray(SPECIES, data, i)).intoArray(data, i);
+                }
+                break;
             case SIGMOID:
-                return FloatVector.broadcast(SPECIES, 1f).div(exp(x.neg()).add(1f));
+                for (int i = from; i < bound; i += lanes) {
+                    FloatVector e = exp(FloatVector.fromArray(SPECIES, data, i).neg());
+                    FloatVector.broadcast(SPECIES, 1f).div(e.add(1f)).intoArray(data, i);
+                }
+                break;
             default:
                 throw new IllegalArgumentException("unsupported activation " + activation);
         }
+        FastMath.activate(activation, data, bound, to);
     }
 
     /**
@@ -123,17 +125,13 @@ final class VectorMath {
         FloatVector t = FloatVector.broadcast(SPECIES, 1f).div(a.fma(P, 1f));
         // Horner: ((((A5 t + A4) t + A3) t + A2) t + A1) t, where v.fma(s, c) is v * s + c
         FloatVector polynomial = t.fma(A5, A4);
-        polynomial = polynomial.fma(t, broadcast(A3));
-        polynomial = polynomial.fma(t, broadcast(A2));
-        polynomial = polynomial.fma(t, broadcast(A1)).mul(t);
+        polynomial = polynomial.fma(t, FloatVector.broadcast(SPECIES, A3));
+        polynomial = polynomial.fma(t, FloatVector.broadcast(SPECIES, A2));
+        polynomial = polynomial.fma(t, FloatVector.broadcast(SPECIES, A1)).mul(t);
         FloatVector erfAbs = FloatVector.broadcast(SPECIES, 1f).sub(polynomial.mul(exp(a.mul(a).neg())));
         VectorMask<Float> negative = x.lt(0f);
         FloatVector erf = erfAbs.blend(erfAbs.neg(), negative);
         return erf.add(1f).mul(x).mul(0.5f);
-    }
-
-    private static FloatVector broadcast(float value) {
-        return FloatVector.broadcast(SPECIES, value);
     }
 
     /** {@code e^x} in every lane, bit for bit {@link ReproducibleMath#exp}. */
@@ -141,13 +139,13 @@ final class VectorMath {
         FloatVector clamped = x.max(ReproducibleMath.EXP_MIN).min(ReproducibleMath.EXP_MAX);
         FloatVector shifted = clamped.fma(ReproducibleMath.LOG2E, ReproducibleMath.ROUND);
         FloatVector k = shifted.sub(ReproducibleMath.ROUND);
-        FloatVector r = k.fma(broadcast(-ReproducibleMath.LN2_HI), clamped);
-        r = k.fma(broadcast(-ReproducibleMath.LN2_LO), r);
+        FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -ReproducibleMath.LN2_HI), clamped);
+        r = k.fma(FloatVector.broadcast(SPECIES, -ReproducibleMath.LN2_LO), r);
         FloatVector p = r.fma(ReproducibleMath.E7, ReproducibleMath.E6);
-        p = p.fma(r, broadcast(ReproducibleMath.E5));
-        p = p.fma(r, broadcast(ReproducibleMath.E4));
-        p = p.fma(r, broadcast(ReproducibleMath.E3));
-        p = p.fma(r, broadcast(ReproducibleMath.E2));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ReproducibleMath.E5));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ReproducibleMath.E4));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ReproducibleMath.E3));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ReproducibleMath.E2));
         p = p.fma(r.mul(r), r);
         FloatVector mantissa = p.add(1f);
         IntVector ki = shifted.viewAsIntegralLanes().sub(ReproducibleMath.ROUND_BITS);
@@ -162,9 +160,9 @@ final class VectorMath {
         FloatVector a = x.abs();
         FloatVector z = a.mul(a);
         FloatVector p = z.fma(ReproducibleMath.T9, ReproducibleMath.T7);
-        p = p.fma(z, broadcast(ReproducibleMath.T5));
-        p = p.fma(z, broadcast(ReproducibleMath.T3));
-        p = p.fma(z, broadcast(ReproducibleMath.T1));
+        p = p.fma(z, FloatVector.broadcast(SPECIES, ReproducibleMath.T5));
+        p = p.fma(z, FloatVector.broadcast(SPECIES, ReproducibleMath.T3));
+        p = p.fma(z, FloatVector.broadcast(SPECIES, ReproducibleMath.T1));
         FloatVector small = p.mul(z).fma(a, a);
         FloatVector two = FloatVector.broadcast(SPECIES, 2f);
         FloatVector large = FloatVector.broadcast(SPECIES, 1f).sub(two.div(exp(a.add(a)).add(1f)));

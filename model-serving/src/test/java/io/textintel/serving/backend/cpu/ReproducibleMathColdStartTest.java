@@ -3,6 +3,7 @@ package io.textintel.serving.backend.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.textintel.serving.backend.Activation;
+import io.textintel.serving.tensor.SequenceSpans;
 import io.textintel.serving.tensor.Tensor;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fast activations in a cold JVM against the same JVM code after warm-up, bit for bit: a
+ * The Vector API kernels' activations, attention and layer norm in a cold JVM against the same JVM code after warm-up, bit for bit: a
  * replay in a fresh TaskManager must write the vectors the failed one wrote. The cold side is a
  * forked JVM run with {@code -Xint}, where every Vector API operation runs its Java fallback, which
  * is what a fresh JVM runs before C2 compiles the kernels; the warm side is this JVM after the same
@@ -57,7 +58,8 @@ class ReproducibleMathColdStartTest {
 
     private static final String[] NAMES = {
         "ReproducibleMath.exp", "ReproducibleMath.tanh", "VectorMath GELU", "VectorMath GELU_TANH",
-        "VectorMath TANH", "VectorMath SIGMOID", "VectorMatmulKernel linear + GELU"};
+        "VectorMath TANH", "VectorMath SIGMOID", "VectorMatmulKernel linear + GELU", "VectorAttentionKernel",
+        "VectorMath layerNormRow"};
 
     /** Every result the test compares, in the order of {@link #NAMES}. */
     static List<float[]> results() {
@@ -78,7 +80,39 @@ class ReproducibleMathColdStartTest {
             results.add(y);
         }
         results.add(linearWithGelu());
+        results.add(attention());
+        results.add(layerNorm());
         return results;
+    }
+
+    // softmax through VectorMath.exp, and float sums through reduceLanes, whose lane order the Vector API leaves open
+    private static float[] attention() {
+        int heads = 3;
+        int hidden = heads * 32;
+        SequenceSpans spans = SequenceSpans.packed(5, 37, 70);
+        float[] qkv = new float[spans.rows() * 3 * hidden];
+        fill(new Random(13), qkv);
+        float[] out = new float[spans.rows() * hidden];
+        try (ParallelRange parallel = new ParallelRange(1, "cold-start-probe")) {
+            VectorAttentionKernel.attention(qkv, hidden, heads, spans, out, parallel);
+        }
+        return out;
+    }
+
+    private static float[] layerNorm() {
+        int cols = 384 + 5;
+        Random random = new Random(19);
+        float[] x = new float[cols];
+        float[] residual = new float[cols];
+        float[] gamma = new float[cols];
+        float[] beta = new float[cols];
+        fill(random, x);
+        fill(random, residual);
+        fill(random, gamma);
+        fill(random, beta);
+        float[] out = new float[cols];
+        VectorMath.layerNormRow(x, residual, 0, cols, gamma, beta, 1e-12f, out);
+        return out;
     }
 
     private static float[] linearWithGelu() {

@@ -50,7 +50,7 @@ final class AttentionKernel {
                 }
                 float sum = 0f;
                 for (int j = 0; j < length; j++) {
-                    scores[j] = (float) Math.exp(scores[j] - max);
+                    scores[j] = ReproducibleMath.exp(scores[j] - max);
                     sum += scores[j];
                 }
                 float inverse = 1f / sum;

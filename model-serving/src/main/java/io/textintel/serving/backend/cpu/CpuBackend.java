@@ -110,7 +110,7 @@ public final class CpuBackend implements Backend {
             }
             double sum = 0;
             for (int c = 0; c < cols; c++) {
-                float e = (float) Math.exp(data[offset + c] - max);
+                float e = ReproducibleMath.exp(data[offset + c] - max);
                 data[offset + c] = e;
                 sum += e;
             }

@@ -2,7 +2,12 @@ package io.textintel.serving.backend.cpu;
 
 import io.textintel.serving.backend.Activation;
 
-/** Float activations for the fast CPU path, applied over array ranges in tight loops. */
+/**
+ * Float activations for the fast CPU path, applied over array ranges in tight loops. Each is the
+ * sequence of operations {@link VectorMath} performs per lane, with {@link ReproducibleMath}'s
+ * {@code exp} and {@code tanh}, so the results do not depend on the JIT tier, and the portable and
+ * Vector API kernels (vector body or scalar tail) give the same bits.
+ */
 final class FastMath {
 
     private static final float INV_SQRT2 = (float) (1.0 / Math.sqrt(2.0));
@@ -25,14 +30,14 @@ final class FastMath {
                 return;
             case GELU:
                 for (int i = from; i < to; i++) {
-                    float x = data[i];
-                    data[i] = 0.5f * x * (1f + erf(x * INV_SQRT2));
+                    data[i] = gelu(data[i]);
                 }
                 return;
             case GELU_TANH:
                 for (int i = from; i < to; i++) {
                     float x = data[i];
-                    data[i] = 0.5f * x * (1f + (float) Math.tanh(SQRT_2_OVER_PI * (x + 0.044715f * x * x * x)));
+                    float inner = (x * x * x * 0.044715f + x) * SQRT_2_OVER_PI;
+                    data[i] = (ReproducibleMath.tanh(inner) + 1f) * x * 0.5f;
                 }
                 return;
             case RELU:
@@ -42,12 +47,12 @@ final class FastMath {
                 return;
             case TANH:
                 for (int i = from; i < to; i++) {
-                    data[i] = (float) Math.tanh(data[i]);
+                    data[i] = ReproducibleMath.tanh(data[i]);
                 }
                 return;
             case SIGMOID:
                 for (int i = from; i < to; i++) {
-                    data[i] = 1f / (1f + (float) Math.exp(-data[i]));
+                    data[i] = 1f / (ReproducibleMath.exp(-data[i]) + 1f);
                 }
                 return;
             default:
@@ -55,10 +60,16 @@ final class FastMath {
         }
     }
 
-    static float erf(float x) {
-        float a = Math.abs(x);
-        float t = 1f / (1f + P * a);
-        float polynomial = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
-        return Math.copySign(1f - polynomial * (float) Math.exp(-a * a), x);
+    /** {@code 0.5 x (1 + erf(x / sqrt 2))}, as {@link VectorMath#gelu} does it per lane. */
+    static float gelu(float x) {
+        float a = Math.abs(x) * INV_SQRT2;
+        float t = 1f / Math.fma(a, P, 1f);
+        float polynomial = Math.fma(t, A5, A4);
+        polynomial = Math.fma(polynomial, t, A3);
+        polynomial = Math.fma(polynomial, t, A2);
+        polynomial = Math.fma(polynomial, t, A1) * t;
+        float erfAbs = 1f - polynomial * ReproducibleMath.exp(-(a * a));
+        float erf = x < 0f ? -erfAbs : erfAbs;
+        return (erf + 1f) * x * 0.5f;
     }
 }

@@ -107,13 +107,13 @@ final class VectorAttentionKernel {
         }
         FloatVector sums = FloatVector.zero(SPECIES);
         for (j = 0; j < bound; j += LANES) {
-            FloatVector e = FloatVector.fromArray(SPECIES, scores, from + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, scores, from + j).sub(max));
             e.intoArray(scores, from + j);
             sums = sums.add(e);
         }
         float sum = sums.reduceLanes(VectorOperators.ADD);
         for (; j < length; j++) {
-            float e = (float) Math.exp(scores[from + j] - max);
+            float e = ReproducibleMath.exp(scores[from + j] - max);
             scores[from + j] = e;
             sum += e;
         }

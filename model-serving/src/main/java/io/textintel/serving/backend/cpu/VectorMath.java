@@ -2,14 +2,17 @@ package io.textintel.serving.backend.cpu;
 
 import io.textintel.serving.backend.Activation;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Activations on whole vectors for the Vector API kernels: the same formulas as {@link FastMath}
- * (exact GELU through the Abramowitz &amp; Stegun 7.1.26 erf, within 1.5e-7), with {@code exp} and
- * {@code tanh} from the Vector API's lane-wise operators (SVML on x86).
+ * Activations on whole vectors for the Vector API kernels: the operations of {@link FastMath} lane
+ * by lane, in the same order (exact GELU through the Abramowitz &amp; Stegun 7.1.26 erf, within
+ * 1.5e-7), so that vector bodies and scalar tails give the same bits. {@code exp} and {@code tanh}
+ * are {@link ReproducibleMath}'s, not the Vector API's {@code EXP} and {@code TANH}, whose
+ * intrinsics differ by an ulp from their fallback code and so from one JIT tier to the next.
  */
 final class VectorMath {
 
@@ -28,44 +31,46 @@ final class VectorMath {
 
     /** Applies {@code activation} to {@code data[from .. to)} in place. */
     static void activate(Activation activation, float[] data, int from, int to) {
-        if (activation == Activation.NONE) {
-            return;
-        }
-        int i = from;
         int bound = from + SPECIES.loopBound(to - from);
-        if (activation == Activation.GELU) {
-            // its own loop, so that C2 inlines gelu rather than passing boxed vectors to activate
-            for (; i < bound; i += SPECIES.length()) {
-                gelu(FloatVector.fromArray(SPECIES, data, i)).intoArray(data, i);
-            }
-        } else {
-            for (; i < bound; i += SPECIES.length()) {
-                activate(activation, FloatVector.fromArray(SPECIES, data, i)).intoArray(data, i);
-            }
-        }
-        FastMath.activate(activation, data, i, to);
-    }
-
-    /** {@code activation} applied to every lane of {@code x}. */
-    static FloatVector activate(Activation activation, FloatVector x) {
+        int lanes = SPECIES.length();
+        // Each loop calls its function directly and the functions call the Vector API directly: C2 in
+        // JDK 17 stops inlining 15 calls deep, and a Vector API call left out there no longer sees its
+        // species as a constant, so every vector in the loop is boxed (five times slower GELU).
         switch (activation) {
             case NONE:
-                return x;
+                return;
             case GELU:
-                return gelu(x);
-            case GELU_TANH: {
-                FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
-                return inner.lanewise(VectorOperators.TANH).add(1f).mul(x).mul(0.5f);
-            }
+                for (int i = from; i < bound; i += lanes) {
+                    gelu(FloatVector.fromArray(SPECIES, data, i)).intoArray(data, i);
+                }
+                break;
+            case GELU_TANH:
+                for (int i = from; i < bound; i += lanes) {
+                    FloatVector x = FloatVector.fromArray(SPECIES, data, i);
+                    FloatVector inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
+                    tanh(inner).add(1f).mul(x).mul(0.5f).intoArray(data, i);
+                }
+                break;
             case RELU:
-                return x.max(0f);
+                for (int i = from; i < bound; i += lanes) {
+                    FloatVector.fromArray(SPECIES, data, i).max(0f).intoArray(data, i);
+                }
+                break;
             case TANH:
-                return x.lanewise(VectorOperators.TANH);
+                for (int i = from; i < bound; i += lanes) {
+                    tanh(FloatVector.fromArray(SPECIES, data, i)).intoArray(data, i);
+                }
+                break;
             case SIGMOID:
-                return FloatVector.broadcast(SPECIES, 1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+                for (int i = from; i < bound; i += lanes) {
+                    FloatVector e = exp(FloatVector.fromArray(SPECIES, data, i).neg());
+                    FloatVector.broadcast(SPECIES, 1f).div(e.add(1f)).intoArray(data, i);
+                }
+                break;
             default:
                 throw new IllegalArgumentException("unsupported activation " + activation);
         }
+        FastMath.activate(activation, data, bound, to);
     }
 
     /**
@@ -114,18 +119,55 @@ final class VectorMath {
         }
     }
 
-    /** {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    /** {@code 0.5 x (1 + erf(x / sqrt 2))}, as {@link FastMath#gelu}. */
     static FloatVector gelu(FloatVector x) {
         FloatVector a = x.abs().mul(INV_SQRT2);
         FloatVector t = FloatVector.broadcast(SPECIES, 1f).div(a.fma(P, 1f));
         // Horner: ((((A5 t + A4) t + A3) t + A2) t + A1) t, where v.fma(s, c) is v * s + c
         FloatVector polynomial = t.fma(A5, A4);
-        polynomial = polynomial.mul(t).add(A3);
-        polynomial = polynomial.mul(t).add(A2);
-        polynomial = polynomial.mul(t).add(A1).mul(t);
-        FloatVector erfAbs = polynomial.mul(a.mul(a).neg().lanewise(VectorOperators.EXP)).neg().add(1f);
+        polynomial = polynomial.fma(t, FloatVector.broadcast(SPECIES, A3));
+        polynomial = polynomial.fma(t, FloatVector.broadcast(SPECIES, A2));
+        polynomial = polynomial.fma(t, FloatVector.broadcast(SPECIES, A1)).mul(t);
+        FloatVector erfAbs = FloatVector.broadcast(SPECIES, 1f).sub(polynomial.mul(exp(a.mul(a).neg())));
         VectorMask<Float> negative = x.lt(0f);
         FloatVector erf = erfAbs.blend(erfAbs.neg(), negative);
         return erf.add(1f).mul(x).mul(0.5f);
+    }
+
+    /** {@code e^x} in every lane, bit for bit {@link ReproducibleMath#exp}. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector clamped = x.max(ReproducibleMath.EXP_MIN).min(ReproducibleMath.EXP_MAX);
+        FloatVector shifted = clamped.fma(ReproducibleMath.LOG2E, ReproducibleMath.ROUND);
+        FloatVector k = shifted.sub(ReproducibleMath.ROUND);
+        FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -ReproducibleMath.LN2_HI), clamped);
+        r = k.fma(FloatVector.broadcast(SPECIES, -ReproducibleMath.LN2_LO), r);
+        FloatVector p = r.fma(ReproducibleMath.E7, ReproducibleMath.E6);
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ReproducibleMath.E5));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ReproducibleMath.E4));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ReproducibleMath.E3));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, ReproducibleMath.E2));
+        p = p.fma(r.mul(r), r);
+        FloatVector mantissa = p.add(1f);
+        IntVector ki = shifted.viewAsIntegralLanes().sub(ReproducibleMath.ROUND_BITS);
+        IntVector h = ki.lanewise(VectorOperators.ASHR, 1);
+        FloatVector low = h.add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+        FloatVector high = ki.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+        return mantissa.mul(low).mul(high);
+    }
+
+    /** {@code tanh x} in every lane, bit for bit {@link ReproducibleMath#tanh}. */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector z = a.mul(a);
+        FloatVector p = z.fma(ReproducibleMath.T9, ReproducibleMath.T7);
+        p = p.fma(z, FloatVector.broadcast(SPECIES, ReproducibleMath.T5));
+        p = p.fma(z, FloatVector.broadcast(SPECIES, ReproducibleMath.T3));
+        p = p.fma(z, FloatVector.broadcast(SPECIES, ReproducibleMath.T1));
+        FloatVector small = p.mul(z).fma(a, a);
+        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+        FloatVector large = FloatVector.broadcast(SPECIES, 1f).sub(two.div(exp(a.add(a)).add(1f)));
+        FloatVector magnitude = large.blend(small, a.lt(ReproducibleMath.TANH_SMALL));
+        IntVector sign = x.viewAsIntegralLanes().and(ReproducibleMath.SIGN_BIT);
+        return magnitude.viewAsIntegralLanes().or(sign).viewAsFloatingLanes();
     }
 }

@@ -4,6 +4,7 @@ import io.textintel.serving.backend.Activation;
 import io.textintel.serving.backend.LinearWeights;
 import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.CpuKernel;
+import io.textintel.serving.backend.cpu.ReproducibleMath;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.tensor.Tensor;
 import java.util.Arrays;
@@ -118,7 +119,7 @@ public final class FastDecoderOps implements DecoderOps {
             int end = Math.min(count, (block + 1) * 4096);
             for (int i = block * 4096; i < end; i++) {
                 float g = gate[i];
-                out[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+                out[i] = g / (1f + ReproducibleMath.exp(-g)) * up[i];
             }
         });
     }
@@ -164,7 +165,7 @@ public final class FastDecoderOps implements DecoderOps {
             }
             float total = 0;
             for (int j = 0; j < visible; j++) {
-                float e = (float) Math.exp(scores[j] - max);
+                float e = ReproducibleMath.exp(scores[j] - max);
                 scores[j] = e;
                 total += e;
             }

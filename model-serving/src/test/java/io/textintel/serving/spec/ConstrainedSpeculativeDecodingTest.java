@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.textintel.serving.sampling.ConstrainedDecoding;
 import io.textintel.serving.sampling.LabelTrie;
-import io.textintel.serving.sampling.Sampler;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.sampling.SequenceRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -137,28 +135,6 @@ class ConstrainedSpeculativeDecodingTest {
     /** Significance of the goodness-of-fit tests below. */
     private static final double ALPHA = 1e-4;
 
-    /** Every complete output of {@code trie} with its probability under {@code model}'s constrained sampling. */
-    private static Map<List<Integer>, Double> answerDistribution(LabelTrie trie,
-            ConstrainedDecoding.NextTokenLogits model, SamplingParams params) {
-        Map<List<Integer>, Double> answers = new HashMap<>();
-        expand(trie, model, params, new int[0], 1.0, answers);
-        return answers;
-    }
-
-    private static void expand(LabelTrie trie, ConstrainedDecoding.NextTokenLogits model, SamplingParams params,
-            int[] prefix, double probability, Map<List<Integer>, Double> answers) {
-        if (trie.isComplete(prefix)) {
-            answers.put(Arrays.stream(prefix).boxed().toList(), probability);
-            return;
-        }
-        int[] allowed = trie.allowedNext(prefix);
-        float[] p = Sampler.distribution(ConstrainedDecoding.mask(model.logits(prefix), allowed), params);
-        for (int token : allowed) {
-            int[] next = Arrays.copyOf(prefix, prefix.length + 1);
-            next[prefix.length] = token;
-            expand(trie, model, params, next, probability * p[token], answers);
-        }
-    }
 
     /** Counts of each answer of {@code answers} (in its iteration order) over {@code DRAWS} generations. */
     private static long[] counts(List<List<Integer>> answers, java.util.function.Supplier<int[]> generate) {
@@ -187,7 +163,7 @@ class ConstrainedSpeculativeDecodingTest {
         ConstrainedDecoding.NextTokenLogits draft = model(2.2);
         for (SamplingParams params : List.of(new SamplingParams(1f, 0, 1f, 11L, 32, List.of(END)),
                 new SamplingParams(1f, 0, 0.8f, 12L, 32, List.of(END)))) {
-            Map<List<Integer>, Double> exact = answerDistribution(SMALL, TARGET, params);
+            Map<List<Integer>, Double> exact = ConstrainedAnswers.distribution(SMALL, TARGET, params);
             assertThat(exact.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0, within(1e-5));
             List<List<Integer>> answers = new ArrayList<>(exact.keySet());
             double[] expected = answers.stream().mapToDouble(exact::get).toArray();

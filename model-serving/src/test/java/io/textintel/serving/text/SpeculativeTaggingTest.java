@@ -9,10 +9,10 @@ import io.textintel.serving.model.decoder.DecoderModel;
 import io.textintel.serving.model.decoder.FastDecoderOps;
 import io.textintel.serving.sampling.ConstrainedDecoding;
 import io.textintel.serving.sampling.LabelTrie;
-import io.textintel.serving.sampling.Sampler;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.sampling.SequenceRandom;
 import io.textintel.serving.spec.ChiSquare;
+import io.textintel.serving.spec.ConstrainedAnswers;
 import io.textintel.serving.spec.ConstrainedSpeculativeDecoding;
 import io.textintel.serving.spec.DraftModelProposer;
 import io.textintel.serving.tokenizer.ChatTemplate;
@@ -21,7 +21,6 @@ import io.textintel.serving.tools.TinyModelGenerator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -177,20 +176,6 @@ class SpeculativeTaggingTest {
     /** Significance of the goodness-of-fit test. */
     private static final double ALPHA = 1e-4;
 
-    private static void expand(LabelTrie trie, ConstrainedDecoding.NextTokenLogits model, SamplingParams params,
-            int[] prefix, double probability, Map<List<Integer>, Double> answers) {
-        if (trie.isComplete(prefix)) {
-            answers.put(Arrays.stream(prefix).boxed().toList(), probability);
-            return;
-        }
-        int[] allowed = trie.allowedNext(prefix);
-        float[] p = Sampler.distribution(ConstrainedDecoding.mask(model.logits(prefix), allowed), params);
-        for (int token : allowed) {
-            int[] next = Arrays.copyOf(prefix, prefix.length + 1);
-            next[prefix.length] = token;
-            expand(trie, model, params, next, probability * p[token], answers);
-        }
-    }
 
     /**
      * The statistical test, on the real models and the tagger's own target passes
@@ -225,8 +210,7 @@ class SpeculativeTaggingTest {
             ContinuationLogits draftLogits = new ContinuationLogits(draft, draftCache, prompt);
             for (SamplingParams params : List.of(new SamplingParams(0.5f, 0, 1f, 21L, 32, List.of()),
                     new SamplingParams(0.2f, 0, 0.9f, 22L, 32, List.of()))) {
-                Map<List<Integer>, Double> exact = new HashMap<>();
-                expand(trie, targetLogits::logits, params, new int[0], 1.0, exact);
+                Map<List<Integer>, Double> exact = ConstrainedAnswers.distribution(trie, targetLogits::logits, params);
                 List<List<Integer>> answers = new ArrayList<>(exact.keySet());
                 double[] expected = answers.stream().mapToDouble(exact::get).toArray();
                 assertThat(Arrays.stream(expected).sum()).isCloseTo(1.0, within(1e-5));

@@ -34,7 +34,7 @@ final class DemoPublisher {
         }
     }
 
-    /** The drift phase starts the day after the sample's last message, one garbled message every 2.5 hours. */
+    /** The drift phase starts the day after the sample's last message, one garbled message an hour. */
     static final Instant GARBLED_FROM = Instant.parse("2026-11-21T00:00:00Z");
     private static final int GARBLED = 120;
 
@@ -43,7 +43,7 @@ final class DemoPublisher {
     static Published publish(String bootstrap, String topic) throws Exception {
         List<String> feedback = DemoData.feedback();
         List<byte[]> malformed = DemoData.malformed();
-        List<String> garbled = DemoData.garbled(GARBLED, GARBLED_FROM, Duration.ofMinutes(150), 7L);
+        List<String> garbled = DemoData.garbled(GARBLED, GARBLED_FROM, Duration.ofMinutes(60), 7L);
         Map<String, Object> props = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",

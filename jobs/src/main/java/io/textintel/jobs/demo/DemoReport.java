@@ -17,8 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Shows what the pipeline indexed: counts, a few documents, and a kNN query. */
+/** Shows what the pipeline indexed: counts, a few documents, tag accuracy, and a kNN query. */
 final class DemoReport {
+
+    /** The attribute holding a sample line's own topic label. */
+    static final String EXPECTED_TOPIC = "expected_topic";
 
     private final ElasticsearchConnection connection;
     private final String index;
@@ -88,6 +91,37 @@ final class DemoReport {
         }
     }
 
+    /**
+     * Compares each labelled document's topic tags with the label its sample line carries
+     * ({@code expected_topic}, kept as an attribute): top-1 when the best tag is the label, top-3 when the
+     * label is among the first three. Prints the figures and the topics most often missed.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    TagAccuracy showTagAccuracy() throws IOException {
+        try (var transport = connection.createTransport()) {
+            ElasticsearchClient client = new ElasticsearchClient(transport);
+            SearchResponse<Map> labelled = client.search(s -> s.index(index).size(10_000)
+                    .query(q -> q.exists(e -> e.field("attributes." + EXPECTED_TOPIC)))
+                    .source(src -> src.filter(f -> f.includes("topics", "attributes"))), Map.class);
+            TagAccuracy.Counter accuracy = new TagAccuracy.Counter();
+            for (Hit<Map> hit : labelled.hits().hits()) {
+                Map<String, Object> doc = hit.source();
+                String expected = String.valueOf(((Map<String, Object>) doc.get("attributes")).get(EXPECTED_TOPIC));
+                List<String> predicted = new ArrayList<>();
+                List<Map<String, Object>> topics = (List<Map<String, Object>>) doc.get("topics");
+                if (topics != null) {
+                    topics.forEach(topic -> predicted.add(String.valueOf(topic.get("label"))));
+                }
+                accuracy.add(expected, predicted);
+            }
+            TagAccuracy result = accuracy.result();
+            out.printf("%nTopic tags against the sample's labels (%s): %d documents, top-1 %.1f%%, top-3 %.1f%%%n",
+                    EXPECTED_TOPIC, result.documents(), 100 * result.top1(), 100 * result.top3());
+            out.printf("  most often missed: %s%n", result.mostMissed(4));
+            return result;
+        }
+    }
+
     /** Runs a kNN query for {@code query}'s embedding and prints the nearest documents. */
     @SuppressWarnings("rawtypes")
     void showKnn(String query, float[] vector) throws IOException {
@@ -102,7 +136,10 @@ final class DemoReport {
                     .source(src -> src.filter(f -> f.includes("text", "topic_labels"))), Map.class);
             out.printf("%nkNN query: \"%s\"%n", query);
             for (Hit<Map> hit : result.hits().hits()) {
-                out.printf("  %.3f  %-9s %s%n", hit.score(), hit.id(), shorten(String.valueOf(hit.source().get("text")), 90));
+                Object labels = hit.source().get("topic_labels");
+                out.printf("  %.3f  %-9s %-62s %s%n", hit.score(), hit.id(),
+                        shorten(String.valueOf(hit.source().get("text")), 62),
+                        labels instanceof List<?> list && !list.isEmpty() ? list.get(0) : "");
             }
         }
     }

@@ -8,6 +8,7 @@ import io.textintel.serving.backend.Backend;
 import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.CpuKernel;
 import io.textintel.serving.backend.cpu.ScalarBackend;
+import io.textintel.serving.backend.cuda.CudaBackend;
 import io.textintel.serving.batch.TokenBatch;
 import io.textintel.serving.config.ModelConfig;
 import io.textintel.serving.tensor.Tensor;
@@ -201,6 +202,12 @@ class MpnetEncoderTest {
                     .hasMessageContaining("model_type mpnet needs an attention bias")
                     .hasMessageContaining("backend forwarding");
         }
+    }
+
+    @Test
+    void theCudaBackendDeclaresNoAttentionBias() throws NoSuchMethodException {
+        // its fused attention kernel has no bias input, so BertEncoder.load refuses MPNet on it (above)
+        assertThat(CudaBackend.class.getMethod("supportsAttentionBias").getDeclaringClass()).isEqualTo(Backend.class);
     }
 
     @Test

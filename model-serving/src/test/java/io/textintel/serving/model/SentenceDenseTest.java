@@ -10,6 +10,8 @@ import io.textintel.serving.backend.Backend;
 import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.batch.TokenBatch;
+import io.textintel.serving.config.EngineConfig;
+import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.tensor.Tensor;
 import io.textintel.serving.tools.TinyBertSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
@@ -21,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,6 +87,20 @@ class SentenceDenseTest {
         assertThat(EncoderModel.outputDimension(oneDense)).isEqualTo(8);
         assertThat(EncoderModel.load(oneDense, SCALAR).embed(TokenBatch.packed(List.of(new int[] {2, 40, 3})))
                 .shape()).containsExactly(1, 8);
+    }
+
+    @Test
+    void theEngineReportsAndReturnsTheSizeAfterDense() throws Exception {
+        try (InferenceEngine engine = InferenceEngine.open(modelDir, EngineConfig.builder().threads(1).build())) {
+            assertThat(engine.model().embeddingDimension()).isEqualTo(16);
+            assertThat(engine.model().hiddenSize()).isEqualTo(32);
+            float[] embedding = engine.embed(sequences.get(1)).get(60, TimeUnit.SECONDS);
+            double[] expected = reference(sequences.get(1), true, true);
+            assertThat(embedding).hasSize(16);
+            for (int c = 0; c < 16; c++) {
+                assertThat((double) embedding[c]).isCloseTo(expected[c], within(TOLERANCE));
+            }
+        }
     }
 
     @ParameterizedTest(autoCloseArguments = false) // the backends are shared and closed once

@@ -9,7 +9,7 @@ import io.textintel.jobs.config.KafkaSettings;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.model.EncoderModel;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.transport.ElasticsearchTransport;
@@ -63,11 +63,14 @@ public final class PipelineSetup {
         return new Result(created, templates, dims);
     }
 
-    /** The hidden size of the first embedding task's model, or 0 when there is none. */
+    /**
+     * The length of the first embedding task's embeddings (after any sentence-transformers Dense
+     * modules, so not always the hidden size), or 0 when there is no embedding task.
+     */
     static int embeddingDimension(PipelineConfig config) throws IOException {
         for (ModelTask task : config.modelTasks()) {
             if (task.kind() == TaskKind.EMBED) {
-                return ModelConfig.read(config.hub().resolve(task).directory()).hiddenSize();
+                return EncoderModel.outputDimension(config.hub().resolve(task).directory());
             }
         }
         return 0;

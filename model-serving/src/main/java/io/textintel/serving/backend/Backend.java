@@ -70,7 +70,26 @@ public interface Backend extends AutoCloseable {
      * @param spans where each sequence lies; {@code spans.rows()} must equal {@code rows}
      * @param out {@code [rows, hidden]}: the heads' outputs side by side, before the output projection
      */
-    void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor out);
+    default void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor out) {
+        attention(qkv, heads, spans, null, out);
+    }
+
+    /**
+     * {@link #attention(Tensor, int, SequenceSpans, Tensor)} with an additive bias on the scores:
+     * for query {@code i} and key {@code j} of a sequence, counted from the sequence's first token,
+     * {@code bias[h, i, j]} is added to head {@code h}'s scaled dot product before the softmax
+     * (MPNet's relative position bias). Every sequence of the batch reads the same bias.
+     *
+     * @param bias {@code [heads, n, n]} with {@code n >= spans.maxLength()}, or {@code null} for none
+     * @throws IllegalArgumentException if {@code bias} is given and the backend cannot add one
+     *     ({@link #supportsAttentionBias()} is false)
+     */
+    void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor bias, Tensor out);
+
+    /** Whether {@link #attention(Tensor, int, SequenceSpans, Tensor, Tensor)} accepts a bias. */
+    default boolean supportsAttentionBias() {
+        return false;
+    }
 
     /**
      * Copies (or, with {@code accumulate}, adds) row {@code ids[i]} of {@code table} into row

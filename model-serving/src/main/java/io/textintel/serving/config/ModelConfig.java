@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * including DistilBERT's own names ({@code dim}, {@code n_layers}, {@code n_heads},
  * {@code hidden_dim}, {@code activation}).
  *
- * @param modelType {@code model_type}, e.g. {@code bert}, {@code roberta}, {@code xlm-roberta}, {@code distilbert}
+ * @param modelType {@code model_type}, e.g. {@code bert}, {@code roberta}, {@code xlm-roberta}, {@code distilbert},
+ *     {@code mpnet}
  * @param architectures {@code architectures}, e.g. {@code [BertForSequenceClassification]}; may be empty
  * @param hiddenSize {@code hidden_size}
  * @param numHiddenLayers {@code num_hidden_layers}
@@ -57,6 +58,9 @@ public record ModelConfig(
 
     /** The file name inside a model directory. */
     public static final String FILE_NAME = "config.json";
+
+    /** The padding index MPNet's embeddings are built with ({@code MPNetEmbeddings.padding_idx}). */
+    private static final int MPNET_PADDING_INDEX = 1;
 
     private static final ObjectMapper MAPPER =
             new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -115,14 +119,32 @@ public record ModelConfig(
         return "multi_label_classification".equals(problemType);
     }
 
-    /** Whether the model family offsets positions past the padding id, as RoBERTa and XLM-R do. */
+    /** Whether the model family offsets positions past the padding id, as RoBERTa, XLM-R and MPNet do. */
     public boolean offsetsPositionsByPadding() {
-        return modelType.equals("roberta") || modelType.equals("xlm-roberta") || modelType.equals("camembert");
+        return modelType.equals("roberta") || modelType.equals("xlm-roberta") || modelType.equals("camembert")
+                || isMpnet();
+    }
+
+    /**
+     * The position id of a sequence's first token: {@code padding_idx + 1} where positions skip the
+     * padding slot, else 0. MPNet's embeddings fix {@code padding_idx} at 1 whatever
+     * {@code pad_token_id} says; RoBERTa's take {@code pad_token_id}.
+     */
+    public int positionOffset() {
+        if (isMpnet()) {
+            return MPNET_PADDING_INDEX + 1;
+        }
+        return offsetsPositionsByPadding() ? padTokenId + 1 : 0;
+    }
+
+    /** Whether the model is an MPNet, whose attention adds a relative position bias shared by all layers. */
+    public boolean isMpnet() {
+        return modelType.equals("mpnet");
     }
 
     /** The longest input, special tokens included, the position embeddings allow. */
     public int maxSequenceLength() {
-        return offsetsPositionsByPadding() ? maxPositionEmbeddings - padTokenId - 1 : maxPositionEmbeddings;
+        return maxPositionEmbeddings - positionOffset();
     }
 
     /** Size of each attention head. */
@@ -190,9 +212,10 @@ public record ModelConfig(
         String positionEmbeddingType = "absolute";
 
         ModelConfig toConfig() {
-            boolean distilbert = "distilbert".equals(modelType);
-            int types = typeVocabSize != null ? typeVocabSize : (distilbert ? 0 : 2);
-            int pad = padTokenId != null ? padTokenId : 0;
+            // DistilBERT and MPNet have no token type embeddings; MPNet pads with id 1
+            boolean noTypes = "distilbert".equals(modelType) || "mpnet".equals(modelType);
+            int types = typeVocabSize != null ? typeVocabSize : (noTypes ? 0 : 2);
+            int pad = padTokenId != null ? padTokenId : ("mpnet".equals(modelType) ? 1 : 0);
             return new ModelConfig(modelType, architectures, hiddenSize, numHiddenLayers, numAttentionHeads,
                     intermediateSize, hiddenAct, maxPositionEmbeddings, types, vocabSize, layerNormEps, pad,
                     labelsInIdOrder(id2label), problemType, positionEmbeddingType);

@@ -11,32 +11,58 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How a sentence-transformers checkpoint pools token states into a sentence embedding: the
- * {@code Pooling} module named in {@code modules.json} and its {@code config.json}.
+ * How a sentence-transformers checkpoint turns token states into a sentence embedding: the
+ * {@code Pooling} module named in {@code modules.json} and its {@code config.json}, the
+ * {@code Dense} modules after it, and whether a {@code Normalize} module ends the pipeline.
+ *
+ * <p>The modules run in the order sentence-transformers runs them: Transformer, Pooling, each
+ * Dense, Normalize. Any other order, or any other module, is refused.
  *
  * @param mode the one pooling mode the module enables
  * @param dimension {@code word_embedding_dimension}: the encoder's hidden size
  * @param normalize whether {@code modules.json} ends with a {@code Normalize} module
+ * @param dense the Dense modules after pooling, in order; empty for none
  */
-public record PoolingConfig(PoolingMode mode, int dimension, boolean normalize) {
+public record PoolingConfig(PoolingMode mode, int dimension, boolean normalize, List<DenseConfig> dense) {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String MODULE_PREFIX = "sentence_transformers.models.";
 
     public PoolingConfig {
         Objects.requireNonNull(mode, "mode");
+        dense = List.copyOf(dense == null ? List.of() : dense);
         if (dimension <= 0) {
             throw new IllegalArgumentException("pooling word_embedding_dimension " + dimension + ", expected > 0");
         }
+        int features = dimension;
+        for (int i = 0; i < dense.size(); i++) {
+            if (dense.get(i).inFeatures() != features) {
+                throw new IllegalArgumentException("Dense module " + i + " has in_features " + dense.get(i).inFeatures()
+                        + ", expected " + features + ", the size of what comes before it");
+            }
+            features = dense.get(i).outFeatures();
+        }
+    }
+
+    /** Pooling without Dense modules. */
+    public PoolingConfig(PoolingMode mode, int dimension, boolean normalize) {
+        this(mode, dimension, normalize, List.of());
+    }
+
+    /** Length of the sentence embedding: the last Dense module's {@code out_features}, else {@link #dimension}. */
+    public int outputDimension() {
+        return dense.isEmpty() ? dimension : dense.get(dense.size() - 1).outFeatures();
     }
 
     /**
-     * Reads the pooling settings of a sentence-transformers model directory.
+     * Reads the pooling settings of a sentence-transformers model directory. Dense modules'
+     * weights are located, not read.
      *
      * @return empty when the directory has no {@code modules.json} (a plain transformers checkpoint)
      * @throws IOException if a file cannot be read
-     * @throws IllegalArgumentException if the modules or the pooling settings are not ones the
-     *     engine computes (e.g. a {@code Dense} module, or several pooling modes at once)
+     * @throws IllegalArgumentException if the modules or their settings are not ones the engine
+     *     computes (e.g. several pooling modes at once, a Dense module before pooling, or an
+     *     unknown module)
      */
     public static Optional<PoolingConfig> read(Path modelDir) throws IOException {
         Path modulesFile = modelDir.resolve("modules.json");
@@ -45,22 +71,43 @@ public record PoolingConfig(PoolingMode mode, int dimension, boolean normalize) 
         }
         JsonNode modules = MAPPER.readTree(modulesFile.toFile());
         String poolingPath = null;
+        List<DenseConfig> dense = new ArrayList<>();
         boolean normalize = false;
         for (JsonNode module : modules) {
             String type = module.path("type").asText("");
+            String path = module.path("path").asText("");
             String simpleType = type.startsWith(MODULE_PREFIX) ? type.substring(MODULE_PREFIX.length()) : type;
+            if (normalize) {
+                throw new IllegalArgumentException("modules.json of " + modelDir + " lists " + type
+                        + " after Normalize, expected Normalize last");
+            }
             switch (simpleType) {
                 case "Transformer":
+                    if (poolingPath != null) {
+                        throw new IllegalArgumentException("modules.json of " + modelDir
+                                + " lists Transformer after Pooling, expected Transformer first");
+                    }
                     break;
                 case "Pooling":
-                    poolingPath = module.path("path").asText("");
+                    if (poolingPath != null) {
+                        throw new IllegalArgumentException("modules.json of " + modelDir
+                                + " lists two Pooling modules, expected one");
+                    }
+                    poolingPath = path;
+                    break;
+                case "Dense":
+                    if (poolingPath == null) {
+                        throw new IllegalArgumentException("modules.json of " + modelDir + " lists Dense module "
+                                + path + " before Pooling, expected Dense modules after Pooling");
+                    }
+                    dense.add(readDense(modelDir, path));
                     break;
                 case "Normalize":
                     normalize = true;
                     break;
                 default:
                     throw new IllegalArgumentException("modules.json of " + modelDir + " lists module type " + type
-                            + ", expected only Transformer, Pooling and Normalize");
+                            + ", expected only Transformer, Pooling, Dense and Normalize");
             }
         }
         if (poolingPath == null) {
@@ -71,7 +118,18 @@ public record PoolingConfig(PoolingMode mode, int dimension, boolean normalize) 
             throw new IOException("modules.json of " + modelDir + " names pooling module " + poolingPath
                     + ", but " + poolingFile + " does not exist");
         }
-        return Optional.of(parse(MAPPER.readTree(poolingFile.toFile()), normalize, poolingFile.toString()));
+        PoolingConfig pooling = parse(MAPPER.readTree(poolingFile.toFile()), normalize, poolingFile.toString());
+        return Optional.of(new PoolingConfig(pooling.mode(), pooling.dimension(), normalize, dense));
+    }
+
+    private static DenseConfig readDense(Path modelDir, String path) throws IOException {
+        Path moduleDir = modelDir.resolve(path);
+        Path configFile = moduleDir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new IOException("modules.json of " + modelDir + " names Dense module " + path + ", but "
+                    + configFile + " does not exist");
+        }
+        return DenseConfig.parse(moduleDir, MAPPER.readTree(configFile.toFile()));
     }
 
     static PoolingConfig parse(JsonNode json, boolean normalize, String source) {

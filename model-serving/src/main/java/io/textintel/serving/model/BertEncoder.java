@@ -15,8 +15,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A BERT-family transformer encoder (BERT, RoBERTa, XLM-R, DistilBERT): token ids in, one hidden
- * state per token out.
+ * A BERT-family transformer encoder (BERT, RoBERTa, XLM-R, DistilBERT, MPNet): token ids in, one
+ * hidden state per token out.
+ *
+ * <p>MPNet is BERT's post-norm layer with two differences: no token type embeddings, and a
+ * {@link RelativePositionBias} shared by all layers added to the attention scores.
  *
  * <p>The weights are read once into backend-prepared, read-only form; every {@link #forward} call
  * allocates its own activations, so one encoder serves concurrent calls. The backend is borrowed,
@@ -34,6 +37,7 @@ public final class BertEncoder {
     private final Tensor tokenTypeEmbeddings; // [typeVocab, hidden] or null
     private final Tensor embeddingNormGamma; // [hidden]
     private final Tensor embeddingNormBeta; // [hidden]
+    private final RelativePositionBias relativeBias; // MPNet's, else null
     private final List<Layer> layers;
 
     /** One transformer layer's parameters. */
@@ -52,8 +56,8 @@ public final class BertEncoder {
         this.backend = backend;
         this.activation = Activation.fromHuggingFace(config.hiddenAct());
         this.epsilon = (float) config.layerNormEps();
-        // RoBERTa and XLM-R number positions from padding_idx + 1 (their position ids skip the pad slot)
-        this.positionOffset = config.offsetsPositionsByPadding() ? config.padTokenId() + 1 : 0;
+        // RoBERTa, XLM-R and MPNet number positions from padding_idx + 1 (their position ids skip the pad slot)
+        this.positionOffset = config.positionOffset();
         int hidden = config.hiddenSize();
         this.wordEmbeddings = tensors.matrix(names.wordEmbeddings(), config.vocabSize(), hidden);
         this.positionEmbeddings = tensors.matrix(names.positionEmbeddings(), config.maxPositionEmbeddings(), hidden);
@@ -63,6 +67,10 @@ public final class BertEncoder {
         Tensor[] embeddingNorm = tensors.layerNorm(names.embeddingNorm(), hidden);
         this.embeddingNormGamma = embeddingNorm[0];
         this.embeddingNormBeta = embeddingNorm[1];
+        this.relativeBias = config.isMpnet() ? new RelativePositionBias(
+                tensors.matrix(names.relativeAttentionBias(), tensors.rows(names.relativeAttentionBias()),
+                        config.numAttentionHeads()),
+                config.numAttentionHeads()) : null;
         List<Layer> loaded = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             loaded.add(loadLayer(i, names, tensors));
@@ -82,6 +90,10 @@ public final class BertEncoder {
         if (!"absolute".equals(config.positionEmbeddingType())) {
             throw new IllegalArgumentException("config.json: position_embedding_type " + config.positionEmbeddingType()
                     + ", expected absolute");
+        }
+        if (config.isMpnet() && !backend.supportsAttentionBias()) {
+            throw new IllegalArgumentException("model_type mpnet needs an attention bias (its relative position"
+                    + " bias), which backend " + backend.name() + " cannot add; expected a backend that can, e.g. cpu");
         }
         return new BertEncoder(config, backend, EncoderTensorNames.detect(config, weights),
                 new CheckpointTensors(weights, backend));
@@ -131,7 +143,7 @@ public final class BertEncoder {
                     + config.maxSequenceLength() + " for this model");
         }
 
-        // embeddings: word + position (+ token type 0), then LayerNorm
+        // embeddings: word + position (+ token type 0, where the model has token types), then LayerNorm
         Tensor x = Tensor.zeros(rows, hidden); // [rows, hidden]
         backend.gather(wordEmbeddings, batch.ids(), false, x);
         backend.gather(positionEmbeddings, positionIds(spans), true, x);
@@ -140,6 +152,9 @@ public final class BertEncoder {
         }
         backend.layerNorm(x, null, embeddingNormGamma, embeddingNormBeta, epsilon, x);
 
+        // MPNet: one relative position bias for all layers and sequences, from each sequence's first token
+        Tensor bias = relativeBias == null ? null : relativeBias.forLength(spans.maxLength()); // [heads, n, n]
+
         Tensor qkv = Tensor.zeros(rows, 3 * hidden); // [rows, 3 * hidden]
         Tensor context = Tensor.zeros(rows, hidden); // [rows, hidden]
         Tensor projected = Tensor.zeros(rows, hidden); // [rows, hidden]
@@ -147,7 +162,7 @@ public final class BertEncoder {
         for (Layer layer : layers) {
             // self-attention block, post-norm: x = LayerNorm(x + Wo · attention(Wqkv · x))
             backend.linear(x, layer.qkv(), Activation.NONE, qkv); // [rows, 3 * hidden]
-            backend.attention(qkv, config.numAttentionHeads(), spans, context); // [rows, hidden]
+            backend.attention(qkv, config.numAttentionHeads(), spans, bias, context); // [rows, hidden]
             backend.linear(context, layer.attentionOutput(), Activation.NONE, projected); // [rows, hidden]
             backend.layerNorm(projected, x, layer.attentionNormGamma(), layer.attentionNormBeta(), epsilon, x);
 
@@ -162,7 +177,7 @@ public final class BertEncoder {
     private int[] positionIds(SequenceSpans spans) {
         int[] positions = new int[spans.rows()];
         // padding rows keep the padding slot (or 0): they are computed but never read
-        Arrays.fill(positions, positionOffset == 0 ? 0 : config.padTokenId());
+        Arrays.fill(positions, positionOffset == 0 ? 0 : positionOffset - 1);
         for (int s = 0; s < spans.count(); s++) {
             for (int t = 0; t < spans.length(s); t++) {
                 positions[spans.start(s) + t] = positionOffset + t;

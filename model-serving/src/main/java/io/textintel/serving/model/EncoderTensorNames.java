@@ -6,7 +6,7 @@ import io.textintel.serving.weights.WeightLoader;
 /**
  * Where an encoder's tensors are in a Hugging Face checkpoint: the family's naming scheme and
  * the prefix the checkpoint's class put in front of it ({@code bert.}, {@code roberta.},
- * {@code distilbert.} or none).
+ * {@code distilbert.}, {@code mpnet.} or none).
  */
 final class EncoderTensorNames {
 
@@ -19,10 +19,12 @@ final class EncoderTensorNames {
 
     private final String prefix;
     private final boolean distilbert;
+    private final boolean mpnet;
 
-    private EncoderTensorNames(String prefix, boolean distilbert) {
+    private EncoderTensorNames(String prefix, boolean distilbert, boolean mpnet) {
         this.prefix = prefix;
         this.distilbert = distilbert;
+        this.mpnet = mpnet;
     }
 
     /**
@@ -44,10 +46,10 @@ final class EncoderTensorNames {
         }
         if (found == null) {
             throw new IllegalArgumentException("checkpoint has no tensor named [prefix.]" + WORD_EMBEDDINGS
-                    + ", expected a BERT, RoBERTa, XLM-R or DistilBERT encoder; it has " + weights.tensorNames().size()
+                    + ", expected a BERT, RoBERTa, XLM-R, DistilBERT or MPNet encoder; it has " + weights.tensorNames().size()
                     + " tensors");
         }
-        return new EncoderTensorNames(found, "distilbert".equals(config.modelType()));
+        return new EncoderTensorNames(found, "distilbert".equals(config.modelType()), config.isMpnet());
     }
 
     String prefix() {
@@ -88,6 +90,16 @@ final class EncoderTensorNames {
             }
         }
         String base = prefix + "encoder.layer." + layer + ".";
+        if (mpnet) {
+            switch (part) {
+                case QUERY: return base + "attention.attn.q";
+                case KEY: return base + "attention.attn.k";
+                case VALUE: return base + "attention.attn.v";
+                case ATTENTION_OUTPUT: return base + "attention.attn.o";
+                case ATTENTION_NORM: return base + "attention.LayerNorm";
+                default: break; // the feed-forward block is named as BERT's
+            }
+        }
         switch (part) {
             case QUERY: return base + "attention.self.query";
             case KEY: return base + "attention.self.key";
@@ -99,6 +111,11 @@ final class EncoderTensorNames {
             case OUTPUT_NORM: return base + "output.LayerNorm";
             default: throw new IllegalArgumentException("unknown layer part " + part);
         }
+    }
+
+    /** MPNet's relative position bias table, {@code [buckets, heads]}, shared by all layers. */
+    String relativeAttentionBias() {
+        return prefix + "encoder.relative_attention_bias.weight";
     }
 
     /** Base name of the BERT pooler's dense layer. */

@@ -38,7 +38,7 @@ public final class TextTokenizer implements AutoCloseable {
     private static final double UNLIMITED = 1e9;
 
     /** Model types whose position ids start after the padding id (fairseq heritage). */
-    private static final Set<String> OFFSET_POSITION_MODELS = Set.of("roberta", "xlm-roberta", "camembert");
+    private static final Set<String> OFFSET_POSITION_MODELS = Set.of("roberta", "xlm-roberta", "camembert", "mpnet");
 
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;

@@ -3,7 +3,7 @@ package io.textintel.serving.tools;
 import io.textintel.serving.weights.DType;
 
 /**
- * The shape, seed and storage type of a generated BERT checkpoint.
+ * The shape, seed and storage type of a generated BERT-family checkpoint.
  *
  * @param vocabularyWords how many words of the bundled English word list enter the vocabulary
  *     (capped by the list); special tokens, single characters and {@code ##} pieces always do
@@ -19,6 +19,9 @@ import io.textintel.serving.weights.DType;
  * @param biasAndNormStd 0 for Hugging Face's init (biases 0, LayerNorm weight 1 and bias 0); above 0,
  *     biases and LayerNorm parameters are perturbed by normal noise of this deviation, so that tests
  *     of an engine notice a bias or norm parameter that is ignored
+ * @param family the architecture written: BERT ({@code BertModel}) or MPNet ({@code MPNetModel})
+ * @param denseFeatures output size of a sentence-transformers {@code Dense} module (tanh) written
+ *     after pooling for embedders; 0 for none
  */
 public record TinyBertSpec(
         int vocabularyWords,
@@ -31,7 +34,20 @@ public record TinyBertSpec(
         long seed,
         DType dtype,
         Pooling pooling,
-        double biasAndNormStd) {
+        double biasAndNormStd,
+        Family family,
+        int denseFeatures) {
+
+    /** Architectures the generator writes. */
+    public enum Family {
+        /** {@code BertModel}: WordPiece with [CLS]/[SEP], token types, absolute positions from 0. */
+        BERT,
+        /**
+         * {@code MPNetModel}: WordPiece with {@code <s>}/{@code </s>} and pad id 1, no token types,
+         * positions from 2, a relative position bias in attention.
+         */
+        MPNET
+    }
 
     /** Sentence-transformers pooling modes the generator writes. */
     public enum Pooling {
@@ -55,6 +71,15 @@ public record TinyBertSpec(
         require(dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16, "dtype", dtype, "F32, F16 or BF16");
         require(pooling != null, "pooling", pooling, "MEAN or CLS");
         require(biasAndNormStd >= 0 && Double.isFinite(biasAndNormStd), "biasAndNormStd", biasAndNormStd, ">= 0");
+        require(family != null, "family", family, "BERT or MPNET");
+        require(denseFeatures >= 0, "denseFeatures", denseFeatures, ">= 0");
+    }
+
+    /** A spec of the BERT family without a Dense module. */
+    public TinyBertSpec(int vocabularyWords, int hiddenSize, int layers, int heads, int intermediateSize,
+            int maxPositions, int typeVocabSize, long seed, DType dtype, Pooling pooling, double biasAndNormStd) {
+        this(vocabularyWords, hiddenSize, layers, heads, intermediateSize, maxPositions, typeVocabSize, seed, dtype,
+                pooling, biasAndNormStd, Family.BERT, 0);
     }
 
     /** A 2-layer, 32-wide model with the whole word list, 128 positions, seed 42, F32, mean pooling. */
@@ -64,37 +89,47 @@ public record TinyBertSpec(
 
     public TinyBertSpec withVocabularyWords(int words) {
         return new TinyBertSpec(words, hiddenSize, layers, heads, intermediateSize, maxPositions, typeVocabSize,
-                seed, dtype, pooling, biasAndNormStd);
+                seed, dtype, pooling, biasAndNormStd, family, denseFeatures);
     }
 
     public TinyBertSpec withSizes(int hidden, int layerCount, int headCount, int intermediate) {
         return new TinyBertSpec(vocabularyWords, hidden, layerCount, headCount, intermediate, maxPositions,
-                typeVocabSize, seed, dtype, pooling, biasAndNormStd);
+                typeVocabSize, seed, dtype, pooling, biasAndNormStd, family, denseFeatures);
     }
 
     public TinyBertSpec withMaxPositions(int positions) {
         return new TinyBertSpec(vocabularyWords, hiddenSize, layers, heads, intermediateSize, positions,
-                typeVocabSize, seed, dtype, pooling, biasAndNormStd);
+                typeVocabSize, seed, dtype, pooling, biasAndNormStd, family, denseFeatures);
     }
 
     public TinyBertSpec withSeed(long newSeed) {
         return new TinyBertSpec(vocabularyWords, hiddenSize, layers, heads, intermediateSize, maxPositions,
-                typeVocabSize, newSeed, dtype, pooling, biasAndNormStd);
+                typeVocabSize, newSeed, dtype, pooling, biasAndNormStd, family, denseFeatures);
     }
 
     public TinyBertSpec withDtype(DType newDtype) {
         return new TinyBertSpec(vocabularyWords, hiddenSize, layers, heads, intermediateSize, maxPositions,
-                typeVocabSize, seed, newDtype, pooling, biasAndNormStd);
+                typeVocabSize, seed, newDtype, pooling, biasAndNormStd, family, denseFeatures);
     }
 
     public TinyBertSpec withPooling(Pooling newPooling) {
         return new TinyBertSpec(vocabularyWords, hiddenSize, layers, heads, intermediateSize, maxPositions,
-                typeVocabSize, seed, dtype, newPooling, biasAndNormStd);
+                typeVocabSize, seed, dtype, newPooling, biasAndNormStd, family, denseFeatures);
     }
 
     public TinyBertSpec withBiasAndNormStd(double std) {
         return new TinyBertSpec(vocabularyWords, hiddenSize, layers, heads, intermediateSize, maxPositions,
-                typeVocabSize, seed, dtype, pooling, std);
+                typeVocabSize, seed, dtype, pooling, std, family, denseFeatures);
+    }
+
+    public TinyBertSpec withFamily(Family newFamily) {
+        return new TinyBertSpec(vocabularyWords, hiddenSize, layers, heads, intermediateSize, maxPositions,
+                typeVocabSize, seed, dtype, pooling, biasAndNormStd, newFamily, denseFeatures);
+    }
+
+    public TinyBertSpec withDenseFeatures(int features) {
+        return new TinyBertSpec(vocabularyWords, hiddenSize, layers, heads, intermediateSize, maxPositions,
+                typeVocabSize, seed, dtype, pooling, biasAndNormStd, family, features);
     }
 
     private static void require(boolean condition, String field, Object value, String expected) {

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <p>Command line: {@code TinyModelGenerator embedder|classifier|llama|qwen2 OUTPUT_DIR [--hidden N]
  * [--layers N] [--heads N] [--intermediate N] [--max-positions N] [--vocabulary-words N]
  * [--seed N] [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X]
- * [--labels a,b,c] [--multi-label]}.
+ * [--family bert|mpnet] [--dense N] [--labels a,b,c] [--multi-label]}.
  */
 public final class TinyModelGenerator {
 
@@ -30,21 +30,26 @@ public final class TinyModelGenerator {
     private TinyModelGenerator() {}
 
     /**
-     * Writes a {@code BertModel} checkpoint with a sentence-transformers pipeline (Transformer,
-     * Pooling as {@code spec.pooling()}, Normalize) and a WordPiece tokenizer into {@code dir}.
+     * Writes a {@code BertModel} (or, for {@link TinyBertSpec.Family#MPNET}, an {@code MPNetModel})
+     * checkpoint with a sentence-transformers pipeline (Transformer, Pooling as
+     * {@code spec.pooling()}, a tanh {@code Dense} module when {@code spec.denseFeatures() > 0},
+     * Normalize) and a WordPiece tokenizer of the family's special tokens into {@code dir}.
      *
      * @return {@code dir}
      */
     public static Path writeBertEmbedder(Path dir, TinyBertSpec spec) throws IOException {
-        List<String> tokens = WordPieceVocabulary.tokens(spec.vocabularyWords());
+        boolean mpnet = spec.family() == TinyBertSpec.Family.MPNET;
+        List<String> tokens = mpnet ? WordPieceVocabulary.mpnetTokens(spec.vocabularyWords())
+                : WordPieceVocabulary.tokens(spec.vocabularyWords());
         Files.createDirectories(dir);
-        TokenizerFiles.write(dir, tokens, spec.maxPositions());
+        TokenizerFiles.write(dir, tokens, spec.maxPositions(),
+                mpnet ? WordPieceVocabulary.Specials.MPNET : WordPieceVocabulary.Specials.BERT);
         BertCheckpointWriter checkpoint = new BertCheckpointWriter(spec, tokens.size(), "").addEncoder();
-        writeJson(dir.resolve("config.json"), checkpoint.config(List.of("BertModel")));
+        writeJson(dir.resolve("config.json"), checkpoint.config(List.of(mpnet ? "MPNetModel" : "BertModel")));
         checkpoint.write(dir.resolve("model.safetensors"));
         writeSentenceTransformersFiles(dir, spec);
-        LOG.info("Wrote a BERT embedder ({} layers, hidden {}, vocabulary {}, {}) to {}",
-                spec.layers(), spec.hiddenSize(), tokens.size(), spec.dtype(), dir);
+        LOG.info("Wrote a {} embedder ({} layers, hidden {}, dense {}, vocabulary {}, {}) to {}", spec.family(),
+                spec.layers(), spec.hiddenSize(), spec.denseFeatures(), tokens.size(), spec.dtype(), dir);
         return dir;
     }
 
@@ -67,6 +72,10 @@ public final class TinyModelGenerator {
      */
     public static Path writeBertClassifier(Path dir, TinyBertSpec spec, List<String> labels, boolean multiLabel)
             throws IOException {
+        if (spec.family() != TinyBertSpec.Family.BERT) {
+            throw new IllegalArgumentException("classifier family is " + spec.family()
+                    + ", expected BERT: the generator writes MPNet embedders only");
+        }
         if (labels.size() < 2 || new HashSet<>(labels).size() != labels.size()) {
             throw new IllegalArgumentException("labels are " + labels + ", expected at least 2 distinct labels");
         }
@@ -114,12 +123,28 @@ public final class TinyModelGenerator {
                 .put("type", "sentence_transformers.models.Transformer");
         modules.addObject().put("idx", 1).put("name", "1").put("path", "1_Pooling")
                 .put("type", "sentence_transformers.models.Pooling");
-        modules.addObject().put("idx", 2).put("name", "2").put("path", "2_Normalize")
+        boolean dense = spec.denseFeatures() > 0;
+        if (dense) {
+            modules.addObject().put("idx", 2).put("name", "2").put("path", "2_Dense")
+                    .put("type", "sentence_transformers.models.Dense");
+        }
+        String normalizePath = dense ? "3_Normalize" : "2_Normalize";
+        modules.addObject().put("idx", dense ? 3 : 2).put("name", dense ? "3" : "2").put("path", normalizePath)
                 .put("type", "sentence_transformers.models.Normalize");
         TokenizerFiles.JSON.writeValue(dir.resolve("modules.json").toFile(), modules);
 
         Files.createDirectories(dir.resolve("1_Pooling"));
-        Files.createDirectories(dir.resolve("2_Normalize"));
+        Files.createDirectories(dir.resolve(normalizePath));
+        if (dense) {
+            Path denseDir = Files.createDirectories(dir.resolve("2_Dense"));
+            writeJson(denseDir.resolve("config.json"), TokenizerFiles.JSON.createObjectNode()
+                    .put("in_features", spec.hiddenSize())
+                    .put("out_features", spec.denseFeatures())
+                    .put("bias", true)
+                    .put("activation_function", "torch.nn.modules.activation.Tanh"));
+            BertCheckpointWriter.writeDense(spec, spec.hiddenSize(), spec.denseFeatures(),
+                    denseDir.resolve("model.safetensors"));
+        }
         ObjectNode pooling = TokenizerFiles.JSON.createObjectNode()
                 .put("word_embedding_dimension", spec.hiddenSize())
                 .put("pooling_mode_cls_token", spec.pooling() == TinyBertSpec.Pooling.CLS)
@@ -158,7 +183,8 @@ public final class TinyModelGenerator {
             System.err.println("error: " + e.getMessage());
             System.err.println("usage: TinyModelGenerator embedder|classifier|llama|qwen2 OUTPUT_DIR [--hidden N] [--layers N]"
                     + " [--heads N] [--intermediate N] [--max-positions N] [--vocabulary-words N] [--seed N]"
-                    + " [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X] [--labels a,b,c]"
+                    + " [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X] [--family bert|mpnet]"
+                    + " [--dense N] [--labels a,b,c]"
                     + " [--multi-label]");
             System.exit(2);
         } catch (IOException e) {
@@ -202,6 +228,8 @@ public final class TinyModelGenerator {
                 case "--dtype" -> spec = spec.withDtype(DType.fromSafetensorsName(value));
                 case "--pooling" -> spec = spec.withPooling(parsePooling(value));
                 case "--bias-norm-std" -> spec = spec.withBiasAndNormStd(parseDouble(option, value));
+                case "--family" -> spec = spec.withFamily(parseFamily(value));
+                case "--dense" -> spec = spec.withDenseFeatures(parseInt(option, value));
                 case "--labels" -> labels = new ArrayList<>(Arrays.asList(value.split(",")));
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
@@ -227,6 +255,14 @@ public final class TinyModelGenerator {
                 .withSeed(options.seed())
                 .withDtype(options.dtype())
                 .withMaxPositions(Math.max(options.maxPositions(), 4));
+    }
+
+    private static TinyBertSpec.Family parseFamily(String value) {
+        try {
+            return TinyBertSpec.Family.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--family is " + value + ", expected bert or mpnet", e);
+        }
     }
 
     private static TinyBertSpec.Pooling parsePooling(String value) {

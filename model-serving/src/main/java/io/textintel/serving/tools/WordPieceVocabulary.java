@@ -28,6 +28,28 @@ final class WordPieceVocabulary {
     static final String MASK = "[MASK]";
     static final List<String> SPECIAL_TOKENS = List.of(PAD, UNK, CLS, SEP, MASK);
 
+    /**
+     * The special tokens of one tokenizer style and the tokenizer class that uses them.
+     *
+     * @param cls first token of every input
+     * @param sep end of every input (MPNet also puts two between the texts of a pair)
+     * @param doubleSeparator whether a pair is {@code cls A sep sep B sep} (RoBERTa/MPNet) rather than
+     *     {@code cls A sep B sep} with token type 1 for B (BERT)
+     */
+    record Specials(String cls, String sep, String pad, String unk, String mask, String tokenizerClass,
+            boolean doubleSeparator) {
+
+        /** BERT's: {@code [CLS]}, {@code [SEP]}, {@code [PAD]}, {@code [UNK]}, {@code [MASK]}. */
+        static final Specials BERT = new Specials(CLS, SEP, PAD, UNK, MASK, "BertTokenizer", false);
+
+        /** MPNet's: {@code <s>}, {@code </s>}, {@code <pad>}, {@code [UNK]}, {@code <mask>}. */
+        static final Specials MPNET = new Specials("<s>", "</s>", "<pad>", UNK, "<mask>", "MPNetTokenizer", true);
+
+        List<String> all() {
+            return List.of(cls, sep, pad, unk, mask);
+        }
+    }
+
     private static final String WORD_LIST = "english-words.txt";
 
     /** Letters that survive BertNormalizer's lowercasing and accent stripping. */
@@ -67,6 +89,23 @@ final class WordPieceVocabulary {
         for (int i = 0; i < Math.min(wordCount, words.size()); i++) {
             tokens.add(words.get(i));
         }
+        return List.copyOf(tokens);
+    }
+
+    /**
+     * The tokens of an MPNet vocabulary of {@code wordCount} words: {@code <s>}=0, {@code <pad>}=1,
+     * {@code </s>}=2, {@code [UNK]}=3 as in MPNet's vocabulary, then the same pieces as
+     * {@link #tokens(int)}, and {@code <mask>} last.
+     */
+    static List<String> mpnetTokens(int wordCount) {
+        Specials mpnet = Specials.MPNET;
+        Set<String> tokens = new LinkedHashSet<>(List.of(mpnet.cls(), mpnet.pad(), mpnet.sep(), mpnet.unk()));
+        for (String token : tokens(wordCount)) {
+            if (!SPECIAL_TOKENS.contains(token)) {
+                tokens.add(token);
+            }
+        }
+        tokens.add(mpnet.mask());
         return List.copyOf(tokens);
     }
 

@@ -218,6 +218,79 @@ class TinyModelGeneratorTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gpt");
     }
 
+    /** The tensors of an MPNetModel with {@code spec}, by name and shape, as transformers saves them. */
+    static Map<String, long[]> expectedMpnetTensors(TinyBertSpec spec, int vocab) {
+        long h = spec.hiddenSize();
+        long i = spec.intermediateSize();
+        Map<String, long[]> expected = new HashMap<>();
+        expected.put("embeddings.word_embeddings.weight", new long[] {vocab, h});
+        expected.put("embeddings.position_embeddings.weight", new long[] {spec.maxPositions() + 2, h});
+        expected.put("embeddings.LayerNorm.weight", new long[] {h});
+        expected.put("embeddings.LayerNorm.bias", new long[] {h});
+        expected.put("encoder.relative_attention_bias.weight", new long[] {32, spec.heads()});
+        for (int layer = 0; layer < spec.layers(); layer++) {
+            String base = "encoder.layer." + layer + ".";
+            for (String projection : List.of("q", "k", "v", "o")) {
+                expected.put(base + "attention.attn." + projection + ".weight", new long[] {h, h});
+                expected.put(base + "attention.attn." + projection + ".bias", new long[] {h});
+            }
+            expected.put(base + "intermediate.dense.weight", new long[] {i, h});
+            expected.put(base + "intermediate.dense.bias", new long[] {i});
+            expected.put(base + "output.dense.weight", new long[] {h, i});
+            expected.put(base + "output.dense.bias", new long[] {h});
+            for (String norm : List.of("attention.LayerNorm", "output.LayerNorm")) {
+                expected.put(base + norm + ".weight", new long[] {h});
+                expected.put(base + norm + ".bias", new long[] {h});
+            }
+        }
+        expected.put("pooler.dense.weight", new long[] {h, h});
+        expected.put("pooler.dense.bias", new long[] {h});
+        return expected;
+    }
+
+    @Test
+    void writesAnMpnetEmbedderWithADenseModuleInTheHuggingFaceLayout() throws IOException {
+        Path model = TinyModelGenerator.run(new String[] {"embedder", dir.resolve("mpnet").toString(), "--family",
+            "mpnet", "--dense", "8", "--layers", "1"});
+        TinyBertSpec spec = TinyBertSpec.small().withSizes(32, 1, 4, 64).withFamily(TinyBertSpec.Family.MPNET);
+        JsonNode config = JSON.readTree(model.resolve("config.json").toFile());
+        assertThat(config.get("model_type").asText()).isEqualTo("mpnet");
+        assertThat(config.get("architectures").get(0).asText()).isEqualTo("MPNetModel");
+        assertThat(config.get("pad_token_id").asInt()).isEqualTo(1);
+        assertThat(config.get("max_position_embeddings").asInt()).isEqualTo(130);
+        assertThat(config.has("type_vocab_size")).isFalse();
+        JsonNode vocab = JSON.readTree(model.resolve("tokenizer.json").toFile()).get("model").get("vocab");
+        assertThat(List.of(vocab.get("<s>").asInt(), vocab.get("<pad>").asInt(), vocab.get("</s>").asInt(),
+                vocab.get("[UNK]").asInt())).containsExactly(0, 1, 2, 3);
+        assertThat(vocab.get("<mask>").asInt()).isEqualTo(vocab.size() - 1);
+        try (CheckpointWeights weights = CheckpointWeights.open(model)) {
+            assertTensors(weights, expectedMpnetTensors(spec, vocab.size()), DType.F32);
+            // nn.Embedding(padding_idx=1): the padding rows of words and positions are zero
+            float[] words = weights.readFloats("embeddings.word_embeddings.weight");
+            float[] positions = weights.readFloats("embeddings.position_embeddings.weight");
+            for (int c = 0; c < 32; c++) {
+                assertThat(words[32 + c]).isZero();
+                assertThat(positions[32 + c]).isZero();
+            }
+        }
+        JsonNode modules = JSON.readTree(model.resolve("modules.json").toFile());
+        assertThat(modules.findValuesAsText("type")).containsExactly("sentence_transformers.models.Transformer",
+                "sentence_transformers.models.Pooling", "sentence_transformers.models.Dense",
+                "sentence_transformers.models.Normalize");
+        JsonNode dense = JSON.readTree(model.resolve("2_Dense/config.json").toFile());
+        assertThat(dense.get("in_features").asInt()).isEqualTo(32);
+        assertThat(dense.get("out_features").asInt()).isEqualTo(8);
+        assertThat(dense.get("activation_function").asText()).isEqualTo("torch.nn.modules.activation.Tanh");
+        try (CheckpointWeights weights = CheckpointWeights.open(model.resolve("2_Dense"))) {
+            assertTensors(weights, Map.of("linear.weight", new long[] {8, 32}, "linear.bias", new long[] {8}),
+                    DType.F32);
+        }
+        assertThatThrownBy(() -> TinyModelGenerator.run(new String[] {"embedder", "x", "--family", "gpt"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected bert or mpnet");
+        assertThatThrownBy(() -> TinyModelGenerator.writeBertClassifier(dir.resolve("c"), spec, List.of("a", "b")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MPNet embedders only");
+    }
+
     @Test
     void specRejectsInconsistentSizes() {
         assertThatThrownBy(() -> TinyBertSpec.small().withSizes(30, 2, 4, 64))

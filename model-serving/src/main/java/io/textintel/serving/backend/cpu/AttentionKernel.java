@@ -12,8 +12,9 @@ final class AttentionKernel {
 
     private AttentionKernel() {}
 
-    static void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] out,
-            ParallelRange parallel) {
+    /** See {@link DenseKernels#attention}; {@code bias} may be null. */
+    static void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] bias, int biasLength,
+            float[] out, ParallelRange parallel) {
         int headDim = hidden / heads;
         int stride = 3 * hidden;
         float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -42,6 +43,12 @@ final class AttentionKernel {
                     int keyRow = d * length;
                     for (int j = 0; j < length; j++) {
                         scores[j] += q * keysT[keyRow + j];
+                    }
+                }
+                if (bias != null) {
+                    int biasRow = (head * biasLength + i) * biasLength;
+                    for (int j = 0; j < length; j++) {
+                        scores[j] += bias[biasRow + j];
                     }
                 }
                 float max = Float.NEGATIVE_INFINITY;

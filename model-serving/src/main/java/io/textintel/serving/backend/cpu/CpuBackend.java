@@ -122,9 +122,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor out) {
+    public boolean supportsAttentionBias() {
+        return true;
+    }
+
+    @Override
+    public void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor bias, Tensor out) {
         ShapeChecks.requireAttention(qkv, heads, spans, out);
-        kernels.attention(qkv.data(), out.cols(), heads, spans, out.data(), parallel);
+        int n = ShapeChecks.requireAttentionBias(bias, heads, spans);
+        kernels.attention(qkv.data(), out.cols(), heads, spans, bias == null ? null : bias.data(), n, out.data(),
+                parallel);
     }
 
     @Override

@@ -29,9 +29,11 @@ interface DenseKernels {
      * Multi-head self-attention within each sequence, as {@link io.textintel.serving.backend.Backend#attention}.
      *
      * @param qkv {@code [spans.rows(), 3 * hidden]}
+     * @param bias {@code [heads, biasLength, biasLength]} added to the scaled scores, or {@code null}
      * @param out {@code [spans.rows(), hidden]}
      */
-    void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] out, ParallelRange parallel);
+    void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] bias, int biasLength,
+            float[] out, ParallelRange parallel);
 
     /**
      * One row of {@code LayerNorm(x + residual) * gamma + beta} with the biased variance: the row

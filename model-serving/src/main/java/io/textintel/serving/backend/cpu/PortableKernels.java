@@ -20,9 +20,9 @@ final class PortableKernels implements DenseKernels {
     }
 
     @Override
-    public void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] out,
-            ParallelRange parallel) {
-        AttentionKernel.attention(qkv, hidden, heads, spans, out, parallel);
+    public void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] bias, int biasLength,
+            float[] out, ParallelRange parallel) {
+        AttentionKernel.attention(qkv, hidden, heads, spans, bias, biasLength, out, parallel);
     }
 
     @Override

@@ -102,8 +102,14 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor out) {
+    public boolean supportsAttentionBias() {
+        return true;
+    }
+
+    @Override
+    public void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor bias, Tensor out) {
         int headDim = ShapeChecks.requireAttention(qkv, heads, spans, out);
+        int n = ShapeChecks.requireAttentionBias(bias, heads, spans);
         int hidden = out.cols();
         Arrays.fill(out.data(), 0, out.size(), 0f);
         double scale = 1.0 / Math.sqrt(headDim);
@@ -121,7 +127,7 @@ public final class ScalarBackend implements Backend {
                         for (int d = 0; d < headDim; d++) {
                             dot += (double) qkv.get(start + i, qCol + d) * qkv.get(start + j, kCol + d);
                         }
-                        scores[j] = dot * scale;
+                        scores[j] = dot * scale + (bias == null ? 0.0 : bias.data()[(h * n + i) * n + j]);
                     }
                     softmaxInPlace(scores, length);
                     for (int d = 0; d < headDim; d++) {

@@ -61,6 +61,24 @@ public final class ShapeChecks {
         return hidden / heads;
     }
 
+    /**
+     * Checks an attention bias for {@code heads} heads over {@code spans}: {@code [heads, n, n]}
+     * with {@code n} at least the longest sequence.
+     *
+     * @return {@code n}, or 0 when {@code bias} is null
+     */
+    public static int requireAttentionBias(Tensor bias, int heads, SequenceSpans spans) {
+        if (bias == null) {
+            return 0;
+        }
+        int n = bias.rank() == 3 ? bias.dim(1) : -1;
+        if (n < spans.maxLength() || bias.dim(0) != heads || bias.dim(2) != n) {
+            throw new IllegalArgumentException("attention bias has shape " + Arrays.toString(bias.shape())
+                    + ", expected [" + heads + ", n, n] with n >= " + spans.maxLength() + ", the longest sequence");
+        }
+        return n;
+    }
+
     public static void requireGather(Tensor table, int[] ids, Tensor out) {
         Objects.requireNonNull(ids, "ids");
         requireMatrix("out", out, ids.length, table.cols());

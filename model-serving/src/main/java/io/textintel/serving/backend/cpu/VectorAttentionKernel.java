@@ -25,8 +25,9 @@ final class VectorAttentionKernel {
 
     private VectorAttentionKernel() {}
 
-    static void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] out,
-            ParallelRange parallel) {
+    /** See {@link DenseKernels#attention}; {@code bias} may be null. */
+    static void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] bias, int biasLength,
+            float[] out, ParallelRange parallel) {
         int headDim = hidden / heads;
         int stride = 3 * hidden;
         float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -58,6 +59,9 @@ final class VectorAttentionKernel {
                     }
                 }
                 scores(queries, keysT, headDim, padded, scores);
+                if (bias != null) {
+                    addBias(bias, (head * biasLength + i0) * biasLength, biasLength, count, length, scores, padded);
+                }
                 for (int q = 0; q < QUERY_BLOCK; q++) {
                     inverses[q] = q < count ? 1f / softmaxNumerators(scores, q * padded, length) : 0f;
                 }
@@ -87,6 +91,24 @@ final class VectorAttentionKernel {
             s1.intoArray(scores, padded + j);
             s2.intoArray(scores, 2 * padded + j);
             s3.intoArray(scores, 3 * padded + j);
+        }
+    }
+
+    /** Adds rows {@code from ..} of the bias ({@code biasLength} apart) to the block's first {@code count} score rows. */
+    private static void addBias(float[] bias, int from, int biasLength, int count, int length, float[] scores,
+            int padded) {
+        int bound = SPECIES.loopBound(length);
+        for (int q = 0; q < count; q++) {
+            int b = from + q * biasLength;
+            int s = q * padded;
+            int j = 0;
+            for (; j < bound; j += LANES) {
+                FloatVector.fromArray(SPECIES, scores, s + j).add(FloatVector.fromArray(SPECIES, bias, b + j))
+                        .intoArray(scores, s + j);
+            }
+            for (; j < length; j++) {
+                scores[s + j] += bias[b + j];
+            }
         }
     }
 

@@ -24,9 +24,9 @@ final class VectorKernels implements DenseKernels {
     }
 
     @Override
-    public void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] out,
-            ParallelRange parallel) {
-        VectorAttentionKernel.attention(qkv, hidden, heads, spans, out, parallel);
+    public void attention(float[] qkv, int hidden, int heads, SequenceSpans spans, float[] bias, int biasLength,
+            float[] out, ParallelRange parallel) {
+        VectorAttentionKernel.attention(qkv, hidden, heads, spans, bias, biasLength, out, parallel);
     }
 
     @Override

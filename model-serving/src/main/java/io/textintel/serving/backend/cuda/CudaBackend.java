@@ -243,8 +243,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public synchronized void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor out) {
+    public synchronized void attention(Tensor qkv, int heads, SequenceSpans spans, Tensor bias, Tensor out) {
         ShapeChecks.requireAttention(qkv, heads, spans, out);
+        if (bias != null) {
+            // the fused encoder attention kernel has no bias input; adding one after it would be wrong
+            throw new IllegalArgumentException("backend " + name() + " cannot add an attention bias (MPNet's"
+                    + " relative position bias), expected a bias of null; run such models on the cpu backend");
+        }
         enter();
         try (Call call = new Call()) {
             DeviceTensor q = call.upload(qkv);

@@ -182,6 +182,62 @@ abstract class CpuBackendTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"1,4", "12,384", "2,8", "4,32"})
+    void attentionWithBiasMatchesReference(int heads, int hidden) {
+        int[][] cases = {{1}, {7, 33, 1, 130}, {130}, {1, 1, 1}};
+        for (int[] lengths : cases) {
+            SequenceSpans spans = SequenceSpans.packed(lengths);
+            checkBiasedAttention(heads, hidden, spans, spans.maxLength());
+            // a bias wider than the longest sequence: rows and columns past it are never read
+            checkBiasedAttention(heads, hidden, spans, spans.maxLength() + 5);
+        }
+        checkBiasedAttention(heads, hidden, SequenceSpans.padded(33, 7, 33, 1), 33);
+    }
+
+    @Test
+    void attentionBiasChangesTheResult() {
+        SequenceSpans spans = SequenceSpans.packed(7, 33);
+        Random random = new Random(11);
+        Tensor qkv = random(random, 1f, spans.rows(), 96);
+        Tensor bias = random(random, 2f, 4, 33, 33);
+        Tensor plain = Tensor.zeros(spans.rows(), 32);
+        Tensor biased = Tensor.zeros(spans.rows(), 32);
+        backend.attention(qkv, 4, spans, plain);
+        backend.attention(qkv, 4, spans, bias, biased);
+        assertThat(maxAbsDiff(plain, biased)).isGreaterThan(0.05);
+    }
+
+    @Test
+    void attentionBiasOfTheWrongShapeIsRefused() {
+        SequenceSpans spans = SequenceSpans.packed(7, 33);
+        Tensor qkv = Tensor.zeros(spans.rows(), 96);
+        Tensor out = Tensor.zeros(spans.rows(), 32);
+        assertThatThrownBy(() -> backend.attention(qkv, 4, spans, Tensor.zeros(4, 32, 32), out))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("attention bias has shape [4, 32, 32], expected [4, n, n] with n >= 33");
+        assertThatThrownBy(() -> backend.attention(qkv, 4, spans, Tensor.zeros(3, 33, 33), out))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> backend.attention(qkv, 4, spans, Tensor.zeros(4 * 33, 33), out))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private void checkBiasedAttention(int heads, int hidden, SequenceSpans spans, int n) {
+        Random random = new Random(heads * 13L + hidden + spans.rows() + n);
+        Tensor qkv = random(random, 1f, spans.rows(), 3 * hidden);
+        // scale 2: comparable to the scores, as MPNet's learned bias is, so that a misplaced entry shows
+        Tensor bias = random(random, 2f, heads, n, n);
+        Tensor fast = Tensor.zeros(spans.rows(), hidden);
+        Tensor reference = Tensor.zeros(spans.rows(), hidden);
+        assertThat(backend.supportsAttentionBias()).isTrue();
+        backend.attention(qkv, heads, spans, bias, fast);
+        REFERENCE.attention(qkv, heads, spans, bias, reference);
+        // as without a bias: adding a float bias to each score adds one rounding of ~1e-7, and the
+        // outputs are convex combinations of N(0,1) values, so they differ by float rounding only
+        assertThat(maxAbsDiff(fast, reference)).as("biased attention %s heads %d n %d", spans, heads, n)
+                .isLessThanOrEqualTo(2e-5);
+    }
+
+    @ParameterizedTest
     @EnumSource(PoolingMode.class)
     void poolingMatchesReference(PoolingMode mode) {
         Random random = new Random(mode.ordinal());

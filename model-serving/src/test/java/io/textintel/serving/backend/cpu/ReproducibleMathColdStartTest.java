@@ -94,7 +94,7 @@ class ReproducibleMathColdStartTest {
         fill(new Random(13), qkv);
         float[] out = new float[spans.rows() * hidden];
         try (ParallelRange parallel = new ParallelRange(1, "cold-start-probe")) {
-            VectorAttentionKernel.attention(qkv, hidden, heads, spans, out, parallel);
+            VectorAttentionKernel.attention(qkv, hidden, heads, spans, null, 0, out, parallel);
         }
         return out;
     }

@@ -90,6 +90,26 @@ class ScalarBackendTest {
     }
 
     @Test
+    void attentionAddsTheBiasBeforeTheSoftmax() {
+        // queries zero, so every score is the bias alone: token 0 sees (ln 3, 0) -> weights (3/4, 1/4)
+        // over v0 = (4, 8), v1 = (8, 4) -> (5, 7); token 1 sees (0, 0) -> (6, 6). The bias is 3 wide
+        // for 2 tokens: its last row and column are never read, whatever they hold.
+        Tensor qkv = Tensor.of(new float[] {
+                0, 0, 1, 0, 4, 8,
+                0, 0, 0, 1, 8, 4,
+                99, 99, 99, 99, 99, 99}, 3, 6);
+        float ln3 = (float) Math.log(3);
+        Tensor bias = Tensor.of(new float[] {
+                ln3, 0, 50,
+                0, 0, 50,
+                50, 50, 50}, 1, 3, 3);
+        Tensor out = Tensor.zeros(3, 2);
+        assertThat(backend.supportsAttentionBias()).isTrue();
+        backend.attention(qkv, 1, SequenceSpans.padded(3, 2), bias, out);
+        assertThat(out.toArray()).containsExactly(new float[] {5, 7, 6, 6, 0, 0}, within(1e-5f));
+    }
+
+    @Test
     void poolingOfKnownRows() {
         // one sequence of 2 real tokens (3, 4) and (1, 0), then a padding row that must not count
         Tensor hidden = Tensor.of(new float[] {3, 4, 1, 0, 100, 100}, 3, 2);

@@ -1,0 +1,67 @@
+package io.textintel.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.textintel.jobs.config.PipelineConfig;
+import io.textintel.jobs.config.PipelineConfigLoader;
+import io.textintel.serving.tools.TinyBertSpec;
+import io.textintel.serving.tools.TinyModelGenerator;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The documents template's vector size: the embedding model's final output, not its hidden size. */
+class PipelineSetupTest {
+
+    @TempDir
+    Path models;
+
+    @Test
+    void embeddingDimensionIsTheSizeAfterDenseModules() throws IOException {
+        Path dense = TinyModelGenerator.writeBertEmbedder(models.resolve("dense"),
+                TinyBertSpec.small().withDenseFeatures(12)); // hidden 32 -> Dense -> 12
+        assertThat(PipelineSetup.embeddingDimension(config(dense))).isEqualTo(12);
+    }
+
+    @Test
+    void embeddingDimensionIsTheHiddenSizeWithoutDense() throws IOException {
+        Path plain = TinyModelGenerator.writeBertEmbedder(models.resolve("plain"), TinyBertSpec.small());
+        assertThat(PipelineSetup.embeddingDimension(config(plain))).isEqualTo(32);
+    }
+
+    @Test
+    void noEmbeddingTaskMeansNoDimension() throws IOException {
+        Path classifier = TinyModelGenerator.writeBertClassifier(models.resolve("classifier"), TinyBertSpec.small(),
+                List.of("a", "b"));
+        PipelineConfig config = PipelineConfigLoader.parse("""
+                kafka:
+                  bootstrap-servers: localhost:9092
+                  topics: [in]
+                elasticsearch:
+                  hosts: [http://localhost:9200]
+                tasks:
+                  tag:
+                    kind: tag
+                    model: %s
+                """.formatted(classifier), "test.yaml", List.of());
+        assertThat(PipelineSetup.embeddingDimension(config)).isZero();
+    }
+
+    private static PipelineConfig config(Path model) {
+        return PipelineConfigLoader.parse("""
+                kafka:
+                  bootstrap-servers: localhost:9092
+                  topics: [in]
+                elasticsearch:
+                  hosts: [http://localhost:9200]
+                tasks:
+                  embed:
+                    kind: embed
+                    model: %s
+                """.formatted(model), "test.yaml", List.of());
+    }
+}

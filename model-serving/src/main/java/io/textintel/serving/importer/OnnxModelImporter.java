@@ -101,6 +101,10 @@ public final class OnnxModelImporter {
         try (OnnxWeights weights = openWeights(source)) {
             ModelConfig config = config(weights, spec, tokenizer);
             int maxLength = spec.maxSeqLength().orElse(config.maxSequenceLength());
+            if (maxLength > config.maxSequenceLength()) {
+                throw new IllegalArgumentException("max_seq_length " + maxLength + " of " + spec.name()
+                        + " exceeds the model's " + config.maxSequenceLength() + " positions, expected at most that");
+            }
             ObjectNode configJson = HfLayoutFiles.config(config);
             if (spec.config() != null) {
                 configJson = (ObjectNode) MAPPER.readTree(spec.config().toFile());

@@ -120,6 +120,14 @@ class OnnxModelImporterTest {
     }
 
     @Test
+    void refusesAMaxSeqLengthBeyondThePositions() {
+        assertThatThrownBy(() -> OnnxModelImporter.importInto(root.resolve("tiny"), tiny(1),
+                ImportSpec.embedder("org/tiny", "MIT", PoolingMode.MEAN).withMaxSeqLength(7)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("max_seq_length 7 of org/tiny exceeds the model's 6 positions");
+    }
+
+    @Test
     void aGivenConfigReplacesTheDerivedOne() throws IOException {
         Path config = root.resolve("given.json");
         Files.writeString(config, """

@@ -93,7 +93,8 @@ final class ModelsCommand implements Runnable {
         @Option(names = "--pooling", description = "Pooling of --onnx: mean, cls, max or mean_sqrt_len.")
         String pooling;
 
-        @Option(names = "--no-normalize", description = "Do not L2-normalise the embeddings of --onnx.")
+        @Option(names = "--no-normalize", description = "Leave the Normalize module out of modules.json for --onnx"
+                + " (for other readers of the directory: the engine L2-normalises every embedding).")
         boolean noNormalize;
 
         @Option(names = "--name", description = "Name of --onnx, e.g. its Hugging Face id my-org/my-model; also the directory name.")

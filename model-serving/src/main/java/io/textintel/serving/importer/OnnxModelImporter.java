@@ -162,7 +162,9 @@ public final class OnnxModelImporter {
             DType dtype = info.dtype() == DType.F16 || info.dtype() == DType.BF16 ? info.dtype() : DType.F32;
             writer.add(name, dtype, info.shape(), weights.readFloats(name));
         }
-        writer.metadata("textintel.source", source.toString()).metadata("textintel.model", spec.name());
+        // where the source was found (classpath, jar path) stays out: the same source gives the same file
+        writer.metadata("textintel.source", source.artifact().map(a -> a + " ").orElse("") + source.onnxName())
+                .metadata("textintel.model", spec.name());
         writer.write(file);
     }
 

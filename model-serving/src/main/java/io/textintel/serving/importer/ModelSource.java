@@ -3,6 +3,7 @@ package io.textintel.serving.importer;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -111,7 +112,7 @@ public final class ModelSource {
         ZipFile zip = new ZipFile(jarFile.toFile());
         try {
             ZipEntry entry = Objects.requireNonNull(zip.getEntry(entryName), entryName);
-            return new java.io.FilterInputStream(zip.getInputStream(entry)) {
+            return new FilterInputStream(zip.getInputStream(entry)) {
                 @Override
                 public void close() throws IOException {
                     try {

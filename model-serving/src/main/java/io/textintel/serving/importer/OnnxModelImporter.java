@@ -14,6 +14,7 @@ import io.textintel.serving.weights.TensorInfo;
 import io.textintel.serving.weights.onnx.OnnxWeights;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,6 +26,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -190,7 +192,7 @@ public final class OnnxModelImporter {
         node.put("onnx_sha256", onnxHash);
         node.put("tokenizer_sha256", tokenizerHash);
         ObjectNode settings = node.putObject("settings");
-        settings.put("pooling", spec.pooling().name().toLowerCase(java.util.Locale.ROOT));
+        settings.put("pooling", spec.pooling().name().toLowerCase(Locale.ROOT));
         settings.put("normalize", spec.normalize());
         spec.maxSeqLength().ifPresent(v -> settings.put("max_seq_length", v));
         spec.numAttentionHeads().ifPresent(v -> settings.put("num_attention_heads", v));
@@ -245,16 +247,10 @@ public final class OnnxModelImporter {
         MAPPER.writeValue(file.toFile(), node);
     }
 
-    /** Opens a stream to hash; the interface lets both sources and files be hashed. */
-    @FunctionalInterface
-    private interface StreamOpener {
-        InputStream open() throws IOException;
-    }
-
-    private static String sha256(StreamOpener opener) throws IOException {
+    private static String sha256(ModelSource.Opener opener) throws IOException {
         MessageDigest digest = digest();
         try (InputStream in = new DigestInputStream(opener.open(), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         }
         return HexFormat.of().formatHex(digest.digest());
     }

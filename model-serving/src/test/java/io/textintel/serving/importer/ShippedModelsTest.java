@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.textintel.serving.config.ModelConfig;
 import io.textintel.serving.config.PoolingConfig;
 import io.textintel.serving.config.PoolingMode;
+import io.textintel.serving.tokenizer.TextTokenizer;
+import io.textintel.serving.tokenizer.TokenizedText;
 import java.io.IOException;
 import java.net.JarURLConnection;
 import java.nio.file.Path;
@@ -85,5 +87,23 @@ class ShippedModelsTest {
                 .isEqualTo(ShippedModels.ALL_MINILM_L6_V2);
         assertThatThrownBy(() -> ShippedModels.find("gpt-2")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no shipped model is named gpt-2, expected one of [all-minilm-l6-v2, bge-small-en-v1.5]");
+    }
+
+    @Test
+    void theEnginesTokenizerOverridesTheLimitsEmbeddedInTheOriginalTokenizerJsonToo() throws Exception {
+        // LangChain4j's tokenizer.json truncates and pads to 128; the import removes both, and the
+        // engine's tokenizer would not apply them even if they stayed
+        Path dir = cache.resolve("original");
+        java.nio.file.Files.createDirectories(dir);
+        try (var in = getClass().getClassLoader().getResourceAsStream(ShippedModels.ALL_MINILM_L6_V2.tokenizerEntry())) {
+            java.nio.file.Files.copy(in, dir.resolve("tokenizer.json"));
+        }
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"max_position_embeddings\": 512}");
+        try (TextTokenizer tokenizer = TextTokenizer.load(dir, 512)) {
+            assertThat(tokenizer.encode("where is my refund").ids()).hasSize(7); // [CLS] where is my ref ##und [SEP]
+            TokenizedText longText = tokenizer.encode("refund please ".repeat(200));
+            assertThat(longText.ids()).hasSize(512);
+            assertThat(longText.untruncatedLength()).isEqualTo(602);
+        }
     }
 }

@@ -19,12 +19,26 @@ final class HfLayoutFiles {
 
     private HfLayoutFiles() {}
 
-    /** {@code config.json} with transformers' key names. */
+    /** {@code config.json} with transformers' key names (DistilBERT's own where it has them). */
     static ObjectNode config(ModelConfig config) {
         ObjectNode node = JSON.objectNode();
         ArrayNode architectures = node.putArray("architectures");
         config.architectures().forEach(architectures::add);
         node.put("model_type", config.modelType());
+        if (config.modelType().equals("distilbert")) {
+            node.put("dim", config.hiddenSize());
+            node.put("n_layers", config.numHiddenLayers());
+            node.put("n_heads", config.numAttentionHeads());
+            node.put("hidden_dim", config.intermediateSize());
+            node.put("activation", config.hiddenAct());
+            node.put("max_position_embeddings", config.maxPositionEmbeddings());
+            node.put("vocab_size", config.vocabSize());
+            node.put("pad_token_id", config.padTokenId());
+            node.put("layer_norm_eps", config.layerNormEps());
+            node.put("sinusoidal_pos_embds", false);
+            node.put("torch_dtype", "float32");
+            return node;
+        }
         node.put("hidden_size", config.hiddenSize());
         node.put("num_hidden_layers", config.numHiddenLayers());
         node.put("num_attention_heads", config.numAttentionHeads());

@@ -144,6 +144,9 @@ public final class OnnxModelImporter {
             return ModelConfig.parse(Files.readString(spec.config()));
         }
         ModelConfig derived = weights.deriveConfig(spec.numAttentionHeads());
+        if (derived.offsetsPositionsByPadding()) {
+            return derived; // the graph's padding id is the one its positions are offset by
+        }
         int pad = HfLayoutFiles.padTokenId(tokenizer, derived.padTokenId());
         return new ModelConfig(derived.modelType(), derived.architectures(), derived.hiddenSize(),
                 derived.numHiddenLayers(), derived.numAttentionHeads(), derived.intermediateSize(), derived.hiddenAct(),

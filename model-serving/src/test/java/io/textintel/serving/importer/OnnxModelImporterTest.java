@@ -120,6 +120,26 @@ class OnnxModelImporterTest {
     }
 
     @Test
+    void importsDistilBertAndRobertaExportsIntoDirectoriesTheEngineLoads() throws IOException {
+        // the import loads each directory into the engine before moving it into place
+        Path distil = OnnxModelImporter.importInto(root.resolve("distil"), ModelSource.bytes("distil",
+                TinyBertExportAccess.distilbert(4, 2).bytes(), TOKENIZER.getBytes(StandardCharsets.UTF_8)),
+                ImportSpec.embedder("org/distil", "MIT", PoolingMode.MEAN)).directory();
+        ModelConfig distilConfig = ModelConfig.read(distil);
+        assertThat(distilConfig.modelType()).isEqualTo("distilbert");
+        assertThat(distilConfig.numAttentionHeads()).isEqualTo(2);
+        assertThat(distilConfig.typeVocabSize()).isZero();
+
+        Path roberta = OnnxModelImporter.importInto(root.resolve("roberta"), ModelSource.bytes("roberta",
+                TinyBertExportAccess.roberta(5, 2).bytes(), TOKENIZER.getBytes(StandardCharsets.UTF_8)),
+                ImportSpec.embedder("org/roberta", "MIT", PoolingMode.MEAN)).directory();
+        ModelConfig robertaConfig = ModelConfig.read(roberta);
+        assertThat(robertaConfig.modelType()).isEqualTo("roberta");
+        assertThat(robertaConfig.padTokenId()).as("the graph's padding id, not the tokenizer's pad_id 0").isEqualTo(1);
+        assertThat(robertaConfig.maxSequenceLength()).isEqualTo(robertaConfig.maxPositionEmbeddings() - 2);
+    }
+
+    @Test
     void refusesAMaxSeqLengthBeyondThePositions() {
         assertThatThrownBy(() -> OnnxModelImporter.importInto(root.resolve("tiny"), tiny(1),
                 ImportSpec.embedder("org/tiny", "MIT", PoolingMode.MEAN).withMaxSeqLength(7)))

@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Derives the {@code config.json} of a BERT encoder from its ONNX export: sizes from the weights'
- * shapes, the rest from the graph.
+ * Derives the {@code config.json} of a BERT, RoBERTa/XLM-R or DistilBERT encoder from its ONNX
+ * export: sizes from the weights' shapes, the rest from the graph.
  *
  * <p>The number of attention heads is not in any weight's shape. It is read from the
  * {@code Reshape} that splits the query, key or value projection into heads: its target shape is
@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * Where no such constant exists the caller must give the count. {@code layer_norm_eps} is the
  * constant added to the variance in the embeddings' LayerNorm (or a {@code LayerNormalization}'s
  * {@code epsilon}); {@code hidden_act} follows from the ops between the intermediate and output
- * layers ({@code Erf}: gelu, {@code Tanh}: gelu_new, {@code Relu}: relu).
+ * layers ({@code Erf}: gelu, {@code Tanh}: gelu_new, {@code Relu}: relu). The family follows from
+ * the names ({@code transformer.layer.*}: DistilBERT) and from how position ids are made: a
+ * {@code CumSum} over {@code input_ids != pad} is RoBERTa's (and XLM-R's, which the engine runs
+ * alike), and the compared constant is the padding id the positions are offset by.
  */
 final class EncoderConfigDerivation {
 
@@ -51,31 +54,54 @@ final class EncoderConfigDerivation {
      */
     ModelConfig derive(OptionalInt heads) {
         Set<String> names = mapping.tensors().keySet();
-        for (NodeProto node : graph.nodes()) {
-            if (node.getOpType().equals("CumSum")) {
-                throw new IllegalArgumentException(OnnxGraph.describe(node) + " computes position ids from the input"
-                        + " ids, as RoBERTa and XLM-R do; their position offset cannot be derived from the graph,"
-                        + " expected a config.json for this export");
-            }
-        }
         String prefix = prefix(names);
-        if (names.stream().anyMatch(n -> n.startsWith(prefix + "transformer.layer."))) {
-            throw new IllegalArgumentException("the export has DistilBERT tensors (" + prefix + "transformer.layer.*),"
-                    + " expected BERT names (" + prefix + "encoder.layer.*) to derive a config; give its config.json");
-        }
+        boolean distilbert = names.stream().anyMatch(n -> n.startsWith(prefix + "transformer.layer."));
+        OptionalInt positionPadding = positionPadding();
+        String layerPrefix = prefix + (distilbert ? "transformer.layer." : "encoder.layer.");
+        String firstLayer = layerPrefix + "0.";
+        List<String> projections = distilbert
+                ? List.of("attention.q_lin", "attention.k_lin", "attention.v_lin")
+                : List.of("attention.self.query", "attention.self.key", "attention.self.value");
+        String up = distilbert ? "ffn.lin1" : "intermediate.dense";
+
         TensorInfo words = require(prefix + "embeddings.word_embeddings.weight", 2);
         TensorInfo positions = require(prefix + "embeddings.position_embeddings.weight", 2);
         String typesName = prefix + "embeddings.token_type_embeddings.weight";
         int types = names.contains(typesName) ? (int) require(typesName, 2).dim(0) : 0;
         int hidden = (int) words.dim(1);
-        int layers = layerCount(prefix, names);
-        String firstLayer = prefix + "encoder.layer.0.";
-        int intermediate = (int) require(firstLayer + "intermediate.dense.weight", 2).dim(0);
-        int headCount = heads.isPresent() ? heads.getAsInt() : headsFromGraph(firstLayer, hidden);
+        int layers = layerCount(layerPrefix, names);
+        int intermediate = (int) require(firstLayer + up + ".weight", 2).dim(0);
+        int headCount = heads.isPresent() ? heads.getAsInt() : headsFromGraph(firstLayer, projections, hidden);
         double eps = layerNormEps(prefix + "embeddings.LayerNorm.weight");
-        String act = activation(firstLayer);
-        return new ModelConfig("bert", List.of("BertModel"), hidden, layers, headCount, intermediate, act,
-                (int) positions.dim(0), types, (int) words.dim(0), eps, 0, List.of(), null, "absolute");
+        String act = activation(firstLayer + up);
+        String type = distilbert ? "distilbert" : positionPadding.isPresent() ? "roberta" : "bert";
+        String architecture = distilbert ? "DistilBertModel" : positionPadding.isPresent() ? "RobertaModel" : "BertModel";
+        return new ModelConfig(type, List.of(architecture), hidden, layers, headCount, intermediate, act,
+                (int) positions.dim(0), types, (int) words.dim(0), eps, positionPadding.orElse(0), List.of(), null,
+                "absolute");
+    }
+
+    /**
+     * RoBERTa and XLM-R compute position ids from the input ids ({@code cumsum(ids != pad) * mask + pad}):
+     * the padding id the graph compares with, when it has that {@code CumSum}.
+     */
+    private OptionalInt positionPadding() {
+        NodeProto cumSum = graph.nodes().stream().filter(n -> n.getOpType().equals("CumSum")).findFirst().orElse(null);
+        if (cumSum == null) {
+            return OptionalInt.empty();
+        }
+        for (NodeProto node : graph.nodes()) {
+            if (node.getOpType().equals("Equal") && node.getInputCount() == 2 && node.getInputList().contains("input_ids")) {
+                String other = node.getInput(0).equals("input_ids") ? node.getInput(1) : node.getInput(0);
+                Optional<long[]> padding = graph.constantLongs(other);
+                if (padding.isPresent() && padding.get().length == 1) {
+                    return OptionalInt.of((int) padding.get()[0]);
+                }
+            }
+        }
+        throw new IllegalArgumentException(OnnxGraph.describe(cumSum) + " computes position ids from the input ids, as"
+                + " RoBERTa and XLM-R do, but no Equal(input_ids, constant) gives their padding id; expected one, or"
+                + " a config.json for this export");
     }
 
     private static String prefix(Set<String> names) {
@@ -99,8 +125,7 @@ final class EncoderConfigDerivation {
         return tensor;
     }
 
-    private static int layerCount(String prefix, Set<String> names) {
-        String layerPrefix = prefix + "encoder.layer.";
+    private static int layerCount(String layerPrefix, Set<String> names) {
         TreeSet<Integer> layers = new TreeSet<>();
         for (String name : names) {
             if (name.startsWith(layerPrefix)) {
@@ -118,10 +143,10 @@ final class EncoderConfigDerivation {
         return layers.size();
     }
 
-    private int headsFromGraph(String firstLayer, int hidden) {
+    private int headsFromGraph(String firstLayer, List<String> projections, int hidden) {
         Set<Long> found = new TreeSet<>();
-        for (String part : List.of("query", "key", "value")) {
-            NodeProto projection = mapping.linearOutputs().get(firstLayer + "attention.self." + part);
+        for (String part : projections) {
+            NodeProto projection = mapping.linearOutputs().get(firstLayer + part);
             if (projection == null) {
                 continue;
             }
@@ -133,7 +158,7 @@ final class EncoderConfigDerivation {
         }
         if (found.size() != 1) {
             throw new IllegalArgumentException("cannot read the number of attention heads from the export: the Reshapes"
-                    + " of " + firstLayer + "attention.self.{query,key,value} give " + found
+                    + " of " + firstLayer + projections + " give " + found
                     + ", expected one constant [.., heads, head_size] target shape; give num_attention_heads");
         }
         return found.iterator().next().intValue();
@@ -209,9 +234,12 @@ final class EncoderConfigDerivation {
         return Double.parseDouble(Float.toString(value));
     }
 
-    /** The activation between the intermediate projection and the output projection of the first layer. */
-    private String activation(String firstLayer) {
-        NodeProto start = mapping.linearOutputs().get(firstLayer + "intermediate.dense");
+    /** The activation between the first layer's intermediate projection {@code up} and the output projection. */
+    private String activation(String up) {
+        NodeProto start = mapping.linearOutputs().get(up);
+        if (start == null) {
+            throw new IllegalArgumentException("the export has no linear layer " + up + ", expected it in the encoder");
+        }
         Set<String> ops = new TreeSet<>();
         Optional<String> gelu = Optional.empty();
         Deque<String> values = new ArrayDeque<>(List.of(start.getOutput(0)));
@@ -241,7 +269,7 @@ final class EncoderConfigDerivation {
         if (ops.contains("Relu")) {
             return "relu";
         }
-        throw new IllegalArgumentException("the activation after " + firstLayer + "intermediate.dense uses ops " + ops
+        throw new IllegalArgumentException("the activation after " + up + " uses ops " + ops
                 + ", expected Erf (gelu), Tanh (gelu_new), Relu or Gelu");
     }
 }

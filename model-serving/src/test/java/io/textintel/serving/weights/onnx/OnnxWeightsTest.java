@@ -73,6 +73,34 @@ class OnnxWeightsTest {
     }
 
     @Test
+    void derivesRobertaFromPositionIdsMadeOfTheInputIdsWithTheirPaddingId() {
+        TinyBertExport export = new TinyBertExport(11, 2, TinyBertExport.Family.ROBERTA);
+        ModelConfig config = OnnxWeights.of(export.model(), "tiny").deriveConfig(OptionalInt.empty());
+
+        assertThat(config.modelType()).isEqualTo("roberta");
+        assertThat(config.padTokenId()).isEqualTo(TinyBertExport.ROBERTA_PAD);
+        assertThat(config.offsetsPositionsByPadding()).isTrue();
+        assertThat(config.typeVocabSize()).isEqualTo(1);
+        assertThat(config.numAttentionHeads()).isEqualTo(TinyBertExport.HEADS);
+    }
+
+    @Test
+    void derivesDistilBertFromItsTensorNames() {
+        TinyBertExport export = new TinyBertExport(12, 2, TinyBertExport.Family.DISTILBERT);
+        try (OnnxWeights weights = OnnxWeights.of(export.model(), "tiny")) {
+            assertThat(weights.tensorNames()).contains("transformer.layer.1.attention.q_lin.weight",
+                    "transformer.layer.1.ffn.lin2.weight", "transformer.layer.1.sa_layer_norm.weight");
+            ModelConfig config = weights.deriveConfig(OptionalInt.empty());
+            assertThat(config.modelType()).isEqualTo("distilbert");
+            assertThat(config.numHiddenLayers()).isEqualTo(2);
+            assertThat(config.numAttentionHeads()).isEqualTo(TinyBertExport.HEADS);
+            assertThat(config.intermediateSize()).isEqualTo(TinyBertExport.INTERMEDIATE);
+            assertThat(config.typeVocabSize()).isZero();
+            assertThat(config.hiddenAct()).isEqualTo("gelu");
+        }
+    }
+
+    @Test
     void withoutHeadConstantsTheHeadCountMustBeGiven() {
         TinyBertExport export = new TinyBertExport(4, 1);
         GraphProto.Builder graph = export.graph;

@@ -32,18 +32,41 @@ final class TinyBertExport {
     /** How one tensor's elements are stored. */
     enum Storage { RAW, FLOAT_DATA }
 
+    /** The encoder family: its tensor names, and how position ids are made. */
+    enum Family { BERT, ROBERTA, DISTILBERT }
+
+    /** RoBERTa's padding id, which its position ids are offset by. */
+    static final int ROBERTA_PAD = 1;
+
     final Map<String, float[]> reference = new LinkedHashMap<>(); // HF name -> values, [out, in] for weights
     final Map<String, long[]> shapes = new LinkedHashMap<>();
     final GraphProto.Builder graph = GraphProto.newBuilder().setName("main_graph");
     private final Random random;
+    private final Family family;
     private int anonymous = 700;
     private Storage storage = Storage.RAW;
 
     TinyBertExport(long seed, int layers) {
-        random = new Random(seed);
+        this(seed, layers, Family.BERT);
+    }
+
+    TinyBertExport(long seed, int layers, Family family) {
+        this.random = new Random(seed);
+        this.family = family;
         named("embeddings.word_embeddings.weight", VOCAB, HIDDEN);
         named("embeddings.position_embeddings.weight", POSITIONS, HIDDEN);
-        named("embeddings.token_type_embeddings.weight", TYPES, HIDDEN);
+        if (family == Family.BERT) {
+            named("embeddings.token_type_embeddings.weight", TYPES, HIDDEN);
+        } else if (family == Family.ROBERTA) {
+            named("embeddings.token_type_embeddings.weight", 1, HIDDEN);
+            // position ids = cumsum(ids != pad) * (ids != pad) + pad, as transformers' RoBERTa computes them
+            constant("/embeddings/Constant", longs(ROBERTA_PAD));
+            node("Equal", "/embeddings/Equal", List.of("input_ids", "/embeddings/Constant_output_0"),
+                    "/embeddings/Equal_output_0");
+            node("Not", "/embeddings/Not", List.of("/embeddings/Equal_output_0"), "/embeddings/Not_output_0");
+            node("CumSum", "/embeddings/CumSum", List.of("/embeddings/Not_output_0", "/embeddings/Constant_output_0"),
+                    "/embeddings/CumSum_output_0");
+        }
         node("Gather", "/embeddings/word_embeddings/Gather", List.of("embeddings.word_embeddings.weight", "input_ids"),
                 "/embeddings/word_embeddings/Gather_output_0");
         String x = layerNorm("/embeddings/LayerNorm", "embeddings.LayerNorm", "/embeddings/word_embeddings/Gather_output_0",
@@ -67,28 +90,36 @@ final class TinyBertExport {
     }
 
     private String layer(int layer, String input) {
-        String path = "/encoder/layer." + layer + "/";
-        String module = "encoder.layer." + layer + ".";
-        String query = linear(path + "attention/self/query", module + "attention.self.query", input, HIDDEN, HIDDEN);
-        String key = linear(path + "attention/self/key", module + "attention.self.key", input, HIDDEN, HIDDEN);
-        String value = linear(path + "attention/self/value", module + "attention.self.value", input, HIDDEN, HIDDEN);
-        reshapeToHeads(path + "attention/self/", key, 0);
-        reshapeToHeads(path + "attention/self/", value, 1);
-        reshapeToHeads(path + "attention/self/", query, 2);
-        node("MatMul", path + "attention/self/MatMul", List.of(query, key), path + "attention/self/MatMul_output_0");
-        String context = path + "attention/self/MatMul_output_0";
-        String attention = linear(path + "attention/output/dense", module + "attention.output.dense", context, HIDDEN,
-                HIDDEN);
-        String normed = layerNorm(path + "attention/output/LayerNorm", module + "attention.output.LayerNorm", attention,
-                false);
-        String up = linear(path + "intermediate/dense", module + "intermediate.dense", normed, HIDDEN, INTERMEDIATE);
-        String act = path + "intermediate/intermediate_act_fn/";
+        boolean distil = family == Family.DISTILBERT;
+        String path = (distil ? "/transformer/layer." : "/encoder/layer.") + layer + "/";
+        String module = (distil ? "transformer.layer." : "encoder.layer.") + layer + ".";
+        String self = distil ? "attention/" : "attention/self/";
+        String query = linear(path + self + (distil ? "q_lin" : "query"),
+                module + (distil ? "attention.q_lin" : "attention.self.query"), input, HIDDEN, HIDDEN);
+        String key = linear(path + self + (distil ? "k_lin" : "key"),
+                module + (distil ? "attention.k_lin" : "attention.self.key"), input, HIDDEN, HIDDEN);
+        String value = linear(path + self + (distil ? "v_lin" : "value"),
+                module + (distil ? "attention.v_lin" : "attention.self.value"), input, HIDDEN, HIDDEN);
+        reshapeToHeads(path + self, key, 0);
+        reshapeToHeads(path + self, value, 1);
+        reshapeToHeads(path + self, query, 2);
+        node("MatMul", path + self + "MatMul", List.of(query, key), path + self + "MatMul_output_0");
+        String context = path + self + "MatMul_output_0";
+        String attention = linear(path + (distil ? "attention/out_lin" : "attention/output/dense"),
+                module + (distil ? "attention.out_lin" : "attention.output.dense"), context, HIDDEN, HIDDEN);
+        String normed = layerNorm(path + (distil ? "sa_layer_norm" : "attention/output/LayerNorm"),
+                module + (distil ? "sa_layer_norm" : "attention.output.LayerNorm"), attention, false);
+        String up = linear(path + (distil ? "ffn/lin1" : "intermediate/dense"),
+                module + (distil ? "ffn.lin1" : "intermediate.dense"), normed, HIDDEN, INTERMEDIATE);
+        String act = path + (distil ? "ffn/activation/" : "intermediate/intermediate_act_fn/");
         constant(act + "Constant", scalar((float) Math.sqrt(2)));
         node("Div", act + "Div", List.of(up, act + "Constant_output_0"), act + "Div_output_0");
         node("Erf", act + "Erf", List.of(act + "Div_output_0"), act + "Erf_output_0");
         node("Mul", act + "Mul", List.of(up, act + "Erf_output_0"), act + "Mul_output_0");
-        String down = linear(path + "output/dense", module + "output.dense", act + "Mul_output_0", INTERMEDIATE, HIDDEN);
-        return layerNorm(path + "output/LayerNorm", module + "output.LayerNorm", down, false);
+        String down = linear(path + (distil ? "ffn/lin2" : "output/dense"), module + (distil ? "ffn.lin2" : "output.dense"),
+                act + "Mul_output_0", INTERMEDIATE, HIDDEN);
+        return layerNorm(path + (distil ? "output_layer_norm" : "output/LayerNorm"),
+                module + (distil ? "output_layer_norm" : "output.LayerNorm"), down, false);
     }
 
     /** MatMul by an anonymous [in, out] initializer, then Add of the named bias; returns the output. */

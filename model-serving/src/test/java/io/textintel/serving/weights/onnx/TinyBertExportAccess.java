@@ -11,6 +11,20 @@ public final class TinyBertExportAccess {
         this.export = new TinyBertExport(seed, layers);
     }
 
+    /** A DistilBERT-named export ({@code transformer.layer.N.attention.q_lin}, no token types). */
+    public static TinyBertExportAccess distilbert(long seed, int layers) {
+        return new TinyBertExportAccess(new TinyBertExport(seed, layers, TinyBertExport.Family.DISTILBERT));
+    }
+
+    /** A RoBERTa export: position ids made from the input ids, offset by the padding id 1. */
+    public static TinyBertExportAccess roberta(long seed, int layers) {
+        return new TinyBertExportAccess(new TinyBertExport(seed, layers, TinyBertExport.Family.ROBERTA));
+    }
+
+    private TinyBertExportAccess(TinyBertExport export) {
+        this.export = export;
+    }
+
     public TinyBertExportAccess withNode(NodeProto node) {
         export.graph.addNode(node);
         return this;

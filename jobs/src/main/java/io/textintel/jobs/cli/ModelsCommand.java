@@ -2,6 +2,12 @@ package io.textintel.jobs.cli;
 
 import io.textintel.operators.inference.ModelRepository;
 import io.textintel.operators.inference.ModelTask;
+import io.textintel.serving.config.PoolingMode;
+import io.textintel.serving.importer.ImportSpec;
+import io.textintel.serving.importer.ModelSource;
+import io.textintel.serving.importer.OnnxModelImporter;
+import io.textintel.serving.importer.ShippedModel;
+import io.textintel.serving.importer.ShippedModels;
 import io.textintel.serving.tools.TinyBertSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 
@@ -12,12 +18,18 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 
-/** Model management: download checkpoints from the Hugging Face Hub, or generate small random ones. */
+/**
+ * Model management: download checkpoints from the Hugging Face Hub, import ONNX exports (trained
+ * models shipped in Maven jars, or local files), or generate small random ones.
+ */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "Download models into the local cache, or generate random-weight checkpoints.",
-        subcommands = {ModelsCommand.Download.class, ModelsCommand.Generate.class})
+        description = "Download models into the local cache, import ONNX exports, or generate random-weight checkpoints.",
+        subcommands = {ModelsCommand.Download.class, ModelsCommand.Import.class, ModelsCommand.Generate.class})
 final class ModelsCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -47,6 +59,120 @@ final class ModelsCommand implements Runnable {
             Path dir = repository.resolve(ModelTask.embed("download", modelId, revision)).directory();
             System.out.println(modelId + "@" + revision + " -> " + dir);
             return 0;
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Import a trained ONNX embedder into the model cache as a Hugging Face directory"
+                    + " (config.json, model.safetensors, tokenizer.json, sentence-transformers pooling) and print the"
+                    + " directory. Either a shipped model (its Maven jar from the classpath or the local repository),"
+                    + " or a local --onnx with --tokenizer, --pooling and --name. An import already in the cache"
+                    + " with the same source hash is kept.",
+                    "Shipped: all-minilm-l6-v2 (minilm; mean pooling, Apache-2.0),"
+                    + " bge-small-en-v1.5 (bge-small; CLS pooling, MIT)."})
+    static final class Import implements Callable<Integer> {
+
+        private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
+
+        @Parameters(arity = "0..1", paramLabel = "MODEL", description = "A shipped model: key, alias or Hugging Face id.")
+        String model;
+
+        @Option(names = "--artifact", paramLabel = "GROUP:ARTIFACT[:VERSION]",
+                description = "A shipped model by its Maven coordinates (another version is read from the local repository).")
+        String artifact;
+
+        @Option(names = "--jar", description = "Read the shipped model from this jar file instead of the classpath.")
+        Path jar;
+
+        @Option(names = "--onnx", description = "A local ONNX export of a BERT-family encoder (external data beside it is read).")
+        Path onnx;
+
+        @Option(names = "--tokenizer", description = "The tokenizer.json of --onnx.")
+        Path tokenizer;
+
+        @Option(names = "--pooling", description = "Pooling of --onnx: mean, cls, max or mean_sqrt_len.")
+        String pooling;
+
+        @Option(names = "--no-normalize", description = "Leave the Normalize module out of modules.json for --onnx"
+                + " (for other readers of the directory: the engine L2-normalises every embedding).")
+        boolean noNormalize;
+
+        @Option(names = "--name", description = "Name of --onnx, e.g. its Hugging Face id my-org/my-model; also the directory name.")
+        String name;
+
+        @Option(names = "--license", description = "License of --onnx's weights, recorded in the provenance (default: unknown).")
+        String license;
+
+        @Option(names = "--max-seq-length", description = "sentence-transformers max_seq_length of --onnx (default: its positions).")
+        Integer maxSeqLength;
+
+        @Option(names = "--heads", description = "Attention heads of --onnx when its graph does not show them.")
+        Integer heads;
+
+        @Option(names = "--config", description = "A config.json for --onnx instead of deriving one from the graph.")
+        Path config;
+
+        @Option(names = "--cache-dir", description = "Where imported models go (default: ~/.cache/textintel/models).")
+        Path cacheDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path cache = cacheDir != null ? cacheDir : ShippedModels.defaultCacheDir();
+            OnnxModelImporter.Result result = onnx != null ? importLocal(cache) : importShipped(cache);
+            System.out.println((result.written() ? "Imported into " : "Already imported: ") + result.directory());
+            return 0;
+        }
+
+        private OnnxModelImporter.Result importShipped(Path cache) throws Exception {
+            if ((model == null) == (artifact == null)) {
+                throw new IllegalArgumentException("give a shipped MODEL or --artifact (one of them), or --onnx with"
+                        + " --tokenizer; shipped models: " + ShippedModels.catalog().stream().map(ShippedModel::key).toList());
+            }
+            if (tokenizer != null || pooling != null || name != null || config != null || heads != null) {
+                throw new IllegalArgumentException("--tokenizer, --pooling, --name, --config and --heads apply to --onnx;"
+                        + " a shipped model brings its own settings");
+            }
+            String version = null;
+            ShippedModel shipped;
+            if (artifact != null) {
+                String[] parts = artifact.split(":");
+                if (parts.length < 2 || parts.length > 3) {
+                    throw new IllegalArgumentException("--artifact is '" + artifact + "', expected groupId:artifactId[:version]");
+                }
+                shipped = ShippedModels.find(parts[0] + ":" + parts[1]);
+                version = parts.length == 3 ? parts[2] : null;
+            } else {
+                shipped = ShippedModels.find(model);
+            }
+            String resolvedVersion = version != null ? version : shipped.version();
+            ModelSource source = jar != null
+                    ? ModelSource.jar(jar, shipped.onnxEntry(), shipped.tokenizerEntry(),
+                            shipped.groupId() + ":" + shipped.artifactId() + ":" + resolvedVersion)
+                    : ShippedModels.source(shipped, resolvedVersion);
+            return OnnxModelImporter.importInto(cache.resolve(shipped.key()), source, shipped.spec());
+        }
+
+        private OnnxModelImporter.Result importLocal(Path cache) throws Exception {
+            if (model != null || artifact != null || jar != null) {
+                throw new IllegalArgumentException("--onnx imports a local file: give no MODEL, --artifact or --jar with it");
+            }
+            if (tokenizer == null || pooling == null || name == null) {
+                throw new IllegalArgumentException("--onnx needs --tokenizer, --pooling and --name");
+            }
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("--name is '" + name + "', expected a name like my-model or my-org/my-model");
+            }
+            PoolingMode mode;
+            try {
+                mode = PoolingMode.valueOf(pooling.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--pooling is '" + pooling + "', expected mean, cls, max or mean_sqrt_len", e);
+            }
+            ImportSpec spec = new ImportSpec(name, license, mode, !noNormalize,
+                    maxSeqLength == null ? OptionalInt.empty() : OptionalInt.of(maxSeqLength),
+                    heads == null ? OptionalInt.empty() : OptionalInt.of(heads), config);
+            return OnnxModelImporter.importInto(cache.resolve(name.replace("/", "--")),
+                    ModelSource.files(onnx, tokenizer), spec);
         }
     }
 

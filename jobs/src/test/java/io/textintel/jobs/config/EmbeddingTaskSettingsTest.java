@@ -76,8 +76,8 @@ class EmbeddingTaskSettingsTest {
         assertThat(listed.multiLabel()).isFalse();
         ZeroShotSettings described = tasks.get(1).zeroShot();
         assertThat(described.labels()).containsExactly("refund", "delivery", "praise");
-        assertThat(described.descriptions()).containsExactly(List.of("money back", "reimbursement"),
-                List.of("the parcel is late"), List.of("praise"));
+        assertThat(described.descriptions()).containsExactly(List.of("refund", "money back", "reimbursement"),
+                List.of("delivery", "the parcel is late"), List.of("praise"));
         assertThat(described.labelPrefix()).isEqualTo("passage: ");
         assertThat(described.temperature()).isEqualTo(0.02f);
         assertThat(described.multiLabel()).isTrue();

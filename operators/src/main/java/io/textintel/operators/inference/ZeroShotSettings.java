@@ -9,16 +9,16 @@ import java.util.Set;
  * The settings of a {@link TaskKind#ZERO_SHOT_TAG} task: its labels, the descriptions whose
  * embeddings stand for them, and how similarities become scores.
  *
- * <p>Scores: a label's similarity is the largest cosine between the text's embedding and the
- * embeddings of its descriptions (the best-matching description counts, so that adding a wording
- * never dilutes a label). Single-label, the scores are a softmax over the labels of similarity /
+ * <p>Scores: a label's similarity is the cosine between the text's embedding and the centroid of the
+ * embeddings of its descriptions, the label's own name (with {@code _} as space) always among them.
+ * Single-label, the scores are a softmax over the labels of similarity /
  * {@code temperature}: they sum to 1 and {@code min-score} is a share of that. Multi-label, each
  * label's score is its similarity clipped to [0, 1], on its own: {@code min-score} is then a cosine
  * threshold.
  *
  * @param labels the label names, in configuration order
- * @param descriptions per label (same order) one or more descriptions; an empty list stands for the
- *     label's name with {@code _} as space
+ * @param descriptions per label (same order) its descriptions, starting with its name with {@code _}
+ *     as space, which is added where the configuration did not write it
  * @param labelPrefix prepended to every description before tokenization (e.g. an instruction some
  *     embedders expect); empty for none
  * @param temperature divides the cosines before the softmax; small values sharpen the scores
@@ -60,7 +60,11 @@ public record ZeroShotSettings(List<String> labels, List<List<String>> descripti
                     throw new IllegalArgumentException("label '" + label + "' has a blank description, expected words");
                 }
             }
-            resolved.add(own.isEmpty() ? List.of(label.replace('_', ' ')) : own);
+            String name = label.replace('_', ' ');
+            List<String> withName = new ArrayList<>(own.size() + 1);
+            withName.add(name);
+            own.stream().filter(description -> !description.equals(name)).forEach(withName::add);
+            resolved.add(List.copyOf(withName));
         }
         descriptions = List.copyOf(resolved);
         if (!(temperature > 0f) || Float.isInfinite(temperature)) {

@@ -15,11 +15,14 @@ class TaskOptionsTest {
             new LabelledExample("parcel late", "delivery"), new LabelledExample("still waiting", "delivery"));
 
     @Test
-    void zeroShotLabelsWithoutDescriptionsAreDescribedByTheirNames() {
+    void aZeroShotLabelsNameIsAlwaysItsFirstDescription() {
         ZeroShotSettings settings = new ZeroShotSettings(List.of("app_crash", "refund"),
-                List.of(List.of(), List.of("money back", "reimbursement")), null, 0.05f, false);
+                List.of(List.of(), List.of("money back", "refund", "reimbursement")), null, 0.05f, false);
 
-        assertThat(settings.descriptions()).containsExactly(List.of("app crash"), List.of("money back", "reimbursement"));
+        assertThat(settings.descriptions()).containsExactly(List.of("app crash"),
+                List.of("refund", "money back", "reimbursement"));
+        assertThat(new ZeroShotSettings(settings.labels(), settings.descriptions(), "", 0.05f, false))
+                .as("resolving twice changes nothing").isEqualTo(settings);
         assertThat(settings.labelPrefix()).isEmpty();
     }
 

@@ -48,7 +48,8 @@ import java.util.Set;
  * @param minExamplesPerLabel {@code few-shot}: fewest examples of a label (default 2)
  * @param maxSentences {@code extractive}: most sentences of a summary (default 3)
  * @param maxCharacters {@code extractive}: most characters of a summary, 0 (default) for no limit
- * @param minSentences {@code extractive}: shorter texts get no summary (default max-sentences + 1)
+ * @param minSentences {@code extractive}: texts of fewer sentences get no summary (default max-sentences + 1)
+ * @param minTextLength {@code extractive}: texts of fewer characters get no summary (default 200)
  * @param maxInputSentences {@code extractive}: sentences read from the start of a text (default 64)
  * @param mmrLambda {@code extractive}: centrality against redundancy, in [0, 1] (default 0.7)
  * @param maxSummaryTokens most tokens of a generative summary (default 64)
@@ -62,7 +63,8 @@ public record TaskSettings(
         String kind, String mode, String model, String revision, Integer maxLength, Integer topK, Float minScore,
         String prefix, LabelSet labels, String labelPrefix, Float temperature, Boolean multiLabel,
         String examples, Float regularization, Integer minExamplesPerLabel,
-        Integer maxSentences, Integer maxCharacters, Integer minSentences, Integer maxInputSentences, Float mmrLambda,
+        Integer maxSentences, Integer maxCharacters, Integer minSentences, Integer minTextLength,
+        Integer maxInputSentences, Float mmrLambda,
         Integer maxSummaryTokens, String style, Float topP, Long seed, String speculation, String draftModel) {
 
     private static final List<String> SPECULATION = List.of("none", "prompt-lookup", "draft-model");
@@ -146,6 +148,7 @@ public record TaskSettings(
             only("max-sentences", maxSentences, extractive, "summarize mode extractive");
             only("max-characters", maxCharacters, extractive, "summarize mode extractive");
             only("min-sentences", minSentences, extractive, "summarize mode extractive");
+            only("min-text-length", minTextLength, extractive, "summarize mode extractive");
             only("max-input-sentences", maxInputSentences, extractive, "summarize mode extractive");
             only("mmr-lambda", mmrLambda, extractive, "summarize mode extractive");
             only("temperature", temperature, kind.isGenerative() || kind == TaskKind.ZERO_SHOT_TAG,
@@ -171,6 +174,7 @@ public record TaskSettings(
             problems.requireAtLeast(key + ".max-sentences", maxSentences, 1);
             problems.requireAtLeast(key + ".max-characters", maxCharacters, 0);
             problems.requireAtLeast(key + ".min-sentences", minSentences, 2);
+            problems.requireAtLeast(key + ".min-text-length", minTextLength, 0);
             problems.requireAtLeast(key + ".min-examples-per-label", minExamplesPerLabel, 1);
             if (mmrLambda != null && !(mmrLambda >= 0f && mmrLambda <= 1f)) {
                 problems.add(key + ".mmr-lambda", "is " + mmrLambda, "a number in [0, 1]");
@@ -258,7 +262,8 @@ public record TaskSettings(
         int fewest = minSentences == null ? Math.max(2, most + 1) : minSentences;
         int read = maxInputSentences == null ? Math.max(ExtractiveSettings.DEFAULT_MAX_INPUT_SENTENCES, fewest)
                 : maxInputSentences;
-        return new ExtractiveSettings(most, maxCharacters == null ? 0 : maxCharacters, fewest, read,
+        return new ExtractiveSettings(most, maxCharacters == null ? 0 : maxCharacters, fewest,
+                minTextLength == null ? ExtractiveSettings.DEFAULT_MIN_TEXT_LENGTH : minTextLength, read,
                 mmrLambda == null ? ExtractiveSettings.DEFAULT_MMR_LAMBDA : mmrLambda);
     }
 

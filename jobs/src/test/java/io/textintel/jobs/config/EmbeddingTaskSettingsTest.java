@@ -147,12 +147,13 @@ class EmbeddingTaskSettingsTest {
                     max-sentences: 2
                     max-characters: 280
                     min-sentences: 5
+                    min-text-length: 0
                     mmr-lambda: 0.5
                 """);
 
         assertThat(tasks.get(0).kind()).isEqualTo(TaskKind.EXTRACTIVE_SUMMARY);
         assertThat(tasks.get(0).extractive()).isEqualTo(ExtractiveSettings.of(ExtractiveSettings.DEFAULT_MAX_SENTENCES));
-        assertThat(tasks.get(1).extractive()).isEqualTo(new ExtractiveSettings(2, 280, 5,
+        assertThat(tasks.get(1).extractive()).isEqualTo(new ExtractiveSettings(2, 280, 5, 0,
                 ExtractiveSettings.DEFAULT_MAX_INPUT_SENTENCES, 0.5f));
     }
 

@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The tokenize step splits the text into sentences ({@link SentenceBreaks}) and tokenizes each
  * (after the task's prefix); inference embeds them all through the shared engine, which batches them
- * with everything else. A text of fewer than {@code min-sentences} sentences gets no summary: it is
- * its own summary. The summary records the chosen sentences' indices.
+ * with everything else. A text of fewer than {@code min-sentences} sentences or
+ * {@code min-text-length} characters gets no summary: it is its own summary. The summary records
+ * the chosen sentences' indices.
  */
 final class ExtractiveSummaryTask implements TaskType {
 
@@ -69,7 +70,7 @@ final class ExtractiveSummaryTask implements TaskType {
 
         @Override
         public CompletableFuture<SentenceEmbeddings> run(TextRecord record, TaskInput input) {
-            if (input.sentences() < settings.minSentences()) {
+            if (input.sentences() < settings.minSentences() || record.getText().length() < settings.minTextLength()) {
                 return CompletableFuture.completedFuture(new SentenceEmbeddings(List.of(), 0));
             }
             long start = System.nanoTime();

@@ -307,9 +307,10 @@ class EmbeddingHeadTasksTest {
     private static final String FIVE_SENTENCES = "The parcel arrived late. The box was damaged and wet. "
             + "Support never answered my email! I want a refund for the delivery fee. Otherwise the app is fine.";
 
+    /** Summaries of texts of any length: the test texts are short. */
     private static ModelTask extractive(int maxSentences) {
         return new ModelTask("summary", TaskKind.EXTRACTIVE_SUMMARY, embedder.toString(), null, 0, 1, 0f,
-                ExtractiveSettings.of(maxSentences));
+                ExtractiveSettings.of(maxSentences).withMinTextLength(0));
     }
 
     @Test
@@ -365,9 +366,16 @@ class EmbeddingHeadTasksTest {
     }
 
     @Test
+    void aTextShorterThanMinTextLengthGetsNoSummaryHoweverManySentencesItHas() throws Exception {
+        ModelTask task = new ModelTask("summary", TaskKind.EXTRACTIVE_SUMMARY, embedder.toString(), null, 0, 1, 0f,
+                ExtractiveSettings.of(2).withMinTextLength(FIVE_SENTENCES.length() + 1));
+        assertThat(enrich(open(task), FIVE_SENTENCES, task).getSummary()).isNull();
+    }
+
+    @Test
     void aSummaryLongerThanMaxCharactersIsCutAtAWordBoundary() throws Exception {
         ModelTask task = new ModelTask("summary", TaskKind.EXTRACTIVE_SUMMARY, embedder.toString(), null, 0, 1, 0f,
-                new ExtractiveSettings(2, 16, 3, 64, 0.7f));
+                new ExtractiveSettings(2, 16, 3, 0, 64, 0.7f));
         SummaryInfo summary = enrich(open(task), FIVE_SENTENCES, task).getSummary();
 
         assertThat(summary.getSentences()).as("no sentence fits: the most central one alone").hasSize(1);

@@ -58,9 +58,10 @@ class TaskOptionsTest {
     @Test
     void extractiveSettingsNameTheirProblems() {
         assertThat(ExtractiveSettings.of(3).minSentences()).isEqualTo(4);
+        assertThatThrownBy(() -> ExtractiveSettings.of(3).withMinTextLength(-1)).hasMessageContaining("min-text-length is -1");
         assertThatThrownBy(() -> ExtractiveSettings.of(0)).hasMessageContaining("max-sentences is 0");
-        assertThatThrownBy(() -> new ExtractiveSettings(2, 0, 1, 10, 0.7f)).hasMessageContaining("min-sentences is 1");
-        assertThatThrownBy(() -> new ExtractiveSettings(2, 0, 3, 10, 1.5f)).hasMessageContaining("mmr-lambda is 1.5");
+        assertThatThrownBy(() -> new ExtractiveSettings(2, 0, 1, 0, 10, 0.7f)).hasMessageContaining("min-sentences is 1");
+        assertThatThrownBy(() -> new ExtractiveSettings(2, 0, 3, 0, 10, 1.5f)).hasMessageContaining("mmr-lambda is 1.5");
     }
 
     @Test

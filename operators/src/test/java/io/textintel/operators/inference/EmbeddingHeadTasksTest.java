@@ -86,7 +86,11 @@ class EmbeddingHeadTasksTest {
     }
 
     private InferenceFunction open(ModelTask... tasks) throws Exception {
-        InferenceFunction function = new InferenceFunction(List.of(tasks), ModelRepository.defaults(), SETTINGS, 60_000);
+        return open(SETTINGS, tasks);
+    }
+
+    private InferenceFunction open(EngineSettings settings, ModelTask... tasks) throws Exception {
+        InferenceFunction function = new InferenceFunction(List.of(tasks), ModelRepository.defaults(), settings, 60_000);
         opened.add(function);
         function.setRuntimeContext(new MockStreamingRuntimeContext(1, 0));
         function.open(DefaultOpenContext.INSTANCE);
@@ -381,6 +385,34 @@ class EmbeddingHeadTasksTest {
         assertThat(summary.getSentences()).as("no sentence fits: the most central one alone").hasSize(1);
         assertThat(summary.getText()).hasSizeLessThanOrEqualTo(16).endsWith("…");
         assertThat(FIVE_SENTENCES).contains(summary.getText().substring(0, summary.getText().length() - 1));
+    }
+
+    @Test
+    void aTimedOutExtractiveSummaryCancelsItsSentencesEmbeddings() throws Exception {
+        // A batch that waits 2 s for company keeps the sentence requests queued while the timeout fires.
+        EngineSettings slow = new EngineSettings("cpu", 1, null, null, Duration.ofSeconds(2), null);
+        ModelTask task = extractive(2);
+        InferenceFunction function = open(slow, task);
+        TextRecord record = TestModels.record("fb-2", FIVE_SENTENCES);
+        TaskInput input;
+        try (TaskResources resources = TaskResources.forTokenizing(ModelRepository.defaults())) {
+            input = resources.openTokenizer(task).tokenize(record);
+        }
+        TokenizedDocument doc = new TokenizedDocument(record, TestModels.provenance(2), new TaskInput[] {input});
+        Collecting result = new Collecting();
+
+        function.asyncInvoke(doc, result);
+        function.timeout(doc, result);
+
+        assertThat(result.single().deadLetter.getReason()).contains("did not finish within");
+        try (SharedResources.Lease<InferenceEngine> engine = SharedModels.engine(embedder, slow)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (engine.get().metrics().cancelled() < input.sentences() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(engine.get().metrics().cancelled()).as("every sentence's request dropped before it ran")
+                    .isEqualTo(input.sentences());
+        }
     }
 
     private static final class Collecting implements ResultFuture<InferenceOutcome> {

@@ -5,23 +5,24 @@ import java.util.List;
 /**
  * What a model task computes for a document, and so which {@link TaskType} tokenizes and runs it.
  *
- * <p>A new kind is one constant here, one {@link TaskType}, and its configuration.
+ * <p>A new kind is one constant here, one {@link TaskType} (with its {@link TaskOptions}, if it has
+ * settings of its own), and its configuration.
  */
 public enum TaskKind {
     /** A pooled, L2-normalised sentence embedding from an encoder. */
-    EMBED("embed", null, new EmbedTask()),
+    EMBED("embed", null, new EmbedTask(), null),
     /** Topic tags from an encoder's sequence-classification head. */
-    TAG("tag", "classifier", new ClassifierTagTask()),
+    TAG("tag", "classifier", new ClassifierTagTask(), null),
     /** Topic tags by the similarity of the text's embedding to each label's descriptions. */
-    ZERO_SHOT_TAG("tag", "zero-shot", new ZeroShotTagTask()),
+    ZERO_SHOT_TAG("tag", "zero-shot", new ZeroShotTagTask(), ZeroShotSettings.class),
     /** Topic tags from a logistic-regression head fitted at start-up on labelled example texts. */
-    FEW_SHOT_TAG("tag", "few-shot", new FewShotTagTask()),
+    FEW_SHOT_TAG("tag", "few-shot", new FewShotTagTask(), FewShotSettings.class),
     /** Topic tags chosen by an instruction-tuned decoder among configured labels (zero-shot). */
-    GENERATIVE_TAG("tag", "generative", new GenerativeTagTask()),
+    GENERATIVE_TAG("tag", "generative", new GenerativeTagTask(), GenerativeSettings.class),
     /** A summary written by an instruction-tuned decoder. */
-    SUMMARIZE("summarize", "generative", new GenerativeSummaryTask()),
+    SUMMARIZE("summarize", "generative", new GenerativeSummaryTask(), GenerativeSettings.class),
     /** A summary made of the text's most central sentences, chosen by their embeddings. */
-    EXTRACTIVE_SUMMARY("summarize", "extractive", new ExtractiveSummaryTask());
+    EXTRACTIVE_SUMMARY("summarize", "extractive", new ExtractiveSummaryTask(), ExtractiveSettings.class);
 
     private static final List<String> TAG_MODES = List.of("classifier", "generative", "zero-shot", "few-shot");
     private static final List<String> SUMMARY_MODES = List.of("generative", "extractive");
@@ -29,11 +30,13 @@ public enum TaskKind {
     private final String configKind;
     private final String configMode;
     private final TaskType type;
+    private final Class<? extends TaskOptions> optionsType;
 
-    TaskKind(String configKind, String configMode, TaskType type) {
+    TaskKind(String configKind, String configMode, TaskType type, Class<? extends TaskOptions> optionsType) {
         this.configKind = configKind;
         this.configMode = configMode;
         this.type = type;
+        this.optionsType = optionsType;
     }
 
     /**
@@ -90,12 +93,6 @@ public enum TaskKind {
 
     /** The options a task of this kind carries, or null when it needs none beyond {@link ModelTask}'s. */
     Class<? extends TaskOptions> optionsType() {
-        return switch (this) {
-            case EMBED, TAG -> null;
-            case ZERO_SHOT_TAG -> ZeroShotSettings.class;
-            case FEW_SHOT_TAG -> FewShotSettings.class;
-            case GENERATIVE_TAG, SUMMARIZE -> GenerativeSettings.class;
-            case EXTRACTIVE_SUMMARY -> ExtractiveSettings.class;
-        };
+        return optionsType;
     }
 }

@@ -13,7 +13,7 @@ import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.SharedModels;
 import io.textintel.operators.inference.SplitOutcomes;
 import io.textintel.operators.tokenize.TokenizeFunction;
-import io.textintel.operators.tokenize.TokenizedDocument;
+import io.textintel.operators.inference.TokenizedDocument;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.KafkaProvenance;
 import io.textintel.schemas.RawRecord;

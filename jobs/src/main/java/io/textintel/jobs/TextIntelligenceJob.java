@@ -24,7 +24,7 @@ import io.textintel.operators.inference.InferenceOutcome;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.SplitOutcomes;
 import io.textintel.operators.tokenize.TokenizeFunction;
-import io.textintel.operators.tokenize.TokenizedDocument;
+import io.textintel.operators.inference.TokenizedDocument;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.RawRecord;

@@ -123,6 +123,14 @@ public final class EnrichedDocumentSerializer implements DocumentSerializer<Enri
         if (summary.getAcceptedPerStep() != null) {
             json.writeNumberField("summary_accepted_per_step", summary.getAcceptedPerStep());
         }
+        writeOptionalString(json, "summary_method", summary.getMethod());
+        if (summary.getSentences() != null && !summary.getSentences().isEmpty()) {
+            json.writeArrayFieldStart("summary_sentences");
+            for (int sentence : summary.getSentences()) {
+                json.writeNumber(sentence);
+            }
+            json.writeEndArray();
+        }
     }
 
     private static void writeModels(JsonGenerator json, List<ModelRef> models) throws IOException {
@@ -138,6 +146,7 @@ public final class EnrichedDocumentSerializer implements DocumentSerializer<Enri
             json.writeNumberField("input_tokens", model.getInputTokens());
             json.writeBooleanField("truncated", model.getTruncated());
             json.writeNumberField("unknown_tokens", model.getUnknownTokens());
+            writeOptionalString(json, "head", model.getHead());
             json.writeEndObject();
         }
         json.writeEndArray();

@@ -48,10 +48,13 @@ class EnrichedDocumentSerializerTest {
                         .setAcceptanceRate(0.75f)
                         .setVerifySteps(3)
                         .setAcceptedPerStep(2f)
+                        .setMethod("extractive")
+                        .setSentences(List.of(0, 2))
                         .build())
                 .setModels(List.of(ModelRef.newBuilder()
                         .setTask("embed").setModelId("tiny-bert").setRevision("abc123")
-                        .setInputTokens(9).setTruncated(false).setUnknownTokens(2).build()))
+                        .setInputTokens(9).setTruncated(false).setUnknownTokens(2)
+                        .setHead("few-shot:0123456789abcdef").build()))
                 .setProvenance(KafkaProvenance.newBuilder()
                         .setTopic("raw").setPartition(3).setOffset(42L)
                         .setTimestamp(Instant.parse("2025-03-01T09:56:40Z")).build())
@@ -91,6 +94,9 @@ class EnrichedDocumentSerializerTest {
         assertThat(json.at("/models/0/input_tokens").asInt()).isEqualTo(9);
         assertThat(json.at("/models/0/truncated").asBoolean()).isFalse();
         assertThat(json.at("/models/0/unknown_tokens").asInt()).isEqualTo(2);
+        assertThat(json.at("/models/0/head").asText()).isEqualTo("few-shot:0123456789abcdef");
+        assertThat(json.get("summary_method").asText()).isEqualTo("extractive");
+        assertThat(json.get("summary_sentences")).extracting(JsonNode::asInt).containsExactly(0, 2);
         assertThat(json.at("/kafka/topic").asText()).isEqualTo("raw");
         assertThat(json.at("/kafka/partition").asInt()).isEqualTo(3);
         assertThat(json.at("/kafka/offset").asLong()).isEqualTo(42L);

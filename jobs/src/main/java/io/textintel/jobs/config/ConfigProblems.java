@@ -35,6 +35,11 @@ final class ConfigProblems {
         }
     }
 
+    /** How many problems were found so far. */
+    int count() {
+        return problems.size();
+    }
+
     /** Throws a {@link ConfigException} listing all problems, if there are any. */
     void throwIfAny(String source) {
         if (!problems.isEmpty()) {

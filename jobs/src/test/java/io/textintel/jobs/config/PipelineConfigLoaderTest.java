@@ -264,14 +264,15 @@ class PipelineConfigLoaderTest {
     void badDecoderKeysAreReportedWithTheirKeys() {
         assertThatThrownBy(() -> PipelineConfigLoader.parse(DECODER_TASKS, "test.yaml", List.of(
                 "tasks.summary.max-summary-tokens=0", "tasks.summary.top-p=1.5", "tasks.summary.speculation=medusa",
-                "tasks.topics.labels=[]", "tasks.topics.mode=zero-shot", "tasks.summary.temperature=-1")))
+                "tasks.topics.labels=[]", "tasks.topics.mode=keywords", "tasks.summary.temperature=-1")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("tasks.summary.max-summary-tokens is 0, expected 1 or more")
                 .hasMessageContaining("tasks.summary.top-p is 1.5, expected a number in (0, 1]")
                 .hasMessageContaining("tasks.summary.temperature is -1.0, expected a number >= 0")
                 .hasMessageContaining("tasks.summary.speculation is 'medusa', expected one of none, prompt-lookup,"
                         + " draft-model")
-                .hasMessageContaining("tasks.topics.mode is 'zero-shot', expected one of classifier, generative");
+                .hasMessageContaining("tasks.topics.mode is 'keywords', expected one of classifier, generative,"
+                        + " zero-shot, few-shot");
         assertThatThrownBy(() -> PipelineConfigLoader.parse(DECODER_TASKS, "test.yaml", List.of(
                 "tasks.summary.speculation=prompt-lookup", "tasks.topics.labels=[]")))
                 .hasMessageContaining("tasks.summary.draft-model is set but speculation is prompt-lookup")

@@ -4,7 +4,6 @@ import io.textintel.serving.text.SpeculationKind;
 import io.textintel.serving.text.SummaryOptions;
 import io.textintel.serving.text.TaggingOptions;
 
-import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -22,7 +21,7 @@ import java.util.List;
  * @param multiLabel whether generative tagging may name several labels
  */
 public record GenerativeSettings(int maxSummaryTokens, String style, float temperature, float topP, long seed,
-        String speculation, String draftModel, List<String> labels, boolean multiLabel) implements Serializable {
+        String speculation, String draftModel, List<String> labels, boolean multiLabel) implements TaskOptions {
 
     public GenerativeSettings {
         labels = labels == null ? List.of() : List.copyOf(labels);

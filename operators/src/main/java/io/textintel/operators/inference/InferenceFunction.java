@@ -1,15 +1,12 @@
 package io.textintel.operators.inference;
 
 import io.textintel.operators.DeadLetters;
-import io.textintel.operators.tokenize.TokenizedDocument;
+import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.PipelineStage;
+import io.textintel.schemas.TextRecord;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.InferenceEngine;
-import io.textintel.serving.engine.ModelInfo;
 import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.GenerativeTagger;
-import io.textintel.serving.text.SpeculationKind;
-import io.textintel.serving.text.Summarizer;
 
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -27,12 +24,12 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 
 /**
  * Runs every model task of a document on the JVM's shared inference engines, asynchronously, and
- * assembles the enriched document. Encoder tasks (embed, tag) run on {@link InferenceEngine}s,
- * decoder tasks (summarize, generative tag) on {@link DecoderEngine}s; both are shared per JVM and model.
+ * assembles the enriched document. Encoder tasks run on {@link InferenceEngine}s, decoder tasks
+ * (summarize, generative tag) on {@link DecoderEngine}s; both are shared per JVM and model. What
+ * each task computes and writes is its kind's {@link TaskType}.
  *
  * <p>Used through Flink's async I/O ({@code AsyncDataStream}), so many documents are in flight at
  * once and the engine batches them across all subtasks of the JVM. Input the model cannot take
@@ -47,10 +44,9 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
     private final EngineSettings engineSettings;
     private final long timeoutMillis;
 
-    private transient List<SharedResources.Lease<?>> leases;
-    /** Per task: starts its computation for a document; the result type is the one DocumentAssembler expects. */
-    private transient List<Function<TokenizedDocument, CompletableFuture<?>>> runs;
-    private transient List<LoadedModel> models;
+    private transient TaskResources resources;
+    /** Per task, in task order: what runs it and writes its fields. */
+    private transient List<TaskRunner<?>> runners;
     private transient Counter enriched;
     private transient Counter rejected;
     private transient Clock clock;
@@ -70,26 +66,10 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
 
     @Override
     public void open(OpenContext openContext) throws IOException {
-        leases = new ArrayList<>(tasks.size());
-        runs = new ArrayList<>(tasks.size());
-        models = new ArrayList<>(tasks.size());
-        for (int i = 0; i < tasks.size(); i++) {
-            ModelTask task = tasks.get(i);
-            ModelRepository.ResolvedModel resolved = repository.resolve(task);
-            if (task.kind().isGenerative()) {
-                openDecoderTask(task, resolved);
-                continue;
-            }
-            SharedResources.Lease<InferenceEngine> lease = SharedModels.engine(resolved.directory(), onAssignedGpu());
-            leases.add(lease);
-            InferenceEngine engine = lease.get();
-            ModelInfo info = engine.model();
-            checkModelFitsTask(task, info);
-            models.add(new LoadedModel(resolved.revision(), info.labels()));
-            int index = i;
-            runs.add(task.kind() == TaskKind.EMBED
-                    ? doc -> engine.embed(doc.inputs[index].tokenIds)
-                    : doc -> engine.classify(doc.inputs[index].tokenIds));
+        resources = TaskResources.forInference(repository, onAssignedGpu());
+        runners = new ArrayList<>(tasks.size());
+        for (ModelTask task : tasks) {
+            runners.add(resources.openRunner(task));
         }
         enriched = getRuntimeContext().getMetricGroup().counter("documentsEnriched");
         rejected = getRuntimeContext().getMetricGroup().counter("inferenceDeadLetters");
@@ -106,54 +86,37 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
         return engineSettings.withAssignedGpu(indices);
     }
 
-    private void openDecoderTask(ModelTask task, ModelRepository.ResolvedModel resolved) throws IOException {
-        GenerativeSettings settings = task.generative();
-        SpeculationKind speculation = settings.speculationKind();
-        String draftDir = speculation == SpeculationKind.DRAFT_MODEL
-                ? repository.resolve(task.name(), settings.draftModel(), "main").directory().toString()
-                : null;
-        SharedResources.Lease<DecoderEngine> lease = SharedModels.decoder(resolved.directory(),
-                engineSettings.toDecoderConfig(speculation, draftDir));
-        leases.add(lease);
-        DecoderEngine decoder = lease.get();
-        if (task.kind() == TaskKind.SUMMARIZE) {
-            Summarizer summarizer = new Summarizer(decoder, settings.summaryOptions());
-            runs.add(doc -> summarizer.summarize(doc.record.getText()));
-            models.add(new LoadedModel(resolved.revision(), List.of()));
-        } else {
-            GenerativeTagger tagger = new GenerativeTagger(decoder, settings.taggingOptions());
-            runs.add(doc -> tagger.tag(doc.record.getText()));
-            models.add(new LoadedModel(resolved.revision(), settings.labels()));
-        }
-    }
-
-    static void checkModelFitsTask(ModelTask task, ModelInfo info) {
-        if (task.kind() == TaskKind.EMBED && info.embeddingDimension() <= 0) {
-            throw new IllegalArgumentException("task '" + task.name() + "' embeds, but model " + task.modelId()
-                    + " (" + info.architecture() + ") has no embedding output");
-        }
-        if (task.kind() == TaskKind.TAG && info.labels().isEmpty()) {
-            throw new IllegalArgumentException("task '" + task.name() + "' tags, but model " + task.modelId()
-                    + " (" + info.architecture() + ") has no classification head with labels (id2label)");
-        }
-    }
-
     @Override
     public void asyncInvoke(TokenizedDocument doc, ResultFuture<InferenceOutcome> result) {
-        List<CompletableFuture<?>> outputs = new ArrayList<>(tasks.size());
-        for (Function<TokenizedDocument, CompletableFuture<?>> run : runs) {
-            outputs.add(run.apply(doc));
+        List<TaskCall<?>> calls = new ArrayList<>(tasks.size());
+        try {
+            if (doc.inputs.length != tasks.size()) {
+                throw new IllegalArgumentException("document " + doc.record.getId() + " has " + doc.inputs.length
+                        + " task inputs for " + tasks.size() + " tasks");
+            }
+            for (int i = 0; i < tasks.size(); i++) {
+                if (!tasks.get(i).name().equals(doc.inputs[i].task)) {
+                    throw new IllegalArgumentException("document " + doc.record.getId() + " has input " + i
+                            + " for task '" + doc.inputs[i].task + "', expected task '" + tasks.get(i).name() + "'");
+                }
+                calls.add(TaskCall.start(runners.get(i), doc.record, doc.inputs[i]));
+            }
+        } catch (RuntimeException e) {
+            calls.forEach(call -> call.future.cancel(false));
+            result.completeExceptionally(e);
+            return;
         }
-        inFlight.put(doc, outputs);
-        CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+        List<CompletableFuture<?>> futures = calls.stream().<CompletableFuture<?>>map(call -> call.future).toList();
+        inFlight.put(doc, futures);
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
             inFlight.remove(doc);
             if (error == null) {
                 // Assembly runs on the task thread, where a failure fails the job visibly instead of being lost here.
                 result.complete(() -> {
-                    List<Object> values = outputs.stream().<Object>map(CompletableFuture::join).toList();
+                    DocumentAssembler document = new DocumentAssembler(doc);
+                    calls.forEach(call -> call.writeTo(document));
                     enriched.inc();
-                    return List.of(InferenceOutcome.enriched(
-                            DocumentAssembler.assemble(doc, tasks, models, values, clock.instant())));
+                    return List.of(InferenceOutcome.enriched(document.build(clock.instant())));
                 });
                 return;
             }
@@ -192,15 +155,36 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
                 && (e.kind() == EngineException.Kind.OVERLOADED || e.kind() == EngineException.Kind.BACKEND);
     }
 
-    private io.textintel.schemas.DeadLetter deadLetter(TokenizedDocument doc, String reason) {
+    private DeadLetter deadLetter(TokenizedDocument doc, String reason) {
         return DeadLetters.of(DeadLetters.bytesOf(doc.record), PipelineStage.INFERENCE, reason, doc.record.getId(), doc.provenance, clock);
     }
 
     @Override
     public void close() {
-        if (leases != null) {
-            leases.forEach(SharedResources.Lease::close);
-            leases = null;
+        if (resources != null) {
+            resources.close();
+            resources = null;
+        }
+    }
+
+    /** One task's computation for one document, typed from its start to the fields it writes. */
+    private static final class TaskCall<R> {
+        private final TaskRunner<R> runner;
+        private final TaskInput input;
+        private final CompletableFuture<R> future;
+
+        private TaskCall(TaskRunner<R> runner, TaskInput input, CompletableFuture<R> future) {
+            this.runner = runner;
+            this.input = input;
+            this.future = future;
+        }
+
+        static <R> TaskCall<R> start(TaskRunner<R> runner, TextRecord record, TaskInput input) {
+            return new TaskCall<>(runner, input, runner.run(record, input));
+        }
+
+        void writeTo(DocumentAssembler document) {
+            runner.write(future.join(), input, document);
         }
     }
 }

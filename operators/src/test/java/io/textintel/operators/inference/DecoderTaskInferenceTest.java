@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.operators.TestModels;
-import io.textintel.operators.tokenize.TaskInput;
-import io.textintel.operators.tokenize.TokenizedDocument;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.PipelineStage;
@@ -200,8 +198,8 @@ class DecoderTaskInferenceTest {
         assertThatThrownBy(() -> new ModelTask("topics", TaskKind.GENERATIVE_TAG, "m", null, 0, 1, 0f,
                 GenerativeSettings.tagging(List.of(), false)))
                 .hasMessage("task 'topics': labels are empty, expected at least one label");
-        assertThatThrownBy(() -> TaskKind.parse("tag", "zero-shot"))
-                .hasMessage("tag mode 'zero-shot' is not known, expected classifier or generative");
+        assertThatThrownBy(() -> TaskKind.parse("tag", "keywords"))
+                .hasMessage("tag mode 'keywords' is not known, expected classifier, generative, zero-shot or few-shot");
         assertThat(TaskKind.parse("tag", "generative")).isEqualTo(TaskKind.GENERATIVE_TAG);
         assertThat(TaskKind.parse("summarize", null)).isEqualTo(TaskKind.SUMMARIZE);
     }

@@ -1,12 +1,11 @@
 package io.textintel.operators.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.textintel.operators.tokenize.TaskInput;
-import io.textintel.operators.tokenize.TokenizedDocument;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.KafkaProvenance;
+import io.textintel.schemas.ModelRef;
+import io.textintel.schemas.SummaryInfo;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.TopicTag;
 
@@ -17,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 
 class DocumentAssemblerTest {
-
-    private static final List<String> LABELS = List.of("billing", "delivery", "praise", "refund");
 
     private static TokenizedDocument doc() {
         TextRecord record = TextRecord.newBuilder().setId("fb-1").setText("where is my parcel").setSource("web")
@@ -31,45 +28,37 @@ class DocumentAssemblerTest {
     }
 
     @Test
-    void copiesTheInputAndAddsEmbeddingTagsAndModels() {
-        List<ModelTask> tasks = List.of(ModelTask.embed("embed", "org/embedder", null),
-                ModelTask.tag("tag", "org/tagger", "v1", 2, 0.2f));
-        List<LoadedModel> models = List.of(new LoadedModel(null, List.of()), new LoadedModel("v1", LABELS));
-        float[] embedding = {0.6f, 0.8f};
-        float[] probabilities = {0.1f, 0.5f, 0.15f, 0.25f};
+    void copiesTheInputAndAddsWhatTheTasksWriteWithTopicsOfAllTasksMergedByScore() {
+        TokenizedDocument doc = doc();
+        ModelTask embed = ModelTask.embed("embed", "org/embedder", null);
+        ModelTask tag = ModelTask.tag("tag", "org/tagger", "v1", 2, 0.2f);
         Instant now = Instant.parse("2026-11-22T00:00:00Z");
 
-        EnrichedDocument out = DocumentAssembler.assemble(doc(), tasks, models, List.of(embedding, probabilities), now);
+        DocumentAssembler document = new DocumentAssembler(doc);
+        document.embedding(new float[] {0.6f, 0.8f});
+        document.model(embed, null, 4, doc.inputs[0], null);
+        document.topics(List.of(new TopicTag("delivery", 0.5f), new TopicTag("refund", 0.25f)));
+        document.topics(List.of(new TopicTag("praise", 0.3f)));
+        document.model(tag, "v1", 5, doc.inputs[1], "few-shot:0123456789abcdef");
+        document.summary(SummaryInfo.newBuilder().setText("parcel?").setInputTokens(4).setOutputTokens(2)
+                .setLatencyMillis(1).setMethod("extractive").setSentences(List.of(0)).build());
+        EnrichedDocument out = document.build(now);
 
         assertThat(out.getId()).isEqualTo("fb-1");
         assertThat(out.getText()).isEqualTo("where is my parcel");
         assertThat(out.getAttributes()).containsEntry("plan", "free");
         assertThat(out.getEmbedding()).containsExactly(0.6f, 0.8f);
-        assertThat(out.getTopics()).extracting(TopicTag::getLabel).containsExactly("delivery", "refund");
-        assertThat(out.getTopics()).extracting(TopicTag::getScore).containsExactly(0.5f, 0.25f);
-        assertThat(out.getModels()).hasSize(2);
-        assertThat(out.getModels().get(1).getRevision()).isEqualTo("v1");
-        assertThat(out.getModels().get(1).getTruncated()).isTrue();
-        assertThat(out.getModels().get(1).getInputTokens()).isEqualTo(5);
+        assertThat(out.getTopics()).extracting(TopicTag::getLabel).containsExactly("delivery", "praise", "refund");
+        assertThat(out.getSummary().getSentences()).containsExactly(0);
+        assertThat(out.getModels()).extracting(ModelRef::getTask).containsExactly("embed", "tag");
+        ModelRef tagRef = out.getModels().get(1);
+        assertThat(tagRef.getRevision()).isEqualTo("v1");
+        assertThat(tagRef.getTruncated()).isTrue();
+        assertThat(tagRef.getInputTokens()).isEqualTo(5);
+        assertThat(tagRef.getUnknownTokens()).isEqualTo(1);
+        assertThat(tagRef.getHead()).isEqualTo("few-shot:0123456789abcdef");
+        assertThat(out.getModels().get(0).getHead()).isNull();
         assertThat(out.getProvenance().getOffset()).isEqualTo(5L);
         assertThat(out.getProcessingTime()).isEqualTo(now);
-    }
-
-    @Test
-    void topTagsKeepsAtMostTopKAboveTheMinimumAndBreaksTiesByLabelId() {
-        float[] p = {0.3f, 0.3f, 0.05f, 0.35f};
-
-        assertThat(DocumentAssembler.topTags(p, LABELS, 3, 0.1f)).extracting(TopicTag::getLabel)
-                .containsExactly("refund", "billing", "delivery");
-        assertThat(DocumentAssembler.topTags(p, LABELS, 10, 0.31f)).extracting(TopicTag::getLabel)
-                .containsExactly("refund");
-        assertThat(DocumentAssembler.topTags(p, LABELS, 2, 0.9f)).isEmpty();
-    }
-
-    @Test
-    void aClassifierWithTheWrongNumberOfOutputsIsABug() {
-        assertThatThrownBy(() -> DocumentAssembler.topTags(new float[3], LABELS, 1, 0f))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("3 probabilities for 4 labels");
     }
 }

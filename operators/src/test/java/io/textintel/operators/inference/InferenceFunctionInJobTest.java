@@ -3,8 +3,6 @@ package io.textintel.operators.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.textintel.operators.TestModels;
-import io.textintel.operators.tokenize.TaskInput;
-import io.textintel.operators.tokenize.TokenizedDocument;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;

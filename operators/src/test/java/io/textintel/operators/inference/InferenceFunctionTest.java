@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.textintel.operators.TestModels;
-import io.textintel.operators.tokenize.TaskInput;
-import io.textintel.operators.tokenize.TokenizedDocument;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.ModelRef;

@@ -1,4 +1,4 @@
-package io.textintel.operators.tokenize;
+package io.textintel.operators.inference;
 
 import io.textintel.schemas.KafkaProvenance;
 import io.textintel.schemas.TextRecord;

@@ -1,0 +1,103 @@
+package io.textintel.operators.inference;
+
+import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.text.DecoderEngine;
+import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.tokenizer.TextTokenizer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one operator subtask leases for its tasks: resolved checkpoints, tokenizers and engines,
+ * shared per JVM through {@link SharedModels}. {@link #close()} gives back every lease it handed out,
+ * also after a failed open.
+ */
+public final class TaskResources implements AutoCloseable {
+
+    private final ModelRepository repository;
+    private final EngineSettings engineSettings;
+    private final List<SharedResources.Lease<?>> leases = new ArrayList<>();
+    private final Map<String, ModelRepository.ResolvedModel> models = new HashMap<>();
+
+    private TaskResources(ModelRepository repository, EngineSettings engineSettings) {
+        this.repository = repository;
+        this.engineSettings = engineSettings;
+    }
+
+    /** Resources of the tokenize operator: tokenizers only. */
+    public static TaskResources forTokenizing(ModelRepository repository) {
+        return new TaskResources(repository, null);
+    }
+
+    /** Resources of the inference operator, whose engines run with {@code engineSettings}. */
+    public static TaskResources forInference(ModelRepository repository, EngineSettings engineSettings) {
+        return new TaskResources(repository, engineSettings);
+    }
+
+    /** Opens what tokenizes texts for {@code task}. */
+    public TaskTokenizer openTokenizer(ModelTask task) throws IOException {
+        return task.kind().type().tokenizer(task, this);
+    }
+
+    /** Opens what runs {@code task}; only for resources {@link #forInference}. */
+    TaskRunner<?> openRunner(ModelTask task) throws IOException {
+        return task.kind().type().runner(task, this);
+    }
+
+    /** The task's checkpoint, resolved once. */
+    ModelRepository.ResolvedModel model(ModelTask task) throws IOException {
+        ModelRepository.ResolvedModel model = models.get(task.name());
+        if (model == null) {
+            model = repository.resolve(task);
+            models.put(task.name(), model);
+        }
+        return model;
+    }
+
+    /** The tokenizer of the task's checkpoint, truncating to the task's {@code max-length} (or the model's limit). */
+    TextTokenizer tokenizer(ModelTask task) throws IOException {
+        int maxLength = task.maxLength() == 0 ? Integer.MAX_VALUE : task.maxLength();
+        return keep(SharedModels.tokenizer(model(task).directory(), maxLength));
+    }
+
+    /** The encoder engine of the task's checkpoint. */
+    InferenceEngine engine(ModelTask task) throws IOException {
+        return keep(SharedModels.engine(model(task).directory(), requireEngineSettings(task)));
+    }
+
+    /** The decoder engine of the task's checkpoint, with the task's speculation (and draft model). */
+    DecoderEngine decoder(ModelTask task) throws IOException {
+        EngineSettings settings = requireEngineSettings(task);
+        GenerativeSettings generative = task.generative();
+        SpeculationKind speculation = generative.speculationKind();
+        String draftDir = speculation == SpeculationKind.DRAFT_MODEL
+                ? repository.resolve(task.name(), generative.draftModel(), "main").directory().toString()
+                : null;
+        return keep(SharedModels.decoder(model(task).directory(), settings.toDecoderConfig(speculation, draftDir)));
+    }
+
+    private EngineSettings requireEngineSettings(ModelTask task) {
+        if (engineSettings == null) {
+            throw new IllegalStateException("task '" + task.name() + "' asked the tokenize operator's resources for"
+                    + " an engine, expected engines only in the inference operator. This is a bug.");
+        }
+        return engineSettings;
+    }
+
+    private <R> R keep(SharedResources.Lease<R> lease) {
+        leases.add(lease);
+        return lease.get();
+    }
+
+    @Override
+    public void close() {
+        for (int i = leases.size() - 1; i >= 0; i--) {
+            leases.get(i).close();
+        }
+        leases.clear();
+    }
+}

@@ -50,6 +50,7 @@ public final class DocumentAssembler {
                 .setLanguage(doc.record.getLanguage())
                 .setEventTime(doc.record.getEventTime())
                 .setAttributes(doc.record.getAttributes())
+                .setNormalizations(doc.record.getNormalizations())
                 .setProvenance(doc.provenance)
                 .setProcessingTime(processingTime);
         List<TopicTag> topics = new ArrayList<>();
@@ -101,6 +102,7 @@ public final class DocumentAssembler {
                         : (float) summary.draftAccepted() / summary.draftProposed())
                 .setVerifySteps(summary.verifySteps())
                 .setAcceptedPerStep(summary.verifySteps() == 0 ? null : (float) summary.acceptedPerVerifyStep())
+                .setSummarizedTokens(summary.summarizedTokens())
                 .build();
     }
 

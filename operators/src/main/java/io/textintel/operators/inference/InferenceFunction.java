@@ -175,8 +175,11 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
     @Override
     public void timeout(TokenizedDocument doc, ResultFuture<InferenceOutcome> result) {
         rejected.inc();
-        result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc,
-                "inference did not finish within " + timeoutMillis + " ms (engine overloaded or stalled)"))));
+        result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc, String.format(
+                "inference did not finish within %d ms (inference.timeout) for a text of %d characters: the engine"
+                        + " was busy with other documents, or this one needs more work than the timeout allows"
+                        + " (a summary reads at most max-summary-input-tokens of it)",
+                timeoutMillis, doc.record.getText().length())))));
         // The engine drops cancelled requests that have not run yet, so a timed-out document stops costing work.
         // Cancelling after completing: the cancellation reaches the callback, which ignores it.
         List<CompletableFuture<?>> pending = inFlight.remove(doc);

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.textintel.schemas.TextRecord;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -96,7 +97,14 @@ public final class TextRecordJsonCodec implements TextRecordDecoder, Serializabl
             throw new RecordDecodeException(
                     "payload is null (a Kafka tombstone?), expected a JSON object");
         }
-        String json = StrictUtf8.decode(payload);
+        String json;
+        try {
+            json = StrictUtf8.decode(payload);
+        } catch (RecordDecodeException e) {
+            // The id may still be readable when the malformed bytes are elsewhere, e.g. in the text.
+            String id = JsonIdPeek.topLevelId(MAPPER.getFactory(), new String(payload, StandardCharsets.UTF_8));
+            throw e.withRecordId(id == null || id.indexOf('\uFFFD') >= 0 ? null : id);
+        }
         if (json.isBlank()) {
             throw new RecordDecodeException(
                     String.format(

@@ -228,6 +228,15 @@ class TextRecordJsonCodecTest {
         assertThatThrownBy(() -> decode("{\"text\": \"broken\", \"nested\": {\"id\": \"inner\"}, }"))
                 .extracting(e -> ((RecordDecodeException) e).recordId())
                 .isNull();
+        byte[] badText = "{\"id\":\"f-8\",\"text\":\"caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> codec.decode(badText))
+                .hasMessageStartingWith("payload is not valid UTF-8")
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isEqualTo("f-8");
+        byte[] badId = "{\"id\":\"caf\u00e9\",\"text\":\"t\"}".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> codec.decode(badId))
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isNull();
         assertThatThrownBy(() -> decode("[{\"id\":\"in-array\"}]"))
                 .extracting(e -> ((RecordDecodeException) e).recordId())
                 .isNull();

@@ -63,8 +63,8 @@ import java.util.TreeSet;
  * summarize tasks. Every case's outcome is asserted (indexed with which normalizations, or dead
  * lettered with which stage, reason and id, keeping a bounded prefix, the length and the SHA-256 of
  * its input); the valid records are all indexed, nothing else is; no job ever restarts; the one id
- * collision is counted as {@code documentsOverwritten}; and setup made the dead-letter topic's
- * {@code max.message.bytes} the producer's {@code max.request.size}.
+ * collision is counted as {@code documentsOverwritten}; and setup raised the dead-letter topic's
+ * {@code max.message.bytes} to the producer's {@code max.request.size}.
  */
 class HostileInputITCase {
 
@@ -98,13 +98,15 @@ class HostileInputITCase {
         corpus.put("avro", HostileCorpus.avro());
         corpus.put("text", HostileCorpus.text());
 
+        // A dead-letter topic that exists with too small a message limit: setup must raise it.
+        createTopic(deadLetters, 100_000);
         Map<String, String> topics = new LinkedHashMap<>();
         Map<String, Long> overwrittenByFormat = new HashMap<>();
         PipelineConfig lastConfig = null;
         for (Map.Entry<String, List<Case>> format : corpus.entrySet()) {
             String topic = "hostile-" + format.getKey() + "-" + suffix;
             topics.put(format.getKey(), topic);
-            createInputTopic(topic);
+            createTopic(topic, INPUT_MESSAGE_BYTES);
             produce(topic, format.getValue());
             PipelineConfig config = TestPipeline.config(topic, format.getKey(), deadLetters, index,
                     "validation.max-text-length=4000000",
@@ -164,7 +166,7 @@ class HostileInputITCase {
         assertThat(letters).as("exactly the rejected records are dead letters, each once").hasSize(expectedLetters);
         assertThat(overwrittenByFormat).as("documentsOverwritten per job: the JSON corpus's one id collision")
                 .containsEntry("json", 1L).containsEntry("avro", 0L).containsEntry("text", 0L);
-        assertThat(topicMaxMessageBytes(deadLetters)).as("dead-letter topic's max.message.bytes, set by setup")
+        assertThat(topicMaxMessageBytes(deadLetters)).as("dead-letter topic's max.message.bytes, raised by setup")
                 .isEqualTo(lastConfig.deadLetterLimits().maxMessageBytes());
     }
 
@@ -232,12 +234,12 @@ class HostileInputITCase {
         return sum;
     }
 
-    private static void createInputTopic(String topic) throws Exception {
+    /** A topic of one partition, so that an input record's offset is its place in the corpus. */
+    private static void createTopic(String topic, int maxMessageBytes) throws Exception {
         try (Admin admin = Admin.create(Map.<String, Object>of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.kafkaBootstrapServers()))) {
-            // One partition, so that a record's offset is its place in the corpus.
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of(
-                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(INPUT_MESSAGE_BYTES))))).all().get();
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes))))).all().get();
         }
     }
 

@@ -202,6 +202,9 @@ final class HostileCorpus {
                 indexed(null, List.of("removed-control-characters:text:1"), text("nul in plain text"))));
         cases.add(new Case("text-zero-width-only", utf8("\u200b\u200b"),
                 dead(PipelineStage.VALIDATE, "no visible characters", DERIVED)));
+        cases.add(new Case("text-invalid-utf8", new byte[] {'o', 'k', (byte) 0xff},
+                dead(PipelineStage.DECODE, "not valid UTF-8", DERIVED)));
+        cases.add(new Case("text-blank-line", utf8(" \t\r\n"), dead(PipelineStage.DECODE, "payload is blank", DERIVED)));
         return cases;
     }
 }

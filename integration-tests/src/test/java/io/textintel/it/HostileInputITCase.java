@@ -214,13 +214,15 @@ class HostileInputITCase {
         return job.getJobID();
     }
 
-    /** The job's {@code numRestarts} gauge as the reporter last saw it; 0 when it never reported one. */
+    /** A job-level gauge, such as {@code numRestarts}, as the reporter last saw it; it must exist. */
     private static long gaugeValue(JobID job, String name) {
-        return METRICS.findJobMetricGroups(job, name).stream()
+        List<Long> values = METRICS.findJobMetricGroups(job, name).stream()
                 .map(t -> t.f2)
                 .filter(m -> m instanceof Gauge<?>)
                 .map(m -> ((Number) ((Gauge<?>) m).getValue()).longValue())
-                .max(Long::compare).orElse(0L);
+                .toList();
+        assertThat(values).as("job metric %s of job %s", name, job).isNotEmpty();
+        return values.stream().max(Long::compare).orElseThrow();
     }
 
     /** The sum of a counter over every operator and subtask of {@code job} that has it. */

@@ -16,7 +16,12 @@ import co.elastic.clients.transport.ElasticsearchTransport;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +61,8 @@ public final class PipelineSetup {
 
     /** Creates missing topics and, if {@code installTemplates}, installs the index templates. */
     public static Result prepare(PipelineConfig config, boolean installTemplates) throws IOException {
-        List<String> created = createMissingTopics(config.kafka(), config.drift());
+        List<String> created = createMissingTopics(config.kafka(), config.drift(),
+                config.deadLetterLimits().maxMessageBytes());
         int dims = embeddingDimension(config);
         List<String> templates = installTemplates ? installTemplates(config.elasticsearch(), config.drift(), dims)
                 : List.of();
@@ -76,8 +82,13 @@ public final class PipelineSetup {
         return 0;
     }
 
-    private static List<String> createMissingTopics(KafkaSettings kafka, DriftMonitorSettings drift)
-            throws IOException {
+    /**
+     * Creates the topics that are missing, the dead-letter topic with {@code max.message.bytes} of
+     * {@code deadLetterMessageBytes}, and raises that setting of an existing dead-letter topic that
+     * is lower, so that every dead letter the producer may send is accepted.
+     */
+    private static List<String> createMissingTopics(KafkaSettings kafka, DriftMonitorSettings drift,
+            int deadLetterMessageBytes) throws IOException {
         Map<String, Object> props = new HashMap<>(kafka.properties());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try (Admin admin = Admin.create(props)) {
@@ -87,15 +98,21 @@ public final class PipelineSetup {
             if (drift.enabled()) {
                 wanted.add(drift.topic());
             }
+            Map<String, String> deadLetterConfig =
+                    Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(deadLetterMessageBytes));
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : wanted) {
                 if (!existing.contains(topic)) {
-                    missing.add(new NewTopic(topic, Optional.empty(), Optional.empty()));
+                    NewTopic newTopic = new NewTopic(topic, Optional.empty(), Optional.empty());
+                    missing.add(topic.equals(kafka.deadLetterTopic()) ? newTopic.configs(deadLetterConfig) : newTopic);
                 }
             }
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
                 LOG.info("Created Kafka topics {}", missing.stream().map(NewTopic::name).toList());
+            }
+            if (existing.contains(kafka.deadLetterTopic())) {
+                raiseMaxMessageBytes(admin, kafka.deadLetterTopic(), deadLetterMessageBytes);
             }
             return missing.stream().map(NewTopic::name).toList();
         } catch (ExecutionException e) {
@@ -104,6 +121,21 @@ public final class PipelineSetup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while creating Kafka topics", e);
+        }
+    }
+
+    private static void raiseMaxMessageBytes(Admin admin, String topic, int bytes)
+            throws ExecutionException, InterruptedException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        ConfigEntry entry = config == null ? null : config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+        int current = entry == null || entry.value() == null ? 0 : Integer.parseInt(entry.value());
+        if (current < bytes) {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(bytes)),
+                    AlterConfigOp.OpType.SET)))).all().get();
+            LOG.info("Raised max.message.bytes of dead-letter topic {} from {} to {}, the dead-letter producer's"
+                    + " max.request.size", topic, current, bytes);
         }
     }
 

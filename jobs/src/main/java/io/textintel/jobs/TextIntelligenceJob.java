@@ -9,6 +9,7 @@ import io.textintel.connectors.kafka.KafkaRawSource;
 import io.textintel.connectors.kafka.KafkaSinks;
 import io.textintel.connectors.kafka.StartingOffsets;
 import io.textintel.jobs.config.CheckpointSettings;
+import io.textintel.jobs.config.DeadLetterLimits;
 import io.textintel.jobs.config.DriftMonitorSettings;
 import io.textintel.jobs.config.ElasticsearchSettings;
 import io.textintel.jobs.config.KafkaSettings;
@@ -28,9 +29,11 @@ import io.textintel.operators.inference.TokenizedDocument;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.RawRecord;
+import io.textintel.schemas.codec.DeadLetterBound;
 import io.textintel.schemas.codec.InputFormat;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -82,7 +85,8 @@ public final class TextIntelligenceJob {
                 .uid("kafka-raw");
 
         SingleOutputStreamOperator<DecodedRecord> decoded = raw
-                .process(new DecodeFunction(InputFormat.parse(kafka.inputFormat()), config.validation().toValidator()))
+                .process(new DecodeFunction(InputFormat.parse(kafka.inputFormat()), config.validation().toNormalizer(),
+                        config.validation().toValidator()))
                 .name("decode-validate").uid("decode-validate");
 
         SingleOutputStreamOperator<TokenizedDocument> tokenized = decoded
@@ -99,19 +103,24 @@ public final class TextIntelligenceJob {
                 .process(new SplitOutcomes())
                 .name("route-outcomes").uid("route-outcomes");
 
-        documents.sinkTo(elasticsearchSink(config.elasticsearch(), kafka, config.elasticsearch().index(),
+        documents.sinkTo(elasticsearchSink(config.deadLetterLimits(), config.elasticsearch(),
+                        kafka, config.elasticsearch().index(),
                         new EnrichedDocumentSerializer()))
                 .name("elasticsearch").uid("elasticsearch");
         if (config.drift().enabled()) {
             addDriftMonitor(documents, config.drift(), kafka);
         }
 
+        // Bounded before the sink: one huge input must not make the producer fail and the job crash-loop.
+        DeadLetterLimits limits = config.deadLetterLimits();
         DataStream<DeadLetter> deadLetters = decoded.getSideOutput(DeadLetters.TAG)
-                .union(tokenized.getSideOutput(DeadLetters.TAG), documents.getSideOutput(DeadLetters.TAG));
+                .union(tokenized.getSideOutput(DeadLetters.TAG), documents.getSideOutput(DeadLetters.TAG))
+                .map(new BoundDeadLetter(limits.bound()))
+                .name("bound-dead-letters").uid("bound-dead-letters");
         deadLetters.sinkTo(KafkaSinks.deadLetters()
                         .bootstrapServers(kafka.bootstrapServers())
                         .topic(kafka.deadLetterTopic())
-                        .properties(kafka.properties())
+                        .properties(limits.producerProperties(kafka.properties()))
                         .build())
                 .name("dead-letters").uid("dead-letters");
     }
@@ -130,7 +139,8 @@ public final class TextIntelligenceJob {
     /** Drift reports to Elasticsearch and Kafka; the reference profile to Elasticsearch. */
     private void addDriftMonitor(DataStream<EnrichedDocument> documents, DriftMonitorSettings drift, KafkaSettings kafka) {
         DriftMonitor.Outputs outputs = drift.monitor().attach(documents);
-        outputs.reports().sinkTo(elasticsearchSink(config.elasticsearch(), kafka, drift.index(),
+        outputs.reports().sinkTo(elasticsearchSink(config.deadLetterLimits(), config.elasticsearch(),
+                        kafka, drift.index(),
                         new DriftReportSerializer()))
                 .name("drift-elasticsearch").uid("drift-elasticsearch");
         outputs.reports().sinkTo(KafkaSinks.driftReports()
@@ -139,12 +149,13 @@ public final class TextIntelligenceJob {
                         .properties(kafka.properties())
                         .build())
                 .name("drift-kafka").uid("drift-kafka");
-        outputs.profiles().sinkTo(elasticsearchSink(config.elasticsearch(), kafka, drift.profileIndex(),
+        outputs.profiles().sinkTo(elasticsearchSink(config.deadLetterLimits(), config.elasticsearch(),
+                        kafka, drift.profileIndex(),
                         new ReferenceProfileDocumentSerializer()))
                 .name("drift-profile-elasticsearch").uid("drift-profile-elasticsearch");
     }
 
-    private static <T> ElasticsearchSink<T> elasticsearchSink(
+    private static <T> ElasticsearchSink<T> elasticsearchSink(DeadLetterLimits limits,
             ElasticsearchSettings es, KafkaSettings kafka, String index, DocumentSerializer<T> serializer) {
         var sink = ElasticsearchSink.<T>builder()
                 .setConnection(es.connection())
@@ -155,8 +166,24 @@ public final class TextIntelligenceJob {
                 .setBulkFlushInterval(es.bulkFlushInterval())
                 .setRetryPolicy(es.maxRetries(), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(10))
                 .setRejectedDocumentHandler(KafkaRejectedDocumentHandler.factory(
-                        kafka.bootstrapServers(), kafka.deadLetterTopic(), kafka.properties()));
+                        kafka.bootstrapServers(), kafka.deadLetterTopic(), limits.producerProperties(kafka.properties()),
+                        limits.bound()));
         return sink.build();
+    }
+
+    /** Keeps each dead letter within the configured bound; see {@link DeadLetterBound}. */
+    private static final class BoundDeadLetter implements MapFunction<DeadLetter, DeadLetter> {
+        private static final long serialVersionUID = 1L;
+        private final DeadLetterBound bound;
+
+        BoundDeadLetter(DeadLetterBound bound) {
+            this.bound = bound;
+        }
+
+        @Override
+        public DeadLetter map(DeadLetter letter) {
+            return bound.apply(letter);
+        }
     }
 
     /** Retries requests the engine refused as overloaded or failed on its backend, with exponential backoff. */

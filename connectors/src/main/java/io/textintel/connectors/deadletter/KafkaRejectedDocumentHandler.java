@@ -5,6 +5,7 @@ import io.textintel.connectors.elasticsearch.RejectedDocumentHandler;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.codec.AvroSingleObjectCodec;
+import io.textintel.schemas.codec.DeadLetterBound;
 
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -25,7 +26,8 @@ import java.util.function.Function;
 
 /**
  * Publishes documents Elasticsearch rejects for good to the dead-letter topic, as {@link DeadLetter}s
- * of stage SINK whose bytes are the JSON source that was refused.
+ * of stage SINK whose bytes are the JSON source that was refused, within a {@link DeadLetterBound}
+ * (a document with a long text and its embedding can be larger than the producer may send).
  *
  * <p>Sends are asynchronous; {@link #flush()} (called by the sink writer at every checkpoint) waits
  * for all of them and fails if any failed, so a checkpoint never completes over a lost rejection.
@@ -37,6 +39,7 @@ public final class KafkaRejectedDocumentHandler implements RejectedDocumentHandl
     private final Function<Properties, Producer<byte[], byte[]>> producerFactory;
     private final Properties properties;
     private final Clock clock;
+    private final DeadLetterBound bound;
 
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
     private AvroSingleObjectCodec<DeadLetter> codec;
@@ -44,7 +47,8 @@ public final class KafkaRejectedDocumentHandler implements RejectedDocumentHandl
 
     KafkaRejectedDocumentHandler(
             String topic, Properties properties, Function<Properties, Producer<byte[], byte[]>> producerFactory,
-            Clock clock) {
+            Clock clock, DeadLetterBound bound) {
+        this.bound = Objects.requireNonNull(bound, "bound");
         this.topic = topic;
         this.properties = properties;
         this.producerFactory = producerFactory;
@@ -59,6 +63,20 @@ public final class KafkaRejectedDocumentHandler implements RejectedDocumentHandl
      * @param clientProperties extra producer properties (security); may be empty
      */
     public static Factory factory(String bootstrapServers, String topic, Map<String, String> clientProperties) {
+        return factory(bootstrapServers, topic, clientProperties, DeadLetterBound.defaults());
+    }
+
+    /**
+     * The recipe the Elasticsearch sink ships to its writers, keeping dead letters within {@code bound}.
+     *
+     * @param bootstrapServers Kafka bootstrap servers
+     * @param topic the dead-letter topic
+     * @param clientProperties extra producer properties (security); may be empty
+     * @param bound the size limit of each dead letter
+     */
+    public static Factory factory(String bootstrapServers, String topic, Map<String, String> clientProperties,
+            DeadLetterBound bound) {
+        Objects.requireNonNull(bound, "bound");
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         if (topic == null || topic.isBlank()) {
             throw new IllegalArgumentException("dead-letter topic must not be blank");
@@ -72,7 +90,7 @@ public final class KafkaRejectedDocumentHandler implements RejectedDocumentHandl
             properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             return new KafkaRejectedDocumentHandler(topic, properties,
                     p -> new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()),
-                    Clock.systemUTC());
+                    Clock.systemUTC(), bound);
         };
     }
 
@@ -85,14 +103,14 @@ public final class KafkaRejectedDocumentHandler implements RejectedDocumentHandl
     @Override
     public void accept(RejectedDocument rejected) throws Exception {
         throwIfSendFailed();
-        DeadLetter letter = DeadLetter.newBuilder()
+        DeadLetter letter = bound.apply(DeadLetter.newBuilder()
                 .setOriginalBytes(ByteBuffer.wrap(rejected.source()))
                 .setStage(PipelineStage.SINK)
                 .setReason(rejected.message())
                 .setRecordId(rejected.id())
                 .setProvenance(null)
                 .setTime(clock.instant())
-                .build();
+                .build());
         byte[] key = rejected.id().getBytes(StandardCharsets.UTF_8);
         producer.send(new ProducerRecord<>(topic, key, codec.encode(letter)), (metadata, error) -> {
             if (error != null) {

@@ -237,17 +237,28 @@ final class ElasticsearchWriter<T> implements SinkWriter<T> {
         }
         List<BulkAction> retry = new ArrayList<>();
         String retryReason = null;
+        List<String> overwritten = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             BulkResponseItem item = items.get(i);
             BulkAction action = batch.get(i);
             if (item.error() == null && BulkFailures.isSuccessStatus(item.status())) {
                 metrics.documentIndexed(action.source().length);
+                if ("updated".equals(item.result())) {
+                    metrics.documentOverwritten();
+                    overwritten.add(action.id());
+                }
             } else if (BulkFailures.isRetriableStatus(item.status())) {
                 retry.add(action);
                 retryReason = "status " + item.status() + ": " + BulkFailures.describe(item.error());
             } else {
                 reject(action, item);
             }
+        }
+        if (!overwritten.isEmpty()) {
+            LOG.warn("{} of {} documents overwrote a document with the same _id in index {} (ids {}{}): expected"
+                    + " when a restored job replays them, otherwise different records share an id",
+                    overwritten.size(), batch.size(), batch.get(0).index(),
+                    overwritten.subList(0, Math.min(5, overwritten.size())), overwritten.size() > 5 ? ", ..." : "");
         }
         if (!retry.isEmpty()) {
             scheduleRetry(retry, retryReason);

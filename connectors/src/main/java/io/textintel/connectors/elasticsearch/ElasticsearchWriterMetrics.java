@@ -9,13 +9,17 @@ import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
  *
  * <p>Beyond Flink's standard sink metrics ({@code numRecordsSend}, {@code numBytesSend},
  * {@code numRecordsSendErrors}, {@code numRecordsOutErrors}, {@code currentSendTime}) it counts
- * bulk requests, retried documents and documents the cluster rejected for good.
+ * bulk requests, retried documents, documents the cluster rejected for good, and documents that
+ * replaced one with the same {@code _id} ({@code documentsOverwritten}: Elasticsearch answered
+ * {@code updated}). Outside a replay after a restore from a checkpoint, where each replayed document
+ * overwrites itself, an overwrite means two records share an id.
  */
 final class ElasticsearchWriterMetrics {
 
     static final String NUM_BULK_REQUESTS = "numBulkRequests";
     static final String NUM_RETRIED_DOCUMENTS = "numRetriedDocuments";
     static final String NUM_REJECTED_DOCUMENTS = "numRejectedDocuments";
+    static final String DOCUMENTS_OVERWRITTEN = "documentsOverwritten";
 
     private final Counter recordsSend;
     private final Counter bytesSend;
@@ -24,6 +28,7 @@ final class ElasticsearchWriterMetrics {
     private final Counter bulkRequests;
     private final Counter retriedDocuments;
     private final Counter rejectedDocuments;
+    private final Counter overwrittenDocuments;
     private volatile long lastSendTimeMillis;
 
     ElasticsearchWriterMetrics(SinkWriterMetricGroup group) {
@@ -34,6 +39,7 @@ final class ElasticsearchWriterMetrics {
         this.bulkRequests = group.counter(NUM_BULK_REQUESTS);
         this.retriedDocuments = group.counter(NUM_RETRIED_DOCUMENTS);
         this.rejectedDocuments = group.counter(NUM_REJECTED_DOCUMENTS);
+        this.overwrittenDocuments = group.counter(DOCUMENTS_OVERWRITTEN);
         group.setCurrentSendTimeGauge(() -> lastSendTimeMillis);
     }
 
@@ -51,6 +57,11 @@ final class ElasticsearchWriterMetrics {
     void documentsRetried(int count) {
         retriedDocuments.inc(count);
         recordsSendErrors.inc(count);
+    }
+
+    /** A document that replaced an existing one with the same {@code _id}. */
+    void documentOverwritten() {
+        overwrittenDocuments.inc();
     }
 
     /** A document the cluster refused for good. */

@@ -21,7 +21,8 @@ import java.util.Map;
  *
  * <p>Besides the nested {@code topics} (label and score together), it writes {@code topic_labels}
  * and {@code top_topic} as plain keywords, because Kibana aggregates those without nested queries.
- * Summary statistics are flattened into {@code summary_*} fields so they chart directly. Times are
+ * Summary statistics are flattened into {@code summary_*} fields so they chart directly; the
+ * record's {@code normalizations} (what the pipeline repaired or derived) are keywords. Times are
  * ISO-8601 instants in UTC ({@code strict_date_optional_time} in the template). Optional fields
  * that are absent are left out rather than written as null.
  */
@@ -42,6 +43,7 @@ public final class EnrichedDocumentSerializer implements DocumentSerializer<Enri
             writeOptionalString(json, "language", document.getLanguage());
             writeOptionalTime(json, "event_time", document.getEventTime());
             writeAttributes(json, document.getAttributes());
+            writeNormalizations(json, document.getNormalizations());
             writeEmbedding(json, document.getId(), document.getEmbedding());
             writeTopics(json, document.getTopics());
             writeSummary(json, document.getSummary());
@@ -64,6 +66,18 @@ public final class EnrichedDocumentSerializer implements DocumentSerializer<Enri
             json.writeStringField(attribute.getKey(), attribute.getValue());
         }
         json.writeEndObject();
+    }
+
+    /** What the pipeline changed on the way in; left out when nothing was. */
+    private static void writeNormalizations(JsonGenerator json, List<String> normalizations) throws IOException {
+        if (normalizations == null || normalizations.isEmpty()) {
+            return;
+        }
+        json.writeArrayFieldStart("normalizations");
+        for (String normalization : normalizations) {
+            json.writeString(normalization);
+        }
+        json.writeEndArray();
     }
 
     private static void writeEmbedding(JsonGenerator json, String id, List<Float> embedding) throws IOException {
@@ -114,6 +128,9 @@ public final class EnrichedDocumentSerializer implements DocumentSerializer<Enri
         json.writeNumberField("summary_output_tokens", summary.getOutputTokens());
         json.writeNumberField("summary_latency_ms", summary.getLatencyMillis());
         json.writeNumberField("summary_chunks", summary.getChunks());
+        if (summary.getSummarizedTokens() != null) {
+            json.writeNumberField("summary_summarized_tokens", summary.getSummarizedTokens());
+        }
         json.writeNumberField("summary_draft_tokens_proposed", summary.getDraftTokensProposed());
         json.writeNumberField("summary_draft_tokens_accepted", summary.getDraftTokensAccepted());
         if (summary.getAcceptanceRate() != null) {

@@ -7,6 +7,7 @@ import io.textintel.connectors.elasticsearch.RejectedDocument;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.codec.AvroSingleObjectCodec;
+import io.textintel.schemas.codec.DeadLetterBound;
 
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -33,7 +34,7 @@ class KafkaRejectedDocumentHandlerTest {
         MockProducer<byte[], byte[]> producer =
                 new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         try (KafkaRejectedDocumentHandler handler =
-                new KafkaRejectedDocumentHandler("dlq", new Properties(), p -> producer, CLOCK)) {
+                new KafkaRejectedDocumentHandler("dlq", new Properties(), p -> producer, CLOCK, DeadLetterBound.defaults())) {
             handler.open(null);
             handler.accept(rejected());
             handler.flush();
@@ -54,11 +55,31 @@ class KafkaRejectedDocumentHandlerTest {
     }
 
     @Test
+    void aRejectedDocumentLargerThanTheBoundKeepsItsPrefixLengthAndHash() throws Exception {
+        MockProducer<byte[], byte[]> producer =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        byte[] huge = ("{\"text\":\"" + "x".repeat(2_000_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+        try (KafkaRejectedDocumentHandler handler =
+                new KafkaRejectedDocumentHandler("dlq", new Properties(), p -> producer, CLOCK, new DeadLetterBound(1024))) {
+            handler.open(null);
+            handler.accept(new RejectedDocument("docs", "big", huge, 400, "document_parsing_exception", "too big"));
+            handler.flush();
+        }
+
+        byte[] value = producer.history().get(0).value();
+        assertThat(value.length).isLessThanOrEqualTo(new DeadLetterBound(1024).maxEncodedBytes());
+        DeadLetter letter = AvroSingleObjectCodec.of(DeadLetter.class).decode(value);
+        assertThat(letter.getOriginalBytes().remaining()).isEqualTo(1024);
+        assertThat(letter.getOriginalLength()).isEqualTo(huge.length);
+        assertThat(letter.getOriginalSha256()).isEqualTo(DeadLetterBound.sha256(java.nio.ByteBuffer.wrap(huge)));
+    }
+
+    @Test
     void aFailedSendFailsTheNextFlushSoTheCheckpointDoesNotComplete() throws Exception {
         MockProducer<byte[], byte[]> producer =
                 new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
         KafkaRejectedDocumentHandler handler =
-                new KafkaRejectedDocumentHandler("dlq", new Properties(), p -> producer, CLOCK);
+                new KafkaRejectedDocumentHandler("dlq", new Properties(), p -> producer, CLOCK, DeadLetterBound.defaults());
         handler.open(null);
         handler.accept(rejected());
         producer.errorNext(new org.apache.kafka.common.errors.TimeoutException("broker unreachable"));

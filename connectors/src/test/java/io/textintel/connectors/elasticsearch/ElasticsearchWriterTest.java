@@ -145,6 +145,17 @@ class ElasticsearchWriterTest {
     }
 
     @Test
+    void countsDocumentsThatOverwroteOneWithTheSameId() throws Exception {
+        server.setBehaviour((number, items) -> Reply.items(201, 200, 201, 200));
+        try (SinkWriter<String> writer = sink().build().createWriter(context)) {
+            writeAll(writer, "a", "b", "c", "b");
+            writer.flush(false);
+        }
+        assertThat(context.metrics().counterValue(ElasticsearchWriterMetrics.DOCUMENTS_OVERWRITTEN)).isEqualTo(2);
+        assertThat(context.metrics().getNumRecordsSendCounter().getCount()).isEqualTo(4);
+    }
+
+    @Test
     void handsPermanentRejectionsToTheHandlerWithoutRetrying() throws Exception {
         server.setBehaviour((number, items) -> Reply.items(201, 400, 201));
         try (SinkWriter<String> writer = sink().setRejectedDocumentHandler(() -> handler).build().createWriter(context)) {

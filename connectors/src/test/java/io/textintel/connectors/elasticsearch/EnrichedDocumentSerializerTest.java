@@ -33,6 +33,7 @@ class EnrichedDocumentSerializerTest {
                 .setLanguage("en")
                 .setEventTime(Instant.parse("2025-03-01T10:15:00Z"))
                 .setAttributes(Map.of("store", "berlin"))
+                .setNormalizations(List.of("removed-control-characters:text:1", "derived-id:topic-partition-offset"))
                 .setEmbedding(List.of(0.6f, -0.8f, 0.0f))
                 .setTopics(List.of(
                         TopicTag.newBuilder().setLabel("checkout").setScore(0.9f).build(),
@@ -50,6 +51,7 @@ class EnrichedDocumentSerializerTest {
                         .setAcceptedPerStep(2f)
                         .setMethod("extractive")
                         .setSentences(List.of(0, 2))
+                        .setSummarizedTokens(10)
                         .build())
                 .setModels(List.of(ModelRef.newBuilder()
                         .setTask("embed").setModelId("tiny-bert").setRevision("abc123")
@@ -83,6 +85,9 @@ class EnrichedDocumentSerializerTest {
         assertThat(json.get("summary_output_tokens").asInt()).isEqualTo(4);
         assertThat(json.get("summary_latency_ms").asLong()).isEqualTo(85);
         assertThat(json.get("summary_chunks").asInt()).isEqualTo(1);
+        assertThat(json.get("summary_summarized_tokens").asInt()).isEqualTo(10);
+        assertThat(json.get("normalizations")).extracting(JsonNode::asText)
+                .containsExactly("removed-control-characters:text:1", "derived-id:topic-partition-offset");
         assertThat(json.get("summary_draft_tokens_proposed").asInt()).isEqualTo(8);
         assertThat(json.get("summary_draft_tokens_accepted").asInt()).isEqualTo(6);
         assertThat(json.get("summary_acceptance_rate").floatValue()).isEqualTo(0.75f);

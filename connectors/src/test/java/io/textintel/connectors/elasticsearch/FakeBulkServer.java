@@ -167,8 +167,9 @@ final class FakeBulkServer implements AutoCloseable {
             result.put("status", status);
             if (status < 300) {
                 stored.put(item.id(), item.source());
-                result.put("_version", 1);
-                result.put("result", "created");
+                // Elasticsearch answers 201 for a new document and 200 for one that replaced another.
+                result.put("_version", status == 200 ? 2 : 1);
+                result.put("result", status == 200 ? "updated" : "created");
                 result.put("_seq_no", 0);
                 result.put("_primary_term", 1);
                 result.putObject("_shards").put("total", 1).put("successful", 1).put("failed", 0);

@@ -52,7 +52,7 @@ public record PipelineConfig(
         inference = inference == null ? AsyncInferenceSettings.defaults() : inference;
         checkpointing = checkpointing == null ? new CheckpointSettings(null, null, null, null) : checkpointing;
         hub = hub == null ? ModelRepository.defaults() : hub;
-        validation = validation == null ? new ValidationSettings(null, null) : validation;
+        validation = validation == null ? ValidationSettings.defaults() : validation;
         drift = drift == null ? DriftMonitorSettings.defaults() : drift;
     }
 
@@ -74,6 +74,7 @@ public record PipelineConfig(
             }
         });
         validation.validate(problems);
+        DeadLetterLimits.validate(validation, kafka, problems);
         drift.validate(problems);
         // Every subtask of a JVM sends one request per document and model to the same shared engine. With room
         // for all of them the engine never refuses what the async operator admitted: overload becomes back-pressure.
@@ -85,6 +86,11 @@ public record PipelineConfig(
         }
         problems.throwIfAny(source);
         return this;
+    }
+
+    /** The sizes of dead letters, their producer's requests and their topic's messages. */
+    public DeadLetterLimits deadLetterLimits() {
+        return DeadLetterLimits.of(validation, kafka);
     }
 
     /** The model tasks in configuration order. */

@@ -80,14 +80,24 @@ public final class PipelineConfigLoader {
         }
     }
 
-    /** Sets {@code a.b.c=value} in the tree, creating the mappings on the way. */
+    /**
+     * Keys whose value is a mapping of free-form names that contain dots themselves (Kafka client
+     * properties such as {@code max.request.size}): in an override, everything after such a key is
+     * one name.
+     */
+    private static final List<String> FREE_FORM_MAPPINGS = List.of("kafka.properties.");
+
+    /**
+     * Sets {@code a.b.c=value} in the tree, creating the mappings on the way; under a free-form mapping
+     * the rest of the key is one name: {@code kafka.properties.max.request.size=2097152}.
+     */
     static void applyOverride(ObjectNode root, String override) {
         int eq = override.indexOf('=');
         if (eq <= 0) {
             throw new ConfigException("override '" + override + "'", List.of("is not key=value, e.g. kafka.topics=[feedback]"));
         }
         String key = override.substring(0, eq).trim();
-        String[] path = key.split("\\.");
+        String[] path = splitKey(key);
         ObjectNode node = root;
         for (int i = 0; i < path.length - 1; i++) {
             JsonNode child = node.get(path[i]);
@@ -104,6 +114,19 @@ public final class PipelineConfigLoader {
             value = JsonNodeFactory.instance.textNode(text);
         }
         node.set(path[path.length - 1], value == null ? JsonNodeFactory.instance.nullNode() : value);
+    }
+
+    /** The key's path: split at dots, except after a free-form mapping's key. */
+    static String[] splitKey(String key) {
+        for (String mapping : FREE_FORM_MAPPINGS) {
+            if (key.startsWith(mapping) && key.length() > mapping.length()) {
+                String[] parent = mapping.substring(0, mapping.length() - 1).split("\\.");
+                String[] path = java.util.Arrays.copyOf(parent, parent.length + 1);
+                path[parent.length] = key.substring(mapping.length());
+                return path;
+            }
+        }
+        return key.split("\\.");
     }
 
     private static String describe(JsonMappingException e) {

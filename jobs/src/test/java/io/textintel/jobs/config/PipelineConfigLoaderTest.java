@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 class PipelineConfigLoaderTest {
 
@@ -93,6 +94,43 @@ class PipelineConfigLoaderTest {
         assertThat(config.kafka().bounded()).isTrue();
         assertThat(config.modelTasks().get(1).maxLength()).isEqualTo(64);
         assertThat(config.inference().timeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void dottedKafkaPropertyNamesAreOneKeyInAnOverride() {
+        PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
+                "kafka.properties.max.request.size=2097152",
+                "kafka.properties.sasl.mechanism=SCRAM-SHA-512"));
+
+        assertThat(config.kafka().properties())
+                .containsEntry("max.request.size", "2097152")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                .containsEntry("security.protocol", "SSL");
+        assertThat(config.deadLetterLimits().maxMessageBytes()).isEqualTo(2_097_152);
+    }
+
+    @Test
+    void deadLetterLimitsFollowTheBoundAndAnExplicitRequestSizeMustHoldIt() {
+        PipelineConfig defaults = PipelineConfigLoader.parse(VALID, "test.yaml", List.of());
+        assertThat(defaults.validation().deadLetterMaxBytes()).isEqualTo(65_536);
+        assertThat(defaults.validation().controlCharacters()).isEqualTo("strip");
+        assertThat(defaults.deadLetterLimits().maxMessageBytes()).isEqualTo(1_048_576);
+        assertThat(defaults.deadLetterLimits().producerProperties(Map.of("acks", "all")))
+                .containsEntry("max.request.size", "1048576").containsEntry("acks", "all");
+
+        PipelineConfig big = PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("validation.dead-letter-max-bytes=4194304"));
+        assertThat(big.deadLetterLimits().maxMessageBytes()).isEqualTo(4_194_304 + 16 * 1024);
+
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("validation.dead-letter-max-bytes=4194304", "kafka.properties.max.request.size=1048576")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.properties.max.request.size")
+                .hasMessageContaining("at least 4210688 bytes");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("validation.control-characters=drop")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("validation.control-characters");
     }
 
     @Test

@@ -21,7 +21,12 @@ import org.slf4j.LoggerFactory;
  * between words), every piece is summarised (concurrently: the engine batches them), and the
  * pieces' summaries, joined, are summarised again the same way, for at most
  * {@link SummaryOptions#maxLevels()} rounds. If the last round still has several pieces, only the
- * first is summarised. Thread-safe.
+ * first is summarised.
+ *
+ * <p>A text longer than {@link SummaryOptions#maxInputTokens()} is cut to its first that many tokens
+ * (at a word boundary where one is near) before it is split: the work per document is then at most
+ * {@code maxInputTokens / inputBudget} pieces, however long the text. The summary says so
+ * ({@link Summary#summarizedTokens()} below {@link Summary#inputTokens()}). Thread-safe.
  */
 public final class Summarizer {
 
@@ -32,6 +37,9 @@ public final class Summarizer {
 
     /** Tokens kept free for tokenisation differences between a text alone and inside the prompt. */
     private static final int MARGIN_TOKENS = 8;
+
+    /** More characters than one token of any tokenizer here covers, in the prefix search of {@link #capped}. */
+    static final int MAX_CHARS_PER_TOKEN = 32;
 
     /** The smallest text budget worth summarising with. */
     static final int MIN_INPUT_TOKENS = 16;
@@ -73,11 +81,17 @@ public final class Summarizer {
         Objects.requireNonNull(text, "text");
         long start = System.nanoTime();
         int inputTokens = engine.countTokens(text);
-        List<String> pieces = pieces(text);
+        String summarized = inputTokens <= options.maxInputTokens() ? text : capped(text);
+        int summarizedTokens = summarized == text ? inputTokens : engine.countTokens(summarized);
+        if (summarized != text) {
+            LOG.debug("Summarising the first {} of {} tokens (max-summary-input-tokens {})", summarizedTokens,
+                    inputTokens, options.maxInputTokens());
+        }
+        List<String> pieces = pieces(summarized);
         Run run = new Run();
         CompletableFuture<Summary> summary = reduce(pieces, 1, run).thenApply(last -> new Summary(last.text(),
                 inputTokens, last.outputTokens(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                pieces.size(), run.proposed.get(), run.accepted.get(), run.verifySteps.get()));
+                pieces.size(), run.proposed.get(), run.accepted.get(), run.verifySteps.get(), summarizedTokens));
         summary.whenComplete((done, error) -> {
             if (summary.isCancelled()) {
                 run.cancel();
@@ -161,6 +175,41 @@ public final class Summarizer {
     private List<ChatTemplate.Message> messages(String text) {
         return List.of(ChatTemplate.Message.system(SYSTEM),
                 ChatTemplate.Message.user(options.instruction() + "\n\nText:\n" + text));
+    }
+
+    /**
+     * The longest prefix of {@code text} with at most {@code maxInputTokens} tokens, moved back to the
+     * last whitespace in its final tenth if there is one, never splitting a surrogate pair. A token
+     * covers at most {@link #MAX_CHARS_PER_TOKEN} characters in practice, so the search only looks at
+     * that many characters per token of the cap: the cost is a few tokenisations of the capped size,
+     * not of the whole text.
+     */
+    String capped(String text) {
+        int cap = options.maxInputTokens();
+        int lo = 0; // a prefix length known to fit
+        int hi = (int) Math.min(text.length(), (long) cap * MAX_CHARS_PER_TOKEN);
+        if (engine.countTokens(text.substring(0, hi)) <= cap) {
+            lo = hi;
+        } else {
+            while (hi - lo > 1) { // invariant: prefix lo fits, prefix hi does not
+                int mid = (lo + hi) >>> 1;
+                if (engine.countTokens(text.substring(0, mid)) <= cap) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+        }
+        int end = lo;
+        if (end > 0 && end < text.length() && Character.isLowSurrogate(text.charAt(end))) {
+            end--;
+        }
+        for (int i = end; i > end - end / 10 && i > 0; i--) {
+            if (Character.isWhitespace(text.charAt(i - 1))) {
+                return text.substring(0, i).strip();
+            }
+        }
+        return text.substring(0, end);
     }
 
     /** The text cut into pieces of at most the budget, on sentence boundaries where possible; never empty. */

@@ -15,9 +15,23 @@ import java.util.Objects;
  * @param verifySteps target forward passes that checked draft tokens, over every generation of the
  *     summary: each piece of every map-reduce round counts its own, so
  *     {@link #acceptedPerVerifyStep()} is the document's mean over all of them
+ * @param summarizedTokens tokens of the text that were summarised: {@code inputTokens}, or less when
+ *     the text was cut to {@link SummaryOptions#maxInputTokens()}
  */
 public record Summary(String text, int inputTokens, int outputTokens, long latencyMillis, int chunks,
-        int draftProposed, int draftAccepted, int verifySteps) {
+        int draftProposed, int draftAccepted, int verifySteps, int summarizedTokens) {
+
+    /** A summary of the whole text: {@code summarizedTokens} is {@code inputTokens}. */
+    public Summary(String text, int inputTokens, int outputTokens, long latencyMillis, int chunks,
+            int draftProposed, int draftAccepted, int verifySteps) {
+        this(text, inputTokens, outputTokens, latencyMillis, chunks, draftProposed, draftAccepted, verifySteps,
+                inputTokens);
+    }
+
+    /** Whether the text was longer than the summary input cap and only its beginning was summarised. */
+    public boolean inputCapped() {
+        return summarizedTokens < inputTokens;
+    }
 
     public Summary {
         Objects.requireNonNull(text, "text");
@@ -25,6 +39,10 @@ public record Summary(String text, int inputTokens, int outputTokens, long laten
             throw new IllegalArgumentException("summary accepted " + draftAccepted + " of " + draftProposed
                     + " draft tokens in " + verifySteps + " verify steps, expected 0 <= accepted <= proposed and"
                     + " 0 <= steps <= proposed (a step checks at least one draft token)");
+        }
+        if (summarizedTokens < 0 || summarizedTokens > inputTokens) {
+            throw new IllegalArgumentException("summary read " + summarizedTokens + " of " + inputTokens
+                    + " input tokens, expected 0 <= summarized <= input");
         }
     }
 

@@ -15,14 +15,23 @@ import java.util.Locale;
  * @param maxLevels most rounds of summarising, the final summary's included: round 1 summarises the
  *     input's pieces, each further round the summaries of the round before; a last round with
  *     several pieces summarises only the first
+ * @param maxInputTokens most tokens of a text that are summarised: a longer text is cut to its first
+ *     {@code maxInputTokens} tokens (recorded in {@link Summary#summarizedTokens()}), so that the
+ *     work per document, and with it the time, stays bounded however long the text
  */
 public record SummaryOptions(int maxSummaryTokens, String style, float temperature, float topP, long seed,
-        int maxLevels) implements Serializable {
+        int maxLevels, int maxInputTokens) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
     /** The style used when none is configured. */
     public static final String DEFAULT_STYLE = "paragraph";
+
+    /**
+     * Default {@link #maxInputTokens()}: about 6,000 words, a few map-reduce pieces on a model with a
+     * 2k to 4k context, which a CPU summarises well within the default 60 s inference timeout.
+     */
+    public static final int DEFAULT_MAX_INPUT_TOKENS = 8192;
 
     public SummaryOptions {
         if (maxSummaryTokens < 1) {
@@ -41,6 +50,15 @@ public record SummaryOptions(int maxSummaryTokens, String style, float temperatu
         if (maxLevels < 1) {
             throw new IllegalArgumentException("summary maxLevels is " + maxLevels + ", expected >= 1");
         }
+        if (maxInputTokens < 1) {
+            throw new IllegalArgumentException("max-summary-input-tokens is " + maxInputTokens + ", expected >= 1");
+        }
+    }
+
+    /** Options with the default {@link #DEFAULT_MAX_INPUT_TOKENS} input cap. */
+    public SummaryOptions(int maxSummaryTokens, String style, float temperature, float topP, long seed,
+            int maxLevels) {
+        this(maxSummaryTokens, style, temperature, topP, seed, maxLevels, DEFAULT_MAX_INPUT_TOKENS);
     }
 
     /** Greedy summaries of at most {@code maxSummaryTokens} tokens in a paragraph, up to 3 rounds. */
@@ -49,16 +67,22 @@ public record SummaryOptions(int maxSummaryTokens, String style, float temperatu
     }
 
     public SummaryOptions withStyle(String newStyle) {
-        return new SummaryOptions(maxSummaryTokens, newStyle, temperature, topP, seed, maxLevels);
+        return new SummaryOptions(maxSummaryTokens, newStyle, temperature, topP, seed, maxLevels, maxInputTokens);
     }
 
     /** Sampled decoding with the given temperature, top-p and seed. */
     public SummaryOptions withSampling(float newTemperature, float newTopP, long newSeed) {
-        return new SummaryOptions(maxSummaryTokens, style, newTemperature, newTopP, newSeed, maxLevels);
+        return new SummaryOptions(maxSummaryTokens, style, newTemperature, newTopP, newSeed, maxLevels,
+                maxInputTokens);
     }
 
     public SummaryOptions withMaxLevels(int levels) {
-        return new SummaryOptions(maxSummaryTokens, style, temperature, topP, seed, levels);
+        return new SummaryOptions(maxSummaryTokens, style, temperature, topP, seed, levels, maxInputTokens);
+    }
+
+    /** Options that summarise at most the first {@code tokens} tokens of a text. */
+    public SummaryOptions withMaxInputTokens(int tokens) {
+        return new SummaryOptions(maxSummaryTokens, style, temperature, topP, seed, maxLevels, tokens);
     }
 
     /** The instruction that asks for a summary in this style and length. */

@@ -213,4 +213,43 @@ class SummarizerTest {
         assertThatThrownBy(() -> SummaryOptions.greedy(8).withSampling(0.5f, 0f, 1L))
                 .hasMessage("top-p is 0.0, expected 0 < top-p <= 1");
     }
+
+    @Test
+    void aTextLongerThanTheInputCapIsCutToItAndTheSummarySaysSo() throws Exception {
+        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.llama()),
+                TinyInstructModels.config().build())) {
+            int cap = 300;
+            Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(8).withMaxInputTokens(cap));
+            StringBuilder huge = new StringBuilder();
+            while (huge.length() < 200_000) {
+                huge.append(longText());
+            }
+            String text = huge.toString();
+
+            String capped = summarizer.capped(text);
+            // Reference: the longest prefix within the cap, found by a plain scan in steps of one word.
+            int reference = 0;
+            for (int end = text.indexOf(' '); end > 0 && engine.countTokens(text.substring(0, end)) <= cap;
+                    end = text.indexOf(' ', end + 1)) {
+                reference = end;
+            }
+            assertThat(text).startsWith(capped);
+            assertThat(engine.countTokens(capped)).isLessThanOrEqualTo(cap);
+            // Cut at a word boundary in the last tenth: within 10% of the longest prefix that fits.
+            assertThat(capped.length()).isGreaterThanOrEqualTo(reference * 9 / 10);
+
+            Summary summary = summarizer.summarize(text).get();
+            assertThat(summary.inputTokens()).isEqualTo(engine.countTokens(text));
+            assertThat(summary.summarizedTokens()).isEqualTo(engine.countTokens(capped));
+            assertThat(summary.inputCapped()).isTrue();
+            // The work is bounded by the cap: pieces of at most the budget, about cap / budget of them.
+            assertThat(summary.chunks()).isLessThanOrEqualTo(cap / summarizer.inputBudget() + 2);
+
+            Summary whole = summarizer.summarize(SHORT).get();
+            assertThat(whole.inputCapped()).isFalse();
+            assertThat(whole.summarizedTokens()).isEqualTo(whole.inputTokens());
+        }
+        assertThatThrownBy(() -> SummaryOptions.greedy(8).withMaxInputTokens(0))
+                .hasMessage("max-summary-input-tokens is 0, expected >= 1");
+    }
 }

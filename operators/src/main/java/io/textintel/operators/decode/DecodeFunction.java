@@ -7,8 +7,10 @@ import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.RawRecord;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.codec.InputFormat;
+import io.textintel.schemas.codec.RecordDecodeException;
 import io.textintel.schemas.codec.RecordRejectedException;
 import io.textintel.schemas.codec.TextRecordDecoder;
+import io.textintel.schemas.codec.TextRecordNormalizer;
 import io.textintel.schemas.codec.TextRecordValidator;
 
 import org.apache.flink.api.common.functions.OpenContext;
@@ -21,24 +23,32 @@ import java.time.Clock;
 import java.util.Objects;
 
 /**
- * Decodes raw Kafka values into {@link TextRecord}s and validates them; everything else becomes a
- * dead letter on the {@link DeadLetters#TAG} side output, with the original bytes and the reason.
+ * Decodes raw Kafka values into {@link TextRecord}s, repairs them ({@link TextRecordNormalizer}) and
+ * validates them; everything else becomes a dead letter on the {@link DeadLetters#TAG} side output,
+ * with the original bytes, the reason and the record's id whenever it could be read.
  *
- * <p>A record without an event time takes its Kafka timestamp. A plain-text record takes the id
- * {@code topic-partition-offset}, which is stable across replays.
+ * <p>A record without an event time takes its Kafka timestamp. A plain-text record, and a JSON record
+ * without an id, takes the id {@code topic-partition-offset}, which is stable across replays.
  */
 public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
 
     private final InputFormat format;
     private final TextRecordValidator validator;
+    private final TextRecordNormalizer normalizer;
 
     private transient TextRecordDecoder decoder;
     private transient Counter decoded;
     private transient Counter rejected;
     private transient Clock clock;
 
+    /** Decodes {@code format}, strips control characters, and validates with {@code validator}. */
     public DecodeFunction(InputFormat format, TextRecordValidator validator) {
+        this(format, TextRecordNormalizer.defaults(), validator);
+    }
+
+    public DecodeFunction(InputFormat format, TextRecordNormalizer normalizer, TextRecordValidator validator) {
         this.format = Objects.requireNonNull(format, "format");
+        this.normalizer = Objects.requireNonNull(normalizer, "normalizer");
         this.validator = Objects.requireNonNull(validator, "validator");
     }
 
@@ -56,16 +66,19 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
         byte[] payload = raw.getValue() == null ? null : bytes(raw.getValue());
         TextRecord record = null;
         try {
-            record = decoder.decode(payload, derivedId(provenance));
+            record = normalizer.normalize(decoder.decode(payload, derivedId(provenance)));
             validator.validate(record);
+        } catch (RecordDecodeException e) {
+            reject(ctx, payload, e.stage(), e.getMessage(), e.recordId(), provenance);
+            return;
         } catch (RecordRejectedException e) {
-            reject(ctx, payload, e.stage(), e.getMessage(), record, provenance);
+            reject(ctx, payload, e.stage(), e.getMessage(), record == null ? null : record.getId(), provenance);
             return;
         } catch (RuntimeException e) {
             // A decoder bug must not stop the stream: keep the input and say what happened.
             reject(ctx, payload, PipelineStage.DECODE,
                     "unexpected " + format.configName() + " decoding failure: " + DeadLetters.reasonOf(e),
-                    record, provenance);
+                    record == null ? null : record.getId(), provenance);
             return;
         }
         if (record.getEventTime() == null) {
@@ -75,10 +88,9 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
         out.collect(new DecodedRecord(record, provenance));
     }
 
-    private void reject(Context ctx, byte[] payload, PipelineStage stage, String reason, TextRecord record,
+    private void reject(Context ctx, byte[] payload, PipelineStage stage, String reason, String recordId,
             KafkaProvenance provenance) {
         rejected.inc();
-        String recordId = record == null ? null : record.getId();
         ctx.output(DeadLetters.TAG, DeadLetters.of(payload, stage, reason, recordId, provenance, clock));
     }
 

@@ -34,6 +34,7 @@ public final class DocumentAssembler {
                 .setLanguage(doc.record.getLanguage())
                 .setEventTime(doc.record.getEventTime())
                 .setAttributes(doc.record.getAttributes())
+                .setNormalizations(doc.record.getNormalizations())
                 .setProvenance(doc.provenance);
     }
 

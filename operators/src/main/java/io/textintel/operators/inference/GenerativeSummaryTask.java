@@ -39,6 +39,7 @@ final class GenerativeSummaryTask implements TaskType {
                         : (float) summary.draftAccepted() / summary.draftProposed())
                 .setVerifySteps(summary.verifySteps())
                 .setAcceptedPerStep(summary.verifySteps() == 0 ? null : (float) summary.acceptedPerVerifyStep())
+                .setSummarizedTokens(summary.summarizedTokens())
                 .setMethod(METHOD)
                 .setSentences(List.of())
                 .build();

@@ -124,6 +124,36 @@ class DecodeFunctionTest {
     }
 
     @Test
+    void controlCharactersAreStrippedAndJsonWithoutIdTakesItsKafkaPosition() throws Exception {
+        try (var h = harness(InputFormat.JSON)) {
+            h.processElement(raw(utf8("{\"text\":\"nul\\u0000 and bell\\u0007\",\"unexpected\":{\"x\":1}}"), 5), 0);
+
+            TextRecord record = h.extractOutputValues().get(0).record;
+            assertThat(record.getId()).isEqualTo("feedback-3-5");
+            assertThat(record.getText()).isEqualTo("nul and bell");
+            assertThat(record.getAttributes()).containsEntry("unexpected", "{\"x\":1}");
+            assertThat(record.getNormalizations()).containsExactly("derived-id:topic-partition-offset",
+                    "json-text-attribute:unexpected", "removed-control-characters:text:2");
+            assertThat(deadLetters(h)).isEmpty();
+        }
+    }
+
+    @Test
+    void decodeDeadLettersNameTheIdWhenItWasReadable() throws Exception {
+        try (var h = harness(InputFormat.JSON)) {
+            h.processElement(raw(utf8("{\"id\":\"fb-5\",\"text\":42}"), 1), 0);
+            h.processElement(raw(utf8("{\"id\":\"fb-6\",\"text\":\"cut"), 2), 0);
+            h.processElement(raw(utf8("{\"id\":\"fb-7\",\"text\":\"\\u200b\\u200b\"}"), 3), 0);
+
+            assertThat(deadLetters(h)).extracting(DeadLetter::getStage, DeadLetter::getRecordId).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(PipelineStage.DECODE, "fb-5"),
+                    org.assertj.core.groups.Tuple.tuple(PipelineStage.DECODE, "fb-6"),
+                    org.assertj.core.groups.Tuple.tuple(PipelineStage.VALIDATE, "fb-7"));
+            assertThat(deadLetters(h).get(2).getReason()).contains("no visible characters");
+        }
+    }
+
+    @Test
     void theFunctionIsAProcessOperatorThatFlinkCanSerialize() throws Exception {
         // The job ships the function to TaskManagers: it must survive Java serialization.
         var copy = org.apache.flink.util.InstantiationUtil.clone(

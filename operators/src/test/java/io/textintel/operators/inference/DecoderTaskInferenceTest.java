@@ -164,7 +164,8 @@ class DecoderTaskInferenceTest {
 
         DeadLetter letter = result.single().deadLetter;
         assertThat(letter.getStage()).isEqualTo(PipelineStage.INFERENCE);
-        assertThat(letter.getReason()).contains("did not finish within 60000 ms");
+        assertThat(letter.getReason()).contains("did not finish within 60000 ms")
+                .contains("its summary reads at most the first 8192 tokens");
         assertThat(letter.getRecordId()).isEqualTo("fb-1");
         try (SharedResources.Lease<DecoderEngine> decoder =
                 SharedModels.decoder(qwen, SETTINGS.toDecoderConfig(settings.speculationKind(), null))) {

@@ -246,7 +246,8 @@ class InferenceFunctionTest {
 
         DeadLetter letter = result.single().deadLetter;
         assertThat(letter.getStage()).isEqualTo(PipelineStage.INFERENCE);
-        assertThat(letter.getReason()).contains("did not finish within " + TIMEOUT_MILLIS + " ms");
+        assertThat(letter.getReason()).contains("did not finish within " + TIMEOUT_MILLIS + " ms (inference.timeout)")
+                .contains("for a text of " + TEXTS.get(0).length() + " characters").doesNotContain("summary");
         assertThat(letter.getRecordId()).isEqualTo("fb-9");
     }
 

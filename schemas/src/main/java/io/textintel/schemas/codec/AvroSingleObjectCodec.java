@@ -8,7 +8,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
@@ -31,6 +30,11 @@ import org.apache.avro.specific.SpecificRecord;
  * Builder#addWriterSchema(Schema)}; Avro's schema resolution then fills new fields from their
  * defaults and skips removed ones.
  *
+ * <p>Before Avro reads a body, {@link AvroBodyCheck} walks it along the writer schema and rejects
+ * lengths and counts larger than the bytes left, so a few corrupt bytes cannot make Avro allocate
+ * gigabytes, and strings that are not valid UTF-8. A rejected body's exception carries the record's
+ * id when the schema starts with a readable string {@code id}.
+ *
  * <p>Thread-safe: Avro's message encoder and decoder keep their buffers per thread. Serializable:
  * only the class and the registered schemas' JSON travel; the encoder, decoder and schema store
  * are rebuilt lazily on first use after deserialization, so Flink functions can hold a codec.
@@ -45,6 +49,9 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Se
     static final int HEADER_LENGTH = 10;
 
     private static final int MARKER = 0xC301;
+
+    /** Longest id read from a broken body for its dead letter: Elasticsearch's {@code _id} limit. */
+    private static final int MAX_PEEKED_ID_BYTES = 512;
 
     private final Class<T> recordClass;
     private final List<String> writerSchemaJson;
@@ -141,9 +148,16 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Se
                             current.fingerprint,
                             writerSchemaJson.size()));
         }
+        Schema writer = fingerprint == current.fingerprint ? current.schema : current.store.findByFingerprint(fingerprint);
+        try {
+            AvroBodyCheck.check(writer, bytes, HEADER_LENGTH, recordClass.getSimpleName());
+        } catch (RecordDecodeException e) {
+            throw e.withRecordId(AvroBodyCheck.leadingId(writer, bytes, HEADER_LENGTH, MAX_PEEKED_ID_BYTES));
+        }
         try {
             return current.decoder.decode(bytes);
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
+        } catch (IOException | RuntimeException e) {
+            String id = AvroBodyCheck.leadingId(writer, bytes, HEADER_LENGTH, MAX_PEEKED_ID_BYTES);
             // Avro wraps the reader's failure ("Decoding datum failed"); the cause says what.
             Throwable cause = e;
             while (cause.getCause() != null && !(cause instanceof EOFException)) {
@@ -155,13 +169,15 @@ public final class AvroSingleObjectCodec<T extends SpecificRecord> implements Se
                                 "Avro body of %s is truncated: %d byte(s) end before the record"
                                         + " does",
                                 recordClass.getSimpleName(), bytes.length),
-                        e);
+                        e,
+                        id);
             }
             throw new RecordDecodeException(
                     String.format(
                             "Avro body of %d byte(s) does not match the writer schema of %s: %s",
                             bytes.length, recordClass.getSimpleName(), cause),
-                    e);
+                    e,
+                    id);
         }
     }
 

@@ -11,7 +11,8 @@ import java.util.Objects;
  *
  * <p>One trailing line terminator ({@code \n} or {@code \r\n}) and a leading byte order mark are
  * dropped; the rest of the text is kept exactly, inner line breaks included. Malformed UTF-8 is
- * rejected, never replaced. Stateless, thread-safe and serializable.
+ * rejected, never replaced. A rejection carries the record's id, which the caller gave. Stateless,
+ * thread-safe and serializable.
  */
 public final class PlainTextCodec implements TextRecordDecoder, Serializable {
 
@@ -34,15 +35,22 @@ public final class PlainTextCodec implements TextRecordDecoder, Serializable {
         }
         if (payload == null) {
             throw new RecordDecodeException(
-                    "payload is null (a Kafka tombstone?), expected a line of UTF-8 text");
+                    "payload is null (a Kafka tombstone?), expected a line of UTF-8 text", null, id);
         }
-        String text = stripLineTerminator(StrictUtf8.decode(payload));
+        String text;
+        try {
+            text = stripLineTerminator(StrictUtf8.decode(payload));
+        } catch (RecordDecodeException e) {
+            throw e.withRecordId(id);
+        }
         if (text.isBlank()) {
             throw new RecordDecodeException(
                     String.format(
                             "payload is blank (%d byte(s)), expected a line of non-blank UTF-8"
                                     + " text",
-                            payload.length));
+                            payload.length),
+                    null,
+                    id);
         }
         return TextRecord.newBuilder().setId(id).setText(text).build();
     }

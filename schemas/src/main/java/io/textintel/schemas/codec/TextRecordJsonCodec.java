@@ -12,10 +12,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.textintel.schemas.TextRecord;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -27,22 +30,31 @@ import java.util.Set;
  *
  * <pre>{@code
  * {
- *   "id": "f-1029" | 1029,                      required: a non-blank string or an integer
+ *   "id": "f-1029" | 1029,                      a non-blank string or an integer; derived when absent
  *   "text": "The app crashes on login",         required: a non-blank string
  *   "source": "android",                        optional string
  *   "language": "en",                           optional string (BCP-47 is checked by the validator)
  *   "event_time" | "eventTime":                 optional, at most one of the two:
  *       1718000000000 | "2024-06-10T06:13:20Z"  epoch milliseconds or an ISO-8601 instant
- *   "attributes": {"plan": "pro", "stars": 2}   optional object of string, number or boolean values
+ *   "attributes": {"plan": "pro", "stars": 2}   optional object; values as for unknown fields below
  * }
  * }</pre>
  *
- * <p>Any other top-level field whose value is a string, number or boolean is kept as an attribute
- * under its own name, so producers need not nest their metadata; a top-level field that is an
- * object or array is an error, as is the same attribute given both ways. Attributes and fields
- * whose value is JSON {@code null} are treated as absent. Numbers and booleans become their JSON
- * text ({@code 2}, {@code 4.50}, {@code true}). Duplicate keys, trailing content and floating
- * point ids are rejected.
+ * <p>Any other top-level field is kept as an attribute under its own name, so producers need not
+ * nest their metadata; the same attribute given both ways is an error. Attributes and fields whose
+ * value is JSON {@code null} are treated as absent. Numbers and booleans become their JSON text
+ * ({@code 2}, {@code 4.50}, {@code true}); an object or array becomes its compact JSON text
+ * ({@code {"x":1}}), recorded in the record's {@code normalizations} as
+ * {@code json-text-attribute:NAME}. Duplicate keys, trailing content and floating point ids are
+ * rejected; nesting deeper than Jackson's limit (1000) is rejected as invalid JSON.
+ *
+ * <p>A record without an id (absent, {@code null} or blank) takes the id the caller derives from its
+ * Kafka position ({@code topic-partition-offset}, see {@link #decode(byte[], String)}), recorded as
+ * {@code derived-id:topic-partition-offset}. The position, not a hash of the content, because it
+ * is stable across replays yet keeps two customers who wrote the same words apart.
+ *
+ * <p>When a payload is rejected, the exception carries the record's id if it could still be read
+ * (a top-level {@code "id"} before the syntax error, or in an object whose other fields are wrong).
  *
  * <p>Encoding writes the record's fields under their Avro names, {@code eventTime} as an ISO-8601
  * instant at millisecond precision (Avro's {@code timestamp-millis}), and omits null fields;
@@ -73,23 +85,26 @@ public final class TextRecordJsonCodec implements TextRecordDecoder, Serializabl
                     .build();
     private static final ObjectReader READER = MAPPER.readerFor(JsonNode.class);
 
-    /** Decodes one JSON object; {@code derivedId} is ignored because JSON carries its own id. */
-    @Override
-    public TextRecord decode(byte[] payload, String derivedId) throws RecordDecodeException {
-        return decode(payload);
-    }
-
     /**
-     * Decodes one UTF-8 JSON object into a record.
+     * Decodes one JSON object; {@code derivedId} becomes the id of a record that has none.
      *
+     * @param derivedId the id for a record without one, or null to reject such records
      * @throws RecordDecodeException naming the field, its value and what was expected
      */
-    public TextRecord decode(byte[] payload) throws RecordDecodeException {
+    @Override
+    public TextRecord decode(byte[] payload, String derivedId) throws RecordDecodeException {
         if (payload == null) {
             throw new RecordDecodeException(
                     "payload is null (a Kafka tombstone?), expected a JSON object");
         }
-        String json = StrictUtf8.decode(payload);
+        String json;
+        try {
+            json = StrictUtf8.decode(payload);
+        } catch (RecordDecodeException e) {
+            // The id may still be readable when the malformed bytes are elsewhere, e.g. in the text.
+            String id = JsonIdPeek.topLevelId(MAPPER.getFactory(), new String(payload, StandardCharsets.UTF_8));
+            throw e.withRecordId(id == null || id.indexOf('\uFFFD') >= 0 ? null : id);
+        }
         if (json.isBlank()) {
             throw new RecordDecodeException(
                     String.format(
@@ -101,14 +116,37 @@ public final class TextRecordJsonCodec implements TextRecordDecoder, Serializabl
             root = READER.readTree(json);
         } catch (JacksonException e) {
             throw new RecordDecodeException(
-                    "payload is not valid JSON: " + e.getOriginalMessage() + locationOf(e), e);
+                    "payload is not valid JSON: " + e.getOriginalMessage() + locationOf(e),
+                    e,
+                    JsonIdPeek.topLevelId(MAPPER.getFactory(), json));
         }
         if (!root.isObject()) {
             throw new RecordDecodeException(
                     String.format(
                             "payload is %s, expected a JSON object", describe(root.getNodeType())));
         }
-        return toRecord((ObjectNode) root);
+        try {
+            return toRecord((ObjectNode) root, derivedId);
+        } catch (RecordDecodeException e) {
+            throw e.withRecordId(readableId(root.get(ID)));
+        }
+    }
+
+    /**
+     * Decodes one UTF-8 JSON object that must carry its own id.
+     *
+     * @throws RecordDecodeException naming the field, its value and what was expected
+     */
+    public TextRecord decode(byte[] payload) throws RecordDecodeException {
+        return decode(payload, null);
+    }
+
+    /** The id of a record that is otherwise broken, if it is a usable one. */
+    private static String readableId(JsonNode node) {
+        if (node != null && (node.isIntegralNumber() || (node.isTextual() && !node.textValue().isBlank()))) {
+            return node.asText();
+        }
+        return null;
     }
 
     /** Encodes {@code record} as a UTF-8 JSON object that {@link #decode(byte[])} reads back. */
@@ -138,14 +176,16 @@ public final class TextRecordJsonCodec implements TextRecordDecoder, Serializabl
         }
     }
 
-    private static TextRecord toRecord(ObjectNode root) throws RecordDecodeException {
-        Map<String, String> attributes = readAttributes(root.get(ATTRIBUTES));
+    private static TextRecord toRecord(ObjectNode root, String derivedId)
+            throws RecordDecodeException {
+        List<String> normalizations = new ArrayList<>();
+        Map<String, String> attributes = readAttributes(root.get(ATTRIBUTES), normalizations);
         for (Map.Entry<String, JsonNode> field : root.properties()) {
             String name = field.getKey();
             if (KNOWN_FIELDS.contains(name) || field.getValue().isNull()) {
                 continue;
             }
-            String value = scalarText("field '" + name + "'", field.getValue(), true);
+            String value = attributeText(name, field.getValue(), normalizations);
             if (attributes.putIfAbsent(name, value) != null) {
                 throw new RecordDecodeException(
                         String.format(
@@ -154,17 +194,26 @@ public final class TextRecordJsonCodec implements TextRecordDecoder, Serializabl
                                 name));
             }
         }
+        String id = readId(root.get(ID), derivedId);
+        if (!id.equals(readableId(root.get(ID)))) {
+            normalizations.add(0, "derived-id:topic-partition-offset");
+        }
         return TextRecord.newBuilder()
-                .setId(readId(root.get(ID)))
+                .setId(id)
                 .setText(readText(root.get(TEXT)))
                 .setSource(optionalString(SOURCE, root.get(SOURCE)))
                 .setLanguage(optionalString(LANGUAGE, root.get(LANGUAGE)))
                 .setEventTime(readEventTime(root))
                 .setAttributes(attributes)
+                .setNormalizations(normalizations)
                 .build();
     }
 
-    private static String readId(JsonNode node) throws RecordDecodeException {
+    private static String readId(JsonNode node, String derivedId) throws RecordDecodeException {
+        boolean absent = node == null || node.isNull() || (node.isTextual() && node.textValue().isBlank());
+        if (absent && derivedId != null && !derivedId.isBlank()) {
+            return derivedId;
+        }
         if (node == null || node.isNull()) {
             throw new RecordDecodeException(
                     "field 'id' is missing, expected a non-blank string or an integer");
@@ -253,7 +302,7 @@ public final class TextRecordJsonCodec implements TextRecordDecoder, Serializabl
                 String.format("field '%s' is %s, %s", field, describeValue(node), expected));
     }
 
-    private static Map<String, String> readAttributes(JsonNode node)
+    private static Map<String, String> readAttributes(JsonNode node, List<String> normalizations)
             throws RecordDecodeException {
         Map<String, String> attributes = new LinkedHashMap<>();
         if (node == null || node.isNull()) {
@@ -262,20 +311,21 @@ public final class TextRecordJsonCodec implements TextRecordDecoder, Serializabl
         if (!node.isObject()) {
             throw new RecordDecodeException(
                     String.format(
-                            "field 'attributes' is %s, expected an object of string, number or"
-                                    + " boolean values",
+                            "field 'attributes' is %s, expected an object",
                             describeValue(node)));
         }
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
             if (!entry.getValue().isNull()) {
-                String field = "field 'attributes." + entry.getKey() + "'";
-                attributes.put(entry.getKey(), scalarText(field, entry.getValue(), false));
+                attributes.put(
+                        entry.getKey(),
+                        attributeText(entry.getKey(), entry.getValue(), normalizations));
             }
         }
         return attributes;
     }
 
-    private static String scalarText(String field, JsonNode node, boolean topLevel)
+    /** A scalar's text, or an object's or array's compact JSON text (recorded as a normalization). */
+    private static String attributeText(String name, JsonNode node, List<String> normalizations)
             throws RecordDecodeException {
         if (node.isTextual()) {
             return node.textValue();
@@ -283,12 +333,15 @@ public final class TextRecordJsonCodec implements TextRecordDecoder, Serializabl
         if (node.isNumber() || node.isBoolean()) {
             return node.asText();
         }
-        throw new RecordDecodeException(
-                String.format(
-                        "%s is %s, expected a string, number or boolean%s",
-                        field,
-                        describeValue(node),
-                        topLevel ? " (unknown top-level fields are kept as attributes)" : ""));
+        try {
+            String json = MAPPER.writeValueAsString(node);
+            normalizations.add("json-text-attribute:" + name);
+            return json;
+        } catch (JsonProcessingException e) {
+            throw new RecordDecodeException(
+                    String.format("attribute '%s' cannot be written back as JSON text: %s", name, e.getOriginalMessage()),
+                    e);
+        }
     }
 
     private static String describeValue(JsonNode node) {

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * The semantic rules a decoded {@link TextRecord} must meet before it is tokenized: size limits,
- * an id Elasticsearch accepts as {@code _id}, no control characters, a well-formed language tag.
+ * an id Elasticsearch accepts as {@code _id}, no control characters (see {@link TextRecordNormalizer},
+ * which removes them from text first), at least one visible character, a well-formed language tag.
  *
  * <p>Decoding (is this JSON, Avro, UTF-8?) and validation (is this record acceptable?) are kept
  * apart so the pipeline can record {@code DECODE} or {@code VALIDATE} as the dead letter's stage.
@@ -105,6 +106,46 @@ public final class TextRecordValidator implements Serializable {
     private void validateText(String text) throws RecordValidationException {
         requireNotBlank("text", text);
         requireNoControlCharacters("text", text, true, maxTextCodePoints);
+        requireVisibleCharacter(text);
+    }
+
+    /**
+     * Rejects text that would be indexed as an invisible document: nothing but whitespace, format
+     * characters (zero-width spaces and joiners, byte order marks), fillers and variation selectors.
+     */
+    private static void requireVisibleCharacter(String text) throws RecordValidationException {
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            if (!isInvisible(c)) {
+                return;
+            }
+            i += Character.charCount(c);
+        }
+        int first = text.codePointAt(0);
+        throw new RecordValidationException(
+                String.format(
+                        "field 'text' has no visible characters (%d code points of whitespace, format"
+                                + " or filler characters such as U+%04X), expected at least one"
+                                + " visible character",
+                        text.codePointCount(0, text.length()), first));
+    }
+
+    /**
+     * Whether {@code c} draws nothing by itself. Unassigned code points count as visible: they may be
+     * emoji newer than this JVM's Unicode tables.
+     */
+    static boolean isInvisible(int c) {
+        int type = Character.getType(c);
+        return Character.isWhitespace(c)
+                || Character.isSpaceChar(c)
+                || type == Character.CONTROL
+                || type == Character.FORMAT
+                || c == 0x034F // combining grapheme joiner
+                || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0 // Hangul fillers
+                || c == 0x2800 // braille pattern blank
+                || (c >= 0x180B && c <= 0x180F) // Mongolian variation selectors and vowel separator
+                || (c >= 0xFE00 && c <= 0xFE0F) // variation selectors
+                || (c >= 0xE0100 && c <= 0xE01EF); // variation selectors supplement
     }
 
     private static void validateLanguage(String language) throws RecordValidationException {
@@ -202,7 +243,7 @@ public final class TextRecordValidator implements Serializable {
     }
 
     /** Tab, line feed, vertical tab, form feed, carriage return and next line (U+0085). */
-    private static boolean isWhitespaceControl(int c) {
+    static boolean isWhitespaceControl(int c) {
         return (c >= '\t' && c <= '\r') || c == '\u0085';
     }
 

@@ -49,6 +49,10 @@ class PlainTextCodecTest {
                                 + " 0xff at byte offset 2 of 4")
                 .extracting(e -> ((RecordDecodeException) e).stage())
                 .isEqualTo(PipelineStage.DECODE);
+        assertThatThrownBy(() -> codec.decode(payload, "feedback-0-9"))
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .as("the rejection names the id the record would have had")
+                .isEqualTo("feedback-0-9");
     }
 
     @Test
@@ -74,7 +78,9 @@ class PlainTextCodecTest {
                 .hasMessage("payload is blank (0 byte(s)), expected a line of non-blank UTF-8 text");
         assertThatThrownBy(() -> codec.decode(null, "a"))
                 .isInstanceOf(RecordDecodeException.class)
-                .hasMessage("payload is null (a Kafka tombstone?), expected a line of UTF-8 text");
+                .hasMessage("payload is null (a Kafka tombstone?), expected a line of UTF-8 text")
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isEqualTo("a");
     }
 
     @Test

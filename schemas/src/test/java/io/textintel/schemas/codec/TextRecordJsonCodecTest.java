@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TextRecordJsonCodecTest {
 
@@ -135,9 +136,7 @@ class TextRecordJsonCodecTest {
                 "{\"id\":\"a\",\"text\":\"t\",\"eventTime\":99999999999999999999}|field 'eventTime' has value 99999999999999999999, which does not fit in 64 bits; expected epoch milliseconds or an ISO-8601 instant",
                 "{\"id\":\"a\",\"text\":\"t\",\"eventTime\":true}|field 'eventTime' is a boolean (true), expected epoch milliseconds or an ISO-8601 instant",
                 "{\"id\":\"a\",\"text\":\"t\",\"eventTime\":1,\"event_time\":2}|fields 'eventTime' and 'event_time' are both present, expected at most one",
-                "{\"id\":\"a\",\"text\":\"t\",\"attributes\":[]}|field 'attributes' is an array, expected an object of string, number or boolean values",
-                "{\"id\":\"a\",\"text\":\"t\",\"attributes\":{\"tags\":[\"x\"]}}|field 'attributes.tags' is an array, expected a string, number or boolean",
-                "{\"id\":\"a\",\"text\":\"t\",\"meta\":{\"x\":1}}|field 'meta' is an object, expected a string, number or boolean (unknown top-level fields are kept as attributes)",
+                "{\"id\":\"a\",\"text\":\"t\",\"attributes\":[]}|field 'attributes' is an array, expected an object",
                 "{\"id\":\"a\",\"text\":\"t\",\"plan\":\"x\",\"attributes\":{\"plan\":\"y\"}}|attribute 'plan' is given both as a top-level field and inside 'attributes', expected one or the other",
                 "[1,2]|payload is an array, expected a JSON object",
                 "\"text\"|payload is a string, expected a JSON object",
@@ -189,7 +188,70 @@ class TextRecordJsonCodecTest {
     void ignoresTheDerivedIdBecauseJsonCarriesItsOwn() throws Exception {
         byte[] json = "{\"id\":\"own\",\"text\":\"t\"}".getBytes(StandardCharsets.UTF_8);
 
-        assertThat(codec.decode(json, "raw-0-1").getId()).isEqualTo("own");
+        TextRecord record = codec.decode(json, "raw-0-1");
+        assertThat(record.getId()).isEqualTo("own");
+        assertThat(record.getNormalizations()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"text\":\"t\"}", "{\"id\":null,\"text\":\"t\"}", "{\"id\":\"  \",\"text\":\"t\"}"})
+    void givesARecordWithoutIdTheDerivedIdAndRecordsIt(String json) throws Exception {
+        TextRecord record = codec.decode(json.getBytes(StandardCharsets.UTF_8), "feedback-2-17");
+
+        assertThat(record.getId()).isEqualTo("feedback-2-17");
+        assertThat(record.getNormalizations()).containsExactly("derived-id:topic-partition-offset");
+    }
+
+    @Test
+    void keepsObjectAndArrayAttributesAsTheirJsonText() throws Exception {
+        TextRecord record = decode("{\"id\":\"a\",\"text\":\"t\",\"unexpected\":{\"x\": 1, \"y\": [true, null]},"
+                + "\"attributes\":{\"tags\":[\"x\", 2]}}");
+
+        assertThat(record.getAttributes())
+                .containsEntry("unexpected", "{\"x\":1,\"y\":[true,null]}")
+                .containsEntry("tags", "[\"x\",2]");
+        assertThat(record.getNormalizations())
+                .containsExactlyInAnyOrder("json-text-attribute:unexpected", "json-text-attribute:tags");
+    }
+
+    @Test
+    void rejectionsCarryTheIdWhenItCouldBeRead() {
+        assertThatThrownBy(() -> decode("{\"id\":\"f-7\",\"text\":42}"))
+                .isInstanceOf(RecordDecodeException.class)
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isEqualTo("f-7");
+        assertThatThrownBy(() -> decode("{\"id\": 1029, \"text\": \"broken"))
+                .isInstanceOf(RecordDecodeException.class)
+                .hasMessageStartingWith("payload is not valid JSON")
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isEqualTo("1029");
+        assertThatThrownBy(() -> decode("{\"text\": \"broken\", \"nested\": {\"id\": \"inner\"}, }"))
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isNull();
+        byte[] badText = "{\"id\":\"f-8\",\"text\":\"caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> codec.decode(badText))
+                .hasMessageStartingWith("payload is not valid UTF-8")
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isEqualTo("f-8");
+        byte[] badId = "{\"id\":\"caf\u00e9\",\"text\":\"t\"}".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> codec.decode(badId))
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isNull();
+        assertThatThrownBy(() -> decode("[{\"id\":\"in-array\"}]"))
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isNull();
+    }
+
+    @Test
+    void rejectsNestingDeeperThanJacksonsLimitAsInvalidJson() {
+        String deep = "{\"id\":\"d\",\"text\":\"t\",\"x\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
+
+        assertThatThrownBy(() -> decode(deep))
+                .isInstanceOf(RecordDecodeException.class)
+                .hasMessageStartingWith("payload is not valid JSON")
+                .hasMessageContaining("nesting depth")
+                .extracting(e -> ((RecordDecodeException) e).recordId())
+                .isEqualTo("d");
     }
 
     private TextRecord decode(String json) throws RecordDecodeException {

@@ -55,6 +55,20 @@ class TextRecordValidatorTest {
     }
 
     @Test
+    void rejectsTextWithoutAnyVisibleCharacter() {
+        assertThatThrownBy(() -> validator.validate(record("a", "\u200b\u200c\u200d\u2060\ufeff").build()))
+                .isInstanceOf(RecordValidationException.class)
+                .hasMessage("field 'text' has no visible characters (5 code points of whitespace, format or"
+                        + " filler characters such as U+200B), expected at least one visible character");
+        assertThatThrownBy(() -> validator.validate(record("a", " \u3164\ufe0f\u00a0\u2800").build()))
+                .hasMessageContaining("no visible characters");
+        // Emoji alone, a zero-width joiner sequence, and an emoji newer than Java 17's Unicode tables.
+        assertThatCode(() -> validator.validate(record("a", "👍").build())).doesNotThrowAnyException();
+        assertThatCode(() -> validator.validate(record("a", "\u200b👩\u200d💻").build())).doesNotThrowAnyException();
+        assertThatCode(() -> validator.validate(record("a", "\ud83e\udee0").build())).doesNotThrowAnyException();
+    }
+
+    @Test
     void rejectsUnpairedSurrogates() {
         assertThatThrownBy(() -> validator.validate(record("a", "half \ud83d").build()))
                 .isInstanceOf(RecordValidationException.class)

@@ -11,9 +11,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +25,45 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Demo {
 
-    /** Options of one demo run. */
+    /** The embedder the demo runs on unless told otherwise: shipped on Maven Central, no hub needed. */
+    public static final String DEFAULT_EMBED_MODEL = "maven:all-minilm-l6-v2";
+
+    /** How the demo tags topics on the embedder's embeddings when no classifier is named. */
+    public enum TagMode {
+        /** A head fitted on the demo's labelled example file. */
+        FEW_SHOT,
+        /** Similarity to written descriptions of each topic. */
+        ZERO_SHOT;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /**
+     * Options of one demo run.
+     *
+     * @param embedModel the embedder: a {@code maven:} id, a hub id or a checkpoint directory
+     * @param tagModel a topic classifier (hub id or directory) to tag with instead of the embedder; may be null
+     * @param tagMode how the embedder tags when {@code tagModel} is null
+     * @param untrainedDecoder summaries by a generated, untrained decoder instead of extractive ones
+     */
     public record Options(Path workDir, int parallelism, boolean keepRunning, String embedModel, String tagModel,
-            String query) {}
+            TagMode tagMode, boolean untrainedDecoder, String query) {}
+
+    /**
+     * What a demo run showed.
+     *
+     * @param indexed documents in the index at the end
+     * @param expected documents the pipeline should have indexed
+     * @param accuracy the topic tags against the sample's labels
+     * @param neighbours the kNN query's hits, nearest first: each one's expected topic, or its best tag
+     * @param drift the drift reports' alarms before and during the drift phase
+     * @param pipelineSeconds the job's run time
+     */
+    public record Result(long indexed, int expected, TagAccuracy accuracy, List<String> neighbours,
+            DriftAlarms drift, double pipelineSeconds) {}
 
     static final String INPUT_TOPIC = "feedback";
     static final String DEAD_LETTER_TOPIC = "textintel-dead-letters";
@@ -44,7 +78,7 @@ public final class Demo {
     }
 
     /** Runs the demo; returns once the results are shown (and, with keep-running, once interrupted). */
-    public void run() throws Exception {
+    public Result run() throws Exception {
         long started = System.nanoTime();
         out.println("textintel demo — work directory " + options.workDir());
 
@@ -64,7 +98,9 @@ public final class Demo {
 
             step("Publishing sample feedback to topic '" + INPUT_TOPIC + "'");
             DemoPublisher.Published published = DemoPublisher.publish(kafka.bootstrapServers(), INPUT_TOPIC);
-            out.printf("  %d feedback messages and %d malformed records%n", published.valid(), published.malformed());
+            out.printf("  %d feedback messages and %d malformed records (%d of them, without an id, to be indexed under"
+                    + " an id derived from its Kafka position; the rest to become dead letters)%n", published.valid(),
+                    published.malformed(), DemoPublisher.REPAIRED);
             out.printf("  then the drift phase: %d messages from %s on, as a broken producer mangles them%n",
                     published.garbled(), DemoPublisher.GARBLED_FROM);
 
@@ -75,25 +111,26 @@ public final class Demo {
 
             step("Results");
             DemoReport report = new DemoReport(es.httpUrl(), INDEX, out);
-            long indexed = report.showIndexed();
-            report.showKnn(options.query(), models.embedQuery(options.query()));
+            long indexed = report.showIndexed(models.untrainedDecoder() != null);
+            TagAccuracy accuracy = report.showTagAccuracy();
+            List<String> neighbours = report.showKnn(options.query(), models.embedQuery(options.query()));
             DemoPublisher.showDeadLetters(kafka.bootstrapServers(), DEAD_LETTER_TOPIC, out);
-            report.showDrift(config.drift().index(), DemoPublisher.GARBLED_FROM);
+            DriftAlarms drift = report.showDrift(config.drift().index(), DemoPublisher.GARBLED_FROM);
 
             double total = (System.nanoTime() - started) / 1e9;
             out.printf("%nIndexed %d documents in %.1f s of pipeline time (%.0f documents/s); demo wall time %.1f s.%n",
                     indexed, jobSeconds, indexed / jobSeconds, total);
-            if (models.untrained()) {
-                out.println("Reminder: the models were generated with random weights; their tags and neighbours are"
-                        + " not meaningful. Use --embed-model / --tag-model with real checkpoints for real results.");
+            if (models.untrainedDecoder() != null) {
+                out.println("Reminder: the summaries come from a generated, UNTRAINED decoder: random text that shows"
+                        + " the decoder at work, not a model's quality. See README, 'Summaries and generative tags'.");
             }
-            out.println("The summaries come from a generated, untrained decoder: random text that shows the"
-                    + " pipeline, not a model's quality. See README, 'Summaries and generative tags'.");
+            Result result = new Result(indexed, published.indexable(), accuracy, neighbours, drift, jobSeconds);
             if (options.keepRunning()) {
                 out.printf("%nServices keep running: Kafka %s, Elasticsearch %s. Press Ctrl-C to stop.%n",
                         kafka.bootstrapServers(), es.httpUrl());
                 Thread.currentThread().join();
             }
+            return result;
         }
     }
 
@@ -106,20 +143,11 @@ public final class Demo {
     }
 
     private PipelineConfig pipelineConfig(String bootstrap, String esUrl, DemoModels models) throws IOException {
-        String yaml;
-        try (InputStream in = Demo.class.getResourceAsStream("/demo/pipeline.yaml")) {
-            if (in == null) {
-                throw new IOException("demo resource /demo/pipeline.yaml is missing from the classpath");
-            }
-            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        String yaml = DemoTasks.configure(DemoData.resource("/demo/pipeline.yaml"), options, models);
         List<String> overrides = new ArrayList<>(List.of(
                 "kafka.bootstrap-servers=" + bootstrap,
                 "elasticsearch.hosts=[" + esUrl + "]",
                 "parallelism=" + options.parallelism(),
-                "tasks.embed.model=" + models.embedder(),
-                "tasks.tag.model=" + models.tagger(),
-                "tasks.summary.model=" + models.summarizer(),
                 "checkpointing.directory=" + options.workDir().resolve("checkpoints").toUri()));
         return PipelineConfigLoader.parse(yaml, "demo/pipeline.yaml", overrides);
     }

@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
 
 /**
  * The demo's sample input, shipped as resources: hand-written customer feedback of a fictional
- * delivery app as JSON lines, its twelve topic labels, and lines a broken producer might send.
+ * delivery app as JSON lines, each with its topic label ({@code expected_topic}); the twelve labels,
+ * separate labelled examples and descriptions of them; and lines a broken producer might send.
  */
 public final class DemoData {
 
@@ -31,9 +32,19 @@ public final class DemoData {
         return lines(FEEDBACK);
     }
 
-    /** The topic labels the demo's tagger is generated with. */
+    /** The sample's twelve topic labels. */
     public static List<String> topics() throws IOException {
         return lines(TOPICS);
+    }
+
+    /** Labelled examples of each topic for the few-shot head, written apart from the sample. */
+    public static String examples() throws IOException {
+        return resource("/demo/feedback-examples.jsonl");
+    }
+
+    /** Descriptions of each topic for zero-shot tags, as YAML: label to a list of sentences. */
+    public static String topicDescriptions() throws IOException {
+        return resource("/demo/topic-descriptions.yaml");
     }
 
     /**
@@ -82,6 +93,16 @@ public final class DemoData {
             }
         });
         return out.toString();
+    }
+
+    /** A demo resource as text. */
+    static String resource(String resource) throws IOException {
+        try (InputStream in = DemoData.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("demo resource " + resource + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private static List<String> lines(String resource) throws IOException {

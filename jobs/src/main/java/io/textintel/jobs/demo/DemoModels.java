@@ -1,101 +1,93 @@
 package io.textintel.jobs.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.textintel.operators.inference.ModelRepository;
-import io.textintel.operators.inference.ModelTask;
 import io.textintel.serving.config.EngineConfig;
 import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
-import io.textintel.serving.tools.TinyBertSpec;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The demo's three models: an embedder, a topic tagger and an instruction decoder for summaries. The
- * embedder comes from the Hugging Face Hub when it can be reached; otherwise, and for the tagger
- * unless one is named (no public checkpoint knows the demo's twelve topics), they are generated with
- * random weights, which the demo says. The summariser is always a generated, untrained Qwen2-style
- * decoder, so the demo runs offline and fast; its summaries are random text.
+ * The demo's models: a trained sentence embedder, which serves the embed task, the topic tagger (a
+ * few-shot head or zero-shot label descriptions on its embeddings) and the extractive summaries;
+ * optionally a named topic classifier; and, only when asked for, a generated Qwen2-style decoder
+ * whose untrained summaries show the generative path at work.
+ *
+ * <p>The default embedder is all-MiniLM-L6-v2 from its Maven Central artifact ({@code maven:}
+ * model ids), imported once into the model cache, so the demo needs no model hub.
  */
 final class DemoModels {
 
-    /** The shape of generated demo models: small enough for a laptop, big enough to be a real workload. */
-    private static final TinyBertSpec GENERATED = TinyBertSpec.small().withSizes(256, 4, 4, 1024).withMaxPositions(512);
-
     /** The generated summariser: a 2-layer, 64-wide Qwen2 with ChatML tokens and 256 positions. */
-    private static final TinyDecoderSpec SUMMARIZER = TinyDecoderSpec.qwen2().withSeed(11);
+    private static final TinyDecoderSpec UNTRAINED_DECODER = TinyDecoderSpec.qwen2().withSeed(11);
 
+    private final String embedderId;
     private final Path embedder;
-    private final Path tagger;
-    private final Path summarizer;
-    private final boolean untrained;
+    private final Path untrainedDecoder;
 
-    private DemoModels(Path embedder, Path tagger, Path summarizer, boolean untrained) {
+    private DemoModels(String embedderId, Path embedder, Path untrainedDecoder) {
+        this.embedderId = embedderId;
         this.embedder = embedder;
-        this.tagger = tagger;
-        this.summarizer = summarizer;
-        this.untrained = untrained;
+        this.untrainedDecoder = untrainedDecoder;
     }
 
     static DemoModels prepare(Demo.Options options, PrintStream out) throws IOException {
-        Path models = options.workDir().resolve("models");
-        boolean untrained = false;
-        Path embedder;
+        ModelRepository.ResolvedModel resolved;
         try {
-            embedder = new ModelRepository(null, null, null)
-                    .resolve(ModelTask.embed("embed", options.embedModel(), null)).directory();
-            out.println("  embedder: " + options.embedModel() + " (" + embedder + ")");
+            resolved = ModelRepository.defaults().resolve("embed", options.embedModel(), "main");
         } catch (IOException | RuntimeException e) {
-            out.println("  embedder: cannot load " + options.embedModel() + ": " + e.getMessage());
-            embedder = TinyModelGenerator.writeBertEmbedder(models.resolve("embedder"), GENERATED);
-            untrained = true;
-            out.println("  embedder: generated " + describe(GENERATED) + " at " + embedder);
+            throw new IOException("cannot load the embedding model " + options.embedModel() + ": " + e.getMessage()
+                    + ". Without a model hub, use the default " + Demo.DEFAULT_EMBED_MODEL
+                    + " (shipped on Maven Central) or a local checkpoint directory.", e);
         }
-        Path tagger;
-        if (options.tagModel() != null) {
-            tagger = new ModelRepository(null, null, null)
-                    .resolve(ModelTask.tag("tag", options.tagModel(), null, 3, 0f)).directory();
-            out.println("  tagger:   " + options.tagModel() + " (" + tagger + ")");
+        out.println("  embedder: " + options.embedModel() + describeImport(resolved.directory()));
+        out.println("            " + resolved.directory());
+        out.println("  tags:     " + (options.tagModel() != null ? "classifier " + options.tagModel()
+                : options.tagMode() + " on the embedder's embeddings"
+                        + (options.tagMode() == Demo.TagMode.FEW_SHOT ? " (head fitted on the demo's example file,"
+                                + " which is apart from the published sample)" : " (label descriptions)")));
+        Path decoder = null;
+        if (options.untrainedDecoder()) {
+            decoder = TinyModelGenerator.writeDecoder(options.workDir().resolve("models").resolve("untrained-decoder"),
+                    UNTRAINED_DECODER);
+            out.println("  summaries: generated Qwen2-style decoder (hidden " + UNTRAINED_DECODER.hiddenSize() + ", "
+                    + UNTRAINED_DECODER.layers() + " layers) at " + decoder);
+            out.println("  NOTE: that decoder is UNTRAINED (random weights): it exercises the decoder, map-reduce and"
+                    + " speculative decoding for real, but its summaries are random text.");
         } else {
-            tagger = TinyModelGenerator.writeBertClassifier(
-                    models.resolve("topic-tagger"), GENERATED.withSeed(7), DemoData.topics());
-            untrained = true;
-            out.println("  tagger:   generated " + describe(GENERATED) + " with the demo's "
-                    + DemoData.topics().size() + " topic labels at " + tagger);
+            out.println("  summaries: extractive, the most central sentences of longer messages by their embeddings");
         }
-        Path summarizer = TinyModelGenerator.writeDecoder(models.resolve("summarizer"), SUMMARIZER);
-        out.println("  summarizer: generated Qwen2-style instruction decoder (hidden " + SUMMARIZER.hiddenSize() + ", "
-                + SUMMARIZER.layers() + " layers, " + SUMMARIZER.maxPositions() + " positions) at " + summarizer);
-        out.println("  NOTE: the summarizer is UNTRAINED (random weights): it exercises the decoder, map-reduce and"
-                + " speculative decoding for real, but its summaries are random text.");
-        if (untrained) {
-            out.println("  NOTE: generated models have random, untrained weights. The pipeline runs for real,"
-                    + " but their embeddings and topic tags carry no meaning.");
+        return new DemoModels(options.embedModel(), resolved.directory(), decoder);
+    }
+
+    /** The model's name and license as its import recorded them, or nothing for other checkpoints. */
+    private static String describeImport(Path directory) throws IOException {
+        Path provenance = directory.resolve("textintel-import.json");
+        if (!Files.isRegularFile(provenance)) {
+            return "";
         }
-        return new DemoModels(embedder, tagger, summarizer, untrained);
+        JsonNode json = new ObjectMapper().readTree(provenance.toFile());
+        JsonNode source = json.path("source");
+        return String.format(" = %s (%s), imported from %s", json.path("name").asText("?"),
+                json.path("license").asText("license unknown"),
+                source.path("artifact").asText(source.path("onnx").asText("an ONNX export")));
     }
 
-    private static String describe(TinyBertSpec spec) {
-        return String.format("BERT (hidden %d, %d layers, %d heads)", spec.hiddenSize(), spec.layers(), spec.heads());
+    /** The embedder as the pipeline names it: a hub id, a directory or a {@code maven:} id. */
+    String embedderId() {
+        return embedderId;
     }
 
-    Path embedder() {
-        return embedder;
-    }
-
-    Path tagger() {
-        return tagger;
-    }
-
-    Path summarizer() {
-        return summarizer;
-    }
-
-    boolean untrained() {
-        return untrained;
+    /** The generated decoder's directory, or null unless the untrained decoder was asked for. */
+    Path untrainedDecoder() {
+        return untrainedDecoder;
     }
 
     /** Embeds a query with the pipeline's embedder, for a kNN search. */

@@ -62,9 +62,12 @@ final class DemoReport {
         }
     }
 
-    /** Refreshes the index, prints its count and three documents; returns the count. */
-    @SuppressWarnings({"rawtypes", "unchecked"})
-    long showIndexed() throws IOException {
+    /**
+     * Refreshes the index, prints its count, three documents and two of the summarised ones; returns the
+     * count. Summaries of the untrained decoder are labelled as such.
+     */
+    @SuppressWarnings("rawtypes")
+    long showIndexed(boolean untrainedDecoder) throws IOException {
         try (var transport = connection.createTransport()) {
             ElasticsearchClient client = new ElasticsearchClient(transport);
             client.indices().refresh(r -> r.index(index));
@@ -72,22 +75,34 @@ final class DemoReport {
             out.printf("Documents in index '%s': %d%n", index, count);
             SearchResponse<Map> sample = client.search(s -> s.index(index).size(3)
                     .sort(o -> o.field(f -> f.field("id").order(SortOrder.Asc))), Map.class);
-            for (Hit<Map> hit : sample.hits().hits()) {
-                Map<String, Object> doc = hit.source();
-                List<?> embedding = (List<?>) doc.get("embedding");
-                out.printf("%n  %s  [%s]%n    text:   %s%n    topics: %s%n    embedding: %d dimensions%n",
-                        hit.id(), doc.get("source"), shorten(String.valueOf(doc.get("text")), 110),
-                        topics((List<Map<String, Object>>) doc.get("topics")),
-                        embedding == null ? 0 : embedding.size());
-                if (doc.get("summary") != null) {
-                    out.printf("    summary: %s%n      (%s input tokens, %s generated, %s piece(s), %s ms, drafts %s/%s"
-                            + " accepted)%n", shorten(String.valueOf(doc.get("summary")), 110),
-                            doc.get("summary_input_tokens"), doc.get("summary_output_tokens"), doc.get("summary_chunks"),
-                            doc.get("summary_latency_ms"), doc.get("summary_draft_tokens_accepted"),
-                            doc.get("summary_draft_tokens_proposed"));
-                }
-            }
+            sample.hits().hits().forEach(hit -> showDocument(hit, untrainedDecoder, 110));
+            SearchResponse<Map> summarised = client.search(s -> s.index(index).size(2)
+                    .query(q -> q.exists(e -> e.field("summary")))
+                    .sort(o -> o.field(f -> f.field("id").order(SortOrder.Asc))), Map.class);
+            summarised.hits().hits().forEach(hit -> showDocument(hit, untrainedDecoder, 600));
             return count;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void showDocument(Hit<Map> hit, boolean untrainedDecoder, int textLength) {
+        Map<String, Object> doc = hit.source();
+        List<?> embedding = (List<?>) doc.get("embedding");
+        out.printf("%n  %s  [%s]%n    text:   %s%n    topics: %s%n    embedding: %d dimensions%n",
+                hit.id(), doc.get("source"), shorten(String.valueOf(doc.get("text")), textLength),
+                topics((List<Map<String, Object>>) doc.get("topics")), embedding == null ? 0 : embedding.size());
+        if (doc.get("summary") == null) {
+            return;
+        }
+        if ("extractive".equals(doc.get("summary_method"))) {
+            out.printf("    summary (extractive, sentences %s of the text): %s%n", doc.get("summary_sentences"),
+                    shorten(String.valueOf(doc.get("summary")), 400));
+        } else {
+            out.printf("    summary%s: %s%n      (%s input tokens, %s generated, %s piece(s), %s ms, drafts %s/%s"
+                    + " accepted)%n", untrainedDecoder ? " (UNTRAINED decoder: random text)" : "",
+                    shorten(String.valueOf(doc.get("summary")), 110), doc.get("summary_input_tokens"),
+                    doc.get("summary_output_tokens"), doc.get("summary_chunks"), doc.get("summary_latency_ms"),
+                    doc.get("summary_draft_tokens_accepted"), doc.get("summary_draft_tokens_proposed"));
         }
     }
 
@@ -122,9 +137,12 @@ final class DemoReport {
         }
     }
 
-    /** Runs a kNN query for {@code query}'s embedding and prints the nearest documents. */
-    @SuppressWarnings("rawtypes")
-    void showKnn(String query, float[] vector) throws IOException {
+    /**
+     * Runs a kNN query for {@code query}'s embedding and prints the nearest documents with their
+     * sample label; returns those labels (the best tag where a document has none), nearest first.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    List<String> showKnn(String query, float[] vector) throws IOException {
         List<Float> queryVector = new ArrayList<>(vector.length);
         for (float v : vector) {
             queryVector.add(v);
@@ -133,14 +151,20 @@ final class DemoReport {
             ElasticsearchClient client = new ElasticsearchClient(transport);
             SearchResponse<Map> result = client.search(s -> s.index(index)
                     .knn(k -> k.field("embedding").queryVector(queryVector).k(5).numCandidates(50))
-                    .source(src -> src.filter(f -> f.includes("text", "topic_labels"))), Map.class);
-            out.printf("%nkNN query: \"%s\"%n", query);
+                    .source(src -> src.filter(f -> f.includes("text", "topic_labels", "attributes"))), Map.class);
+            out.printf("%nkNN query: \"%s\" (score, id, text, the sample's label)%n", query);
+            List<String> labels = new ArrayList<>();
             for (Hit<Map> hit : result.hits().hits()) {
-                Object labels = hit.source().get("topic_labels");
-                out.printf("  %.3f  %-9s %-62s %s%n", hit.score(), hit.id(),
-                        shorten(String.valueOf(hit.source().get("text")), 62),
-                        labels instanceof List<?> list && !list.isEmpty() ? list.get(0) : "");
+                Map<String, Object> attributes = (Map<String, Object>) hit.source().get("attributes");
+                Object tags = hit.source().get("topic_labels");
+                String label = attributes != null && attributes.get(EXPECTED_TOPIC) != null
+                        ? String.valueOf(attributes.get(EXPECTED_TOPIC))
+                        : tags instanceof List<?> list && !list.isEmpty() ? String.valueOf(list.get(0)) : "";
+                labels.add(label);
+                out.printf("  %.3f  %-9s %-70s %s%n", hit.score(), hit.id(),
+                        shorten(String.valueOf(hit.source().get("text")), 70), label);
             }
+            return labels;
         }
     }
 
@@ -165,12 +189,12 @@ final class DemoReport {
      * and how many windows raised an alarm before and after {@code shiftFrom}.
      */
     @SuppressWarnings("rawtypes")
-    void showDrift(String driftIndex, Instant shiftFrom) throws IOException {
+    DriftAlarms showDrift(String driftIndex, Instant shiftFrom) throws IOException {
         try (var transport = connection.createTransport()) {
             ElasticsearchClient client = new ElasticsearchClient(transport);
             if (!client.indices().exists(e -> e.index(driftIndex)).value()) {
                 out.printf("%nNo drift reports in '%s': the reference profile was not built.%n", driftIndex);
-                return;
+                return new DriftAlarms(0, 0, 0, 0);
             }
             client.indices().refresh(r -> r.index(driftIndex));
             SearchResponse<Map> result = client.search(s -> s.index(driftIndex).size(5000)
@@ -203,6 +227,7 @@ final class DemoReport {
             }
             out.printf("  alarms: %d of %d windows before the drift phase, %d of %d windows during it%n",
                     alarms[0], counted[0], alarms[1], counted[1]);
+            return new DriftAlarms(alarms[0], counted[0], alarms[1], counted[1]);
         }
     }
 }

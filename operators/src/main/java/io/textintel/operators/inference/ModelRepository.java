@@ -1,6 +1,8 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.hub.HubClient;
+import io.textintel.serving.importer.ShippedModel;
+import io.textintel.serving.importer.ShippedModels;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -9,15 +11,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the pipeline's models come from: a local checkpoint directory, or the Hugging Face Hub
- * through a local cache. Each operator subtask resolves its models when it opens; on a TaskManager
- * whose cache already holds the revision nothing is downloaded.
+ * Where the pipeline's models come from: a local checkpoint directory, the Hugging Face Hub through
+ * a local cache, or a model shipped in a Maven artifact ({@code maven:all-minilm-l6-v2}, see
+ * {@link ShippedModels}), imported once into a local cache. Each operator subtask resolves its models
+ * when it opens; on a TaskManager whose cache already holds the revision nothing is downloaded.
  *
  * @param endpoint the hub's URL; null for {@code HF_ENDPOINT} or https://huggingface.co
- * @param cacheDir the download cache; null for {@code HF_HUB_CACHE} or {@code ~/.cache/textintel/hub}
+ * @param cacheDir the download cache; null for {@code HF_HUB_CACHE} or {@code ~/.cache/textintel/hub}.
+ *     Shipped models are imported into its {@code shipped/} folder, or {@link ShippedModels#defaultCacheDir()}
  * @param offline never contact the hub, use only the cache (also set by {@code HF_HUB_OFFLINE=1})
  */
 public record ModelRepository(String endpoint, String cacheDir, Boolean offline) implements Serializable {
+
+    /** The prefix of a model id naming a model of the {@link ShippedModels} catalog. */
+    public static final String SHIPPED = "maven:";
+
+    /** One import at a time in this JVM, so that subtasks opening together do not import the same model twice. */
+    private static final Object IMPORTS = new Object();
 
     public ModelRepository {
         offline = offline != null && offline;
@@ -45,10 +55,13 @@ public record ModelRepository(String endpoint, String cacheDir, Boolean offline)
      * Finds a model's checkpoint for task {@code taskName} (a task's draft model, say), downloading it
      * into the cache if needed.
      *
-     * @param modelId a Hugging Face model id or a local directory
+     * @param modelId a Hugging Face model id, a local directory, or {@code maven:} and a shipped model's name
      * @param revision the hub revision to load
      */
     public ResolvedModel resolve(String taskName, String modelId, String revision) throws IOException {
+        if (modelId.startsWith(SHIPPED)) {
+            return resolveShipped(taskName, modelId.substring(SHIPPED.length()));
+        }
         Path local = Path.of(modelId);
         if (Files.isDirectory(local)) {
             if (!Files.isRegularFile(local.resolve("config.json"))) {
@@ -68,6 +81,23 @@ public record ModelRepository(String endpoint, String cacheDir, Boolean offline)
             Path snapshot = client.resolve(modelId, revision);
             // The cache keeps each revision in snapshots/<commit>: the commit is what was really loaded.
             return new ResolvedModel(snapshot, snapshot.getFileName().toString());
+        }
+    }
+
+    /**
+     * Imports a shipped model unless the cache holds it; its revision is the version of the artifact
+     * it came from, so that a head fitted on it is versioned with the weights.
+     */
+    private ResolvedModel resolveShipped(String taskName, String name) throws IOException {
+        ShippedModel model;
+        try {
+            model = ShippedModels.find(name);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("task '" + taskName + "': " + e.getMessage(), e);
+        }
+        Path cache = cacheDir == null ? ShippedModels.defaultCacheDir() : Path.of(cacheDir).resolve("shipped");
+        synchronized (IMPORTS) {
+            return new ResolvedModel(ShippedModels.importInto(cache, model.key()), model.version());
         }
     }
 }

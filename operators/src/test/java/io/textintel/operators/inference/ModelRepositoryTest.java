@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.operators.TestModels;
 import io.textintel.serving.hub.HubException;
+import io.textintel.serving.importer.ShippedModels;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,5 +77,28 @@ class ModelRepositoryTest {
     void offlineIsFalseUnlessSaidSo() {
         assertThat(ModelRepository.defaults().offline()).isFalse();
         assertThat(new ModelRepository(null, null, true).offline()).isTrue();
+    }
+
+    @Test
+    void aShippedModelIsImportedOnceIntoTheCacheAndCarriesItsArtifactVersion() throws IOException {
+        ModelRepository repository = new ModelRepository(null, dir.resolve("cache").toString(), true);
+        ModelRepository.ResolvedModel first = repository.resolve("embed", "maven:all-minilm-l6-v2", "main");
+        assertThat(first.directory()).isEqualTo(dir.resolve("cache/shipped/all-minilm-l6-v2"));
+        assertThat(first.directory().resolve("config.json")).isRegularFile();
+        assertThat(first.directory().resolve("model.safetensors")).isRegularFile();
+        assertThat(first.revision()).isEqualTo(ShippedModels.ALL_MINILM_L6_V2.version());
+        long written = Files.getLastModifiedTime(first.directory().resolve("model.safetensors")).toMillis();
+        assertThat(repository.resolve("embed", "maven:minilm", "main")).isEqualTo(first);
+        assertThat(Files.getLastModifiedTime(first.directory().resolve("model.safetensors")).toMillis())
+                .as("a second resolve reuses the import").isEqualTo(written);
+    }
+
+    @Test
+    void anUnknownShippedModelNamesTheTaskAndTheCatalog() {
+        assertThatThrownBy(() -> ModelRepository.defaults().resolve("tag", "maven:no-such-model", "main"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("task 'tag'")
+                .hasMessageContaining("no-such-model")
+                .hasMessageContaining("all-minilm-l6-v2");
     }
 }

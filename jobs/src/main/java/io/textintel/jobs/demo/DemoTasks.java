@@ -24,19 +24,28 @@ final class DemoTasks {
      * directory, where the configuration reads them.
      */
     static String configure(String pipelineYaml, Demo.Options options, DemoModels models) throws IOException {
+        return configure(pipelineYaml, options, models.embedderId(), models.untrainedDecoder());
+    }
+
+    /**
+     * The same with the embedder named by {@code embedderId}, and summaries by {@code untrainedDecoder} when it is
+     * not null.
+     */
+    static String configure(String pipelineYaml, Demo.Options options, String embedderId, Path untrainedDecoder)
+            throws IOException {
         ObjectNode root = (ObjectNode) YAML.readTree(pipelineYaml);
         ObjectNode tasks = (ObjectNode) root.required("tasks");
-        ((ObjectNode) tasks.required("embed")).put("model", models.embedderId());
-        tasks.set("tag", tagTask((ObjectNode) tasks.required("tag"), options, models));
-        if (models.untrainedDecoder() != null) {
-            tasks.set("summary", untrainedSummaryTask(models.untrainedDecoder()));
+        ((ObjectNode) tasks.required("embed")).put("model", embedderId);
+        tasks.set("tag", tagTask((ObjectNode) tasks.required("tag"), options, embedderId));
+        if (untrainedDecoder != null) {
+            tasks.set("summary", untrainedSummaryTask(untrainedDecoder));
         } else {
-            ((ObjectNode) tasks.required("summary")).put("model", models.embedderId());
+            ((ObjectNode) tasks.required("summary")).put("model", embedderId);
         }
         return YAML.writeValueAsString(root);
     }
 
-    private static ObjectNode tagTask(ObjectNode fewShot, Demo.Options options, DemoModels models) throws IOException {
+    private static ObjectNode tagTask(ObjectNode fewShot, Demo.Options options, String embedderId) throws IOException {
         if (options.tagModel() != null) {
             ObjectNode classifier = YAML.createObjectNode();
             classifier.put("kind", "tag").put("model", options.tagModel()).put("top-k", 3);
@@ -44,7 +53,7 @@ final class DemoTasks {
         }
         if (options.tagMode() == Demo.TagMode.ZERO_SHOT) {
             ObjectNode zeroShot = YAML.createObjectNode();
-            zeroShot.put("kind", "tag").put("mode", "zero-shot").put("model", models.embedderId())
+            zeroShot.put("kind", "tag").put("mode", "zero-shot").put("model", embedderId)
                     .put("max-length", fewShot.path("max-length").asInt(256)).put("top-k", 3)
                     .put("min-score", fewShot.path("min-score").asDouble(0));
             zeroShot.set("labels", YAML.readTree(DemoData.topicDescriptions()));
@@ -53,7 +62,7 @@ final class DemoTasks {
         Path examples = options.workDir().resolve("feedback-examples.jsonl");
         Files.createDirectories(examples.getParent());
         Files.writeString(examples, DemoData.examples(), StandardCharsets.UTF_8);
-        return fewShot.put("model", models.embedderId()).put("examples", examples.toString());
+        return fewShot.put("model", embedderId).put("examples", examples.toString());
     }
 
     /**

@@ -9,10 +9,12 @@ import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
 import io.textintel.operators.inference.TaskOptions;
 import io.textintel.operators.inference.ZeroShotSettings;
+import io.textintel.serving.text.SummaryOptions;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +55,8 @@ import java.util.Set;
  * @param maxInputSentences {@code extractive}: sentences read from the start of a text (default 64)
  * @param mmrLambda {@code extractive}: centrality against redundancy, in [0, 1] (default 0.7)
  * @param maxSummaryTokens most tokens of a generative summary (default 64)
+ * @param maxSummaryInputTokens most tokens of a text a generative summary reads (default 8192): a bound on the
+ *     work one document can cost; the summary records how many it read
  * @param style summary style: {@code one sentence}, {@code bullet points}, {@code paragraph} (default) or free wording
  * @param topP nucleus mass of sampled decoding, in (0, 1] (default 1)
  * @param seed seed of sampled decoding (default 0)
@@ -65,7 +69,8 @@ public record TaskSettings(
         String examples, Float regularization, Integer minExamplesPerLabel,
         Integer maxSentences, Integer maxCharacters, Integer minSentences, Integer minTextLength,
         Integer maxInputSentences, Float mmrLambda,
-        Integer maxSummaryTokens, String style, Float topP, Long seed, String speculation, String draftModel) {
+        Integer maxSummaryTokens, Integer maxSummaryInputTokens, String style, Float topP, Long seed,
+        String speculation, String draftModel) {
 
     private static final List<String> SPECULATION = List.of("none", "prompt-lookup", "draft-model");
     private static final Map<String, List<String>> MODES = Map.of(
@@ -79,6 +84,8 @@ public record TaskSettings(
         labels = labels == null ? LabelSet.empty() : labels;
         multiLabel = multiLabel != null && multiLabel;
         maxSummaryTokens = maxSummaryTokens == null ? 64 : maxSummaryTokens;
+        maxSummaryInputTokens = maxSummaryInputTokens == null ? SummaryOptions.DEFAULT_MAX_INPUT_TOKENS
+                : maxSummaryInputTokens;
         topP = topP == null ? 1f : topP;
         seed = seed == null ? 0L : seed;
         speculation = speculation == null ? "none" : speculation;
@@ -220,6 +227,7 @@ public record TaskSettings(
 
     private void validateDecoder(String key, ConfigProblems problems) {
         problems.requireAtLeast(key + ".max-summary-tokens", maxSummaryTokens, 1);
+        problems.requireAtLeast(key + ".max-summary-input-tokens", maxSummaryInputTokens, 1);
         if (style != null && style.isBlank()) {
             problems.add(key + ".style", "is blank", "e.g. one sentence, bullet points or paragraph");
         }
@@ -247,7 +255,7 @@ public record TaskSettings(
             case EMBED, TAG -> null;
             case GENERATIVE_TAG, SUMMARIZE -> new GenerativeSettings(maxSummaryTokens, style,
                     temperature == null ? 0f : temperature, topP, seed, speculation, draftModel, labels.names(),
-                    multiLabel);
+                    multiLabel, maxSummaryInputTokens);
             case ZERO_SHOT_TAG -> new ZeroShotSettings(labels.names(), labels.descriptions(), labelPrefix,
                     temperature == null ? ZeroShotSettings.DEFAULT_TEMPERATURE : temperature, multiLabel);
             case FEW_SHOT_TAG -> new FewShotSettings(labels.names(), readExamples(), examples,

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.operators.inference.GenerativeSettings;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
+import io.textintel.serving.text.SummaryOptions;
 import io.textintel.serving.text.SpeculationKind;
 
 import org.junit.jupiter.api.Test;
@@ -265,6 +266,7 @@ class PipelineConfigLoaderTest {
                 kind: summarize
                 model: Qwen/Qwen2.5-1.5B-Instruct
                 max-summary-tokens: 48
+                max-summary-input-tokens: 2000
                 style: one sentence
                 temperature: 0.7
                 top-p: 0.9
@@ -286,6 +288,10 @@ class PipelineConfigLoaderTest {
         assertThat(tasks).extracting(ModelTask::kind).containsExactly(TaskKind.SUMMARIZE, TaskKind.GENERATIVE_TAG);
         GenerativeSettings summary = tasks.get(0).generative();
         assertThat(summary.maxSummaryTokens()).isEqualTo(48);
+        assertThat(summary.maxSummaryInputTokens()).isEqualTo(2000);
+        assertThat(summary.summaryOptions().maxInputTokens()).isEqualTo(2000);
+        assertThat(tasks.get(1).generative().maxSummaryInputTokens()).as("default")
+                .isEqualTo(SummaryOptions.DEFAULT_MAX_INPUT_TOKENS);
         assertThat(summary.style()).isEqualTo("one sentence");
         assertThat(summary.temperature()).isEqualTo(0.7f);
         assertThat(summary.topP()).isEqualTo(0.9f);
@@ -301,10 +307,12 @@ class PipelineConfigLoaderTest {
     @Test
     void badDecoderKeysAreReportedWithTheirKeys() {
         assertThatThrownBy(() -> PipelineConfigLoader.parse(DECODER_TASKS, "test.yaml", List.of(
-                "tasks.summary.max-summary-tokens=0", "tasks.summary.top-p=1.5", "tasks.summary.speculation=medusa",
+                "tasks.summary.max-summary-tokens=0", "tasks.summary.max-summary-input-tokens=0",
+                "tasks.summary.top-p=1.5", "tasks.summary.speculation=medusa",
                 "tasks.topics.labels=[]", "tasks.topics.mode=keywords", "tasks.summary.temperature=-1")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("tasks.summary.max-summary-tokens is 0, expected 1 or more")
+                .hasMessageContaining("tasks.summary.max-summary-input-tokens is 0, expected 1 or more")
                 .hasMessageContaining("tasks.summary.top-p is 1.5, expected a number in (0, 1]")
                 .hasMessageContaining("tasks.summary.temperature is -1.0, expected a number >= 0")
                 .hasMessageContaining("tasks.summary.speculation is 'medusa', expected one of none, prompt-lookup,"

@@ -19,9 +19,18 @@ import java.util.List;
  * @param draftModel the draft's model id or directory for {@code draft-model}, else null
  * @param labels generative tagging's label set; empty for summaries
  * @param multiLabel whether generative tagging may name several labels
+ * @param maxSummaryInputTokens most tokens of a text a summary reads; the rest is left out and the summary says so
  */
 public record GenerativeSettings(int maxSummaryTokens, String style, float temperature, float topP, long seed,
-        String speculation, String draftModel, List<String> labels, boolean multiLabel) implements TaskOptions {
+        String speculation, String draftModel, List<String> labels, boolean multiLabel, int maxSummaryInputTokens)
+        implements TaskOptions {
+
+    /** Settings with the default summary input cap, {@link SummaryOptions#DEFAULT_MAX_INPUT_TOKENS}. */
+    public GenerativeSettings(int maxSummaryTokens, String style, float temperature, float topP, long seed,
+            String speculation, String draftModel, List<String> labels, boolean multiLabel) {
+        this(maxSummaryTokens, style, temperature, topP, seed, speculation, draftModel, labels, multiLabel,
+                SummaryOptions.DEFAULT_MAX_INPUT_TOKENS);
+    }
 
     public GenerativeSettings {
         labels = labels == null ? List.of() : List.copyOf(labels);
@@ -40,7 +49,8 @@ public record GenerativeSettings(int maxSummaryTokens, String style, float tempe
     }
 
     public GenerativeSettings withSpeculation(String kind, String draft) {
-        return new GenerativeSettings(maxSummaryTokens, style, temperature, topP, seed, kind, draft, labels, multiLabel);
+        return new GenerativeSettings(maxSummaryTokens, style, temperature, topP, seed, kind, draft, labels, multiLabel,
+                maxSummaryInputTokens);
     }
 
     public SpeculationKind speculationKind() {
@@ -49,7 +59,7 @@ public record GenerativeSettings(int maxSummaryTokens, String style, float tempe
 
     /** The summarizer's options; throws IllegalArgumentException naming the bad setting. */
     public SummaryOptions summaryOptions() {
-        return new SummaryOptions(maxSummaryTokens, style, temperature, topP, seed, 3);
+        return new SummaryOptions(maxSummaryTokens, style, temperature, topP, seed, 3, maxSummaryInputTokens);
     }
 
     /** The tagger's options; throws IllegalArgumentException naming the bad setting. */

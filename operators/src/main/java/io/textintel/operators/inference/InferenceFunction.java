@@ -7,7 +7,6 @@ import io.textintel.schemas.TextRecord;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.SummaryOptions;
 
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -139,13 +138,14 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
     @Override
     public void timeout(TokenizedDocument doc, ResultFuture<InferenceOutcome> result) {
         rejected.inc();
-        boolean summarizes = tasks.stream().anyMatch(task -> task.kind() == TaskKind.SUMMARIZE);
+        String summaryCap = tasks.stream().filter(task -> task.kind() == TaskKind.SUMMARIZE).findFirst()
+                .map(task -> " (its summary reads at most the first " + task.generative().maxSummaryInputTokens()
+                        + " tokens, max-summary-input-tokens)")
+                .orElse("");
         result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc, String.format(
                 "inference did not finish within %d ms (inference.timeout) for a text of %d characters: the engine"
                         + " was busy with other documents, or this one needs more work than the timeout allows%s",
-                timeoutMillis, doc.record.getText().length(), summarizes
-                        ? " (its summary reads at most the first " + SummaryOptions.DEFAULT_MAX_INPUT_TOKENS + " tokens)"
-                        : "")))));
+                timeoutMillis, doc.record.getText().length(), summaryCap)))));
         // The engine drops cancelled requests that have not run yet, so a timed-out document stops costing work.
         // Cancelling after completing: the cancellation reaches the callback, which ignores it.
         List<CompletableFuture<?>> pending = inFlight.remove(doc);

@@ -2,24 +2,14 @@ package io.textintel.jobs.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.jobs.config.PipelineConfigLoader;
-import io.textintel.operators.inference.InferenceFunction;
-import io.textintel.operators.inference.InferenceOutcome;
 import io.textintel.operators.inference.ModelTask;
-import io.textintel.operators.inference.TaskInput;
-import io.textintel.operators.inference.TaskResources;
-import io.textintel.operators.inference.TaskTokenizer;
-import io.textintel.operators.inference.TokenizedDocument;
+import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.TopicTag;
 
-import org.apache.flink.api.common.functions.DefaultOpenContext;
-import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
-import org.apache.flink.streaming.api.functions.async.ResultFuture;
-import org.apache.flink.streaming.util.MockStreamingRuntimeContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,14 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Topic tags of trained embedders against the demo sample's own labels: the demo's tag task, as its
@@ -62,14 +48,10 @@ class DemoTagAccuracyTest {
 
     @BeforeAll
     static void readTheSample() throws Exception {
-        records = new ArrayList<>();
+        records = OperatorRun.records(DemoData.feedback());
         labels = new ArrayList<>();
         for (String line : DemoData.feedback()) {
-            JsonNode row = JSON.readTree(line);
-            records.add(TextRecord.newBuilder().setId(row.get("id").asText()).setText(row.get("text").asText())
-                    .setLanguage(row.get("language").asText()).setEventTime(Instant.parse(row.get("event_time").asText()))
-                    .build());
-            labels.add(row.get("expected_topic").asText());
+            labels.add(JSON.readTree(line).get("expected_topic").asText());
         }
     }
 
@@ -107,64 +89,15 @@ class DemoTagAccuracyTest {
                 "demo/pipeline.yaml", List.of());
         ModelTask task = config.modelTasks().stream().filter(t -> t.name().equals("tag")).findFirst().orElseThrow();
         long start = System.nanoTime();
-        List<List<String>> tags = throughTheOperator(task, config);
+        List<EnrichedDocument> documents = OperatorRun.enrich(List.of(task), config, records);
         TagAccuracy.Counter counter = new TagAccuracy.Counter();
-        for (int i = 0; i < tags.size(); i++) {
-            counter.add(labels.get(i), tags.get(i));
+        for (int i = 0; i < documents.size(); i++) {
+            counter.add(labels.get(i), documents.get(i).getTopics().stream().map(TopicTag::getLabel).toList());
         }
         TagAccuracy accuracy = counter.result();
         TABLE.put(model + ", " + mode, accuracy);
         LOG.info("{} {}: top-1 {}, top-3 {}, most missed {} ({} s)", model, mode, accuracy.top1(), accuracy.top3(),
                 accuracy.mostMissed(3), (System.nanoTime() - start) / 1_000_000_000);
         return accuracy;
-    }
-
-    /** Per text, its tags best first, as the inference operator writes them into the document. */
-    private static List<List<String>> throughTheOperator(ModelTask task, PipelineConfig config) throws Exception {
-        InferenceFunction function = new InferenceFunction(List.of(task), config.hub(), config.engine(), 600_000);
-        function.setRuntimeContext(new MockStreamingRuntimeContext(1, 0));
-        function.open(DefaultOpenContext.INSTANCE);
-        try (TaskResources resources = TaskResources.forTokenizing(config.hub())) {
-            TaskTokenizer tokenizer = resources.openTokenizer(task);
-            List<CompletableFuture<Collection<InferenceOutcome>>> results = new ArrayList<>();
-            for (TextRecord record : records) {
-                CompletableFuture<Collection<InferenceOutcome>> result = new CompletableFuture<>();
-                function.asyncInvoke(new TokenizedDocument(record, null, new TaskInput[] {tokenizer.tokenize(record)}),
-                        completing(result));
-                results.add(result);
-            }
-            List<List<String>> tags = new ArrayList<>();
-            for (CompletableFuture<Collection<InferenceOutcome>> result : results) {
-                InferenceOutcome outcome = result.get(10, TimeUnit.MINUTES).iterator().next();
-                assertThat(outcome.document).as("an enriched document, not a dead letter").isNotNull();
-                tags.add(outcome.document.getTopics().stream().map(TopicTag::getLabel).toList());
-            }
-            return tags;
-        } finally {
-            function.close();
-        }
-    }
-
-    private static ResultFuture<InferenceOutcome> completing(CompletableFuture<Collection<InferenceOutcome>> result) {
-        return new ResultFuture<>() {
-            @Override
-            public void complete(Collection<InferenceOutcome> outcomes) {
-                result.complete(outcomes);
-            }
-
-            @Override
-            public void complete(CollectionSupplier<InferenceOutcome> supplier) {
-                try {
-                    result.complete(supplier.get());
-                } catch (Exception e) {
-                    result.completeExceptionally(e);
-                }
-            }
-
-            @Override
-            public void completeExceptionally(Throwable error) {
-                result.completeExceptionally(error);
-            }
-        };
     }
 }

@@ -1,7 +1,6 @@
 package io.textintel.operators.inference;
 
 import io.textintel.operators.embedding.LogisticRegression;
-import io.textintel.schemas.TextRecord;
 import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
@@ -10,7 +9,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link TaskKind#FEW_SHOT_TAG}: topic tags from a {@link LogisticRegression} head fitted, when the
@@ -50,7 +48,7 @@ final class FewShotTagTask implements TaskType {
         String head = version(task, settings, revision);
         LOG.info("Task '{}': fitted few-shot head {} on {} examples of {} labels in {} iterations (gradient norm {})",
                 task.name(), head, x.length, settings.labels().size(), fit.iterations(), fit.gradientNorm());
-        return new Runner(task, engine, settings.labels(), fit.head(), revision, head);
+        return new EmbeddingHeadRunner(task, engine, settings.labels(), fit.head()::probabilities, revision, head);
     }
 
     /** Per example, 1 for each of its labels. */
@@ -77,20 +75,5 @@ final class FewShotTagTask implements TaskType {
             example.labels().forEach(version::add);
         }
         return version.finish();
-    }
-
-    private record Runner(ModelTask task, InferenceEngine engine, List<String> labels, LogisticRegression head,
-            String revision, String version) implements TaskRunner<float[]> {
-
-        @Override
-        public CompletableFuture<float[]> run(TextRecord record, TaskInput input) {
-            return engine.embed(input.tokenIds);
-        }
-
-        @Override
-        public void write(float[] embedding, TaskInput input, DocumentAssembler document) {
-            document.topics(TopLabels.of(head.probabilities(embedding), labels, task.topK(), task.minScore()));
-            document.model(task, revision, input.tokenIds.length, input, version);
-        }
     }
 }

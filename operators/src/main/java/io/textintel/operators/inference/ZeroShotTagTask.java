@@ -1,14 +1,12 @@
 package io.textintel.operators.inference;
 
 import io.textintel.operators.embedding.ZeroShotScores;
-import io.textintel.schemas.TextRecord;
 import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link TaskKind#ZERO_SHOT_TAG}: topic tags by the similarity of the text's embedding to the
@@ -43,7 +41,8 @@ final class ZeroShotTagTask implements TaskType {
         }
         String revision = resources.model(task).revision();
         ZeroShotScores scores = new ZeroShotScores(byLabel, settings.temperature(), settings.multiLabel());
-        return new Runner(task, engine, settings.labels(), scores, revision, version(task, settings, revision));
+        return new EmbeddingHeadRunner(task, engine, settings.labels(), scores::scores, revision,
+                version(task, settings, revision));
     }
 
     /** What the label embeddings and scores are built from. */
@@ -56,20 +55,5 @@ final class ZeroShotTagTask implements TaskType {
             settings.descriptions().get(i).forEach(version::add);
         }
         return version.finish();
-    }
-
-    private record Runner(ModelTask task, InferenceEngine engine, List<String> labels, ZeroShotScores scores,
-            String revision, String head) implements TaskRunner<float[]> {
-
-        @Override
-        public CompletableFuture<float[]> run(TextRecord record, TaskInput input) {
-            return engine.embed(input.tokenIds);
-        }
-
-        @Override
-        public void write(float[] embedding, TaskInput input, DocumentAssembler document) {
-            document.topics(TopLabels.of(scores.scores(embedding), labels, task.topK(), task.minScore()));
-            document.model(task, revision, input.tokenIds.length, input, head);
-        }
     }
 }

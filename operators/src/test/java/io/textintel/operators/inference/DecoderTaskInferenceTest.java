@@ -16,7 +16,6 @@ import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 
 import org.apache.flink.api.common.functions.DefaultOpenContext;
-import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.util.MockStreamingRuntimeContext;
 import org.junit.jupiter.api.AfterEach;
@@ -27,9 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** Summarize and generative tag tasks through the async operator, on a generated Qwen2 instruction model. */
@@ -82,7 +79,7 @@ class DecoderTaskInferenceTest {
     }
 
     private static InferenceOutcome invoke(InferenceFunction function, TokenizedDocument doc) throws Exception {
-        Collecting result = new Collecting();
+        CollectingResultFuture result = new CollectingResultFuture();
         function.asyncInvoke(doc, result);
         return result.single();
     }
@@ -157,7 +154,7 @@ class DecoderTaskInferenceTest {
         ModelTask task = summarize(settings);
         InferenceFunction function = open(task);
         TokenizedDocument doc = doc((TEXT + " ").repeat(40), task);
-        Collecting result = new Collecting();
+        CollectingResultFuture result = new CollectingResultFuture();
 
         function.asyncInvoke(doc, result);
         function.timeout(doc, result);
@@ -203,34 +200,5 @@ class DecoderTaskInferenceTest {
                 .hasMessage("tag mode 'keywords' is not known, expected classifier, generative, zero-shot or few-shot");
         assertThat(TaskKind.parse("tag", "generative")).isEqualTo(TaskKind.GENERATIVE_TAG);
         assertThat(TaskKind.parse("summarize", null)).isEqualTo(TaskKind.SUMMARIZE);
-    }
-
-    private static final class Collecting implements ResultFuture<InferenceOutcome> {
-        private final CompletableFuture<Collection<InferenceOutcome>> result = new CompletableFuture<>();
-
-        @Override
-        public void complete(Collection<InferenceOutcome> outcomes) {
-            result.complete(List.copyOf(outcomes));
-        }
-
-        @Override
-        public void complete(CollectionSupplier<InferenceOutcome> supplier) {
-            try {
-                complete(supplier.get());
-            } catch (Exception e) {
-                completeExceptionally(e);
-            }
-        }
-
-        @Override
-        public void completeExceptionally(Throwable error) {
-            result.completeExceptionally(error);
-        }
-
-        InferenceOutcome single() throws Exception {
-            Collection<InferenceOutcome> outcomes = result.get(60, TimeUnit.SECONDS);
-            assertThat(outcomes).hasSize(1);
-            return outcomes.iterator().next();
-        }
     }
 }

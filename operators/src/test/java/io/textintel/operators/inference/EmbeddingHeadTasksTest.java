@@ -16,7 +16,6 @@ import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import org.apache.flink.api.common.functions.DefaultOpenContext;
-import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.util.MockStreamingRuntimeContext;
 import org.junit.jupiter.api.AfterAll;
@@ -28,10 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -107,7 +104,7 @@ class EmbeddingHeadTasksTest {
                 inputs[i] = resources.openTokenizer(tasks[i]).tokenize(record);
             }
         }
-        Collecting result = new Collecting();
+        CollectingResultFuture result = new CollectingResultFuture();
         function.asyncInvoke(new TokenizedDocument(record, TestModels.provenance(1), inputs), result);
         InferenceOutcome outcome = result.single();
         assertThat(outcome.deadLetter).as("no dead letter").isNull();
@@ -399,7 +396,7 @@ class EmbeddingHeadTasksTest {
             input = resources.openTokenizer(task).tokenize(record);
         }
         TokenizedDocument doc = new TokenizedDocument(record, TestModels.provenance(2), new TaskInput[] {input});
-        Collecting result = new Collecting();
+        CollectingResultFuture result = new CollectingResultFuture();
 
         function.asyncInvoke(doc, result);
         function.timeout(doc, result);
@@ -412,35 +409,6 @@ class EmbeddingHeadTasksTest {
             }
             assertThat(engine.get().metrics().cancelled()).as("every sentence's request dropped before it ran")
                     .isEqualTo(input.sentences());
-        }
-    }
-
-    private static final class Collecting implements ResultFuture<InferenceOutcome> {
-        private final CompletableFuture<Collection<InferenceOutcome>> result = new CompletableFuture<>();
-
-        @Override
-        public void complete(Collection<InferenceOutcome> outcomes) {
-            result.complete(List.copyOf(outcomes));
-        }
-
-        @Override
-        public void complete(CollectionSupplier<InferenceOutcome> supplier) {
-            try {
-                complete(supplier.get());
-            } catch (Exception e) {
-                completeExceptionally(e);
-            }
-        }
-
-        @Override
-        public void completeExceptionally(Throwable error) {
-            result.completeExceptionally(error);
-        }
-
-        InferenceOutcome single() throws Exception {
-            Collection<InferenceOutcome> outcomes = result.get(60, TimeUnit.SECONDS);
-            assertThat(outcomes).hasSize(1);
-            return outcomes.iterator().next();
         }
     }
 }

@@ -15,6 +15,7 @@ import io.textintel.jobs.config.ElasticsearchSettings;
 import io.textintel.jobs.config.KafkaSettings;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.jobs.config.PipelineConfigLoader;
+import io.textintel.jobs.config.RestartSettings;
 import io.textintel.operators.DeadLetters;
 import io.textintel.operators.DecodedRecord;
 import io.textintel.operators.decode.DecodeFunction;
@@ -36,6 +37,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -207,6 +209,15 @@ public final class TextIntelligenceJob {
         if (checkpoints.directory() != null) {
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.directory());
         }
+        RestartSettings restart = config.restart();
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, restart.initialBackoff());
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, restart.maxBackoff());
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER, restart.multiplier());
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD,
+                restart.resetAfter());
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, restart.jitter());
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, restart.attempts());
         return flink;
     }
 

@@ -36,6 +36,7 @@ public record PipelineConfig(
         EngineSettings engine,
         AsyncInferenceSettings inference,
         CheckpointSettings checkpointing,
+        RestartSettings restart,
         ModelRepository hub,
         ValidationSettings validation,
         DriftMonitorSettings drift) {
@@ -51,6 +52,7 @@ public record PipelineConfig(
         engine = engine == null ? EngineSettings.defaults() : engine;
         inference = inference == null ? AsyncInferenceSettings.defaults() : inference;
         checkpointing = checkpointing == null ? new CheckpointSettings(null, null, null, null) : checkpointing;
+        restart = restart == null ? RestartSettings.defaults() : restart;
         hub = hub == null ? ModelRepository.defaults() : hub;
         validation = validation == null ? ValidationSettings.defaults() : validation;
         drift = drift == null ? DriftMonitorSettings.defaults() : drift;
@@ -73,6 +75,7 @@ public record PipelineConfig(
                 task.validate(name, problems);
             }
         });
+        restart.validate(problems);
         validation.validate(problems);
         DeadLetterLimits.validate(validation, kafka, problems);
         drift.validate(problems);

@@ -10,13 +10,18 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** The async operator's result handle in tests: collects what the inference function completes with. */
+/**
+ * The async operator's result handle in tests: hands the inference function's single completion to the
+ * test, and fails loudly on a second one.
+ */
 final class CollectingResultFuture implements ResultFuture<InferenceOutcome> {
     private final CompletableFuture<Collection<InferenceOutcome>> result = new CompletableFuture<>();
 
     @Override
     public void complete(Collection<InferenceOutcome> outcomes) {
-        result.complete(List.copyOf(outcomes));
+        if (!result.complete(List.copyOf(outcomes))) {
+            throw new IllegalStateException("result completed twice, expected one completion per input");
+        }
     }
 
     @Override
@@ -30,10 +35,12 @@ final class CollectingResultFuture implements ResultFuture<InferenceOutcome> {
 
     @Override
     public void completeExceptionally(Throwable error) {
-        result.completeExceptionally(error);
+        if (!result.completeExceptionally(error)) {
+            throw new IllegalStateException("result completed twice, expected one completion per input", error);
+        }
     }
 
-    /** The one outcome, within a minute. */
+    /** The one outcome, waiting up to a minute; an exceptional completion is thrown as its ExecutionException. */
     InferenceOutcome single() throws Exception {
         Collection<InferenceOutcome> outcomes = result.get(60, TimeUnit.SECONDS);
         assertThat(outcomes).hasSize(1);

@@ -16,8 +16,6 @@ import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import org.apache.flink.api.common.functions.DefaultOpenContext;
-import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
-import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.util.MockStreamingRuntimeContext;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.AfterAll;
@@ -30,10 +28,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -399,41 +395,5 @@ class InferenceFunctionTest {
         assertThatThrownBy(() -> new InferenceFunction(List.of(), ModelRepository.defaults(), SETTINGS, TIMEOUT_MILLIS))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("tasks must not be empty");
-    }
-
-    /** A {@link ResultFuture} that hands the async function's single completion to the test. */
-    private static final class CollectingResultFuture implements ResultFuture<InferenceOutcome> {
-
-        private final CompletableFuture<Collection<InferenceOutcome>> result = new CompletableFuture<>();
-
-        @Override
-        public void complete(Collection<InferenceOutcome> outcomes) {
-            if (!result.complete(List.copyOf(outcomes))) {
-                throw new IllegalStateException("result completed twice, expected one completion per input");
-            }
-        }
-
-        @Override
-        public void complete(CollectionSupplier<InferenceOutcome> supplier) {
-            try {
-                complete(supplier.get());
-            } catch (Exception e) {
-                completeExceptionally(e);
-            }
-        }
-
-        @Override
-        public void completeExceptionally(Throwable error) {
-            if (!result.completeExceptionally(error)) {
-                throw new IllegalStateException("result completed twice, expected one completion per input", error);
-            }
-        }
-
-        /** The one outcome, waiting up to 30 s; an exceptional completion is thrown as its ExecutionException. */
-        InferenceOutcome single() throws Exception {
-            Collection<InferenceOutcome> outcomes = result.get(30, TimeUnit.SECONDS);
-            assertThat(outcomes).hasSize(1);
-            return outcomes.iterator().next();
-        }
     }
 }

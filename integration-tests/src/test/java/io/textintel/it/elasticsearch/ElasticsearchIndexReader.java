@@ -35,6 +35,7 @@ final class ElasticsearchIndexReader implements ExternalSystemDataReader<String>
     private final ElasticsearchClient client;
     private final String index;
     private final Set<String> returnedIds = new HashSet<>();
+    private long writtenMoreThanOnce;
 
     /** A reader of {@code index} through {@code client}, which stays the caller's to close. */
     ElasticsearchIndexReader(ElasticsearchClient client, String index) {
@@ -63,6 +64,14 @@ final class ElasticsearchIndexReader implements ExternalSystemDataReader<String>
         }
     }
 
+    /**
+     * How many of the documents returned so far had been written more than once when they were
+     * read ({@code _version} above 1): records the sink sent again, each under its own id.
+     */
+    long documentsWrittenMoreThanOnce() {
+        return writtenMoreThanOnce;
+    }
+
     private List<String> readNewDocuments() {
         List<String> fresh = new ArrayList<>();
         try {
@@ -73,6 +82,7 @@ final class ElasticsearchIndexReader implements ExternalSystemDataReader<String>
                 SearchResponse<StoredDocument> page = client.search(search -> {
                     search.index(index)
                             .size(PAGE_SIZE)
+                            .version(true)
                             .sort(sort -> sort.field(field -> field
                                     .field(StringDocumentSerializer.ID_FIELD).order(SortOrder.Asc)));
                     if (searchAfter != null) {
@@ -85,6 +95,9 @@ final class ElasticsearchIndexReader implements ExternalSystemDataReader<String>
                     StoredDocument document = checked(hit);
                     if (returnedIds.add(hit.id())) {
                         fresh.add(document.value());
+                        if (hit.version() != null && hit.version() > 1) {
+                            writtenMoreThanOnce++;
+                        }
                     }
                 }
                 if (hits.size() < PAGE_SIZE) {

@@ -84,7 +84,7 @@ final class ElasticsearchSinkExternalContext implements DataStreamSinkV2External
 
     /**
      * Between 200 and 399 distinct records (the suite compares them as a multiset, so they must be
-     * distinct), each a sequence number and 1 to 80 characters drawn from ASCII letters, JSON's
+     * distinct), each a sequence number and 1 to 80 characters drawn from printable ASCII, JSON's
      * special characters, control characters, accented letters, CJK and emoji, so the round trip
      * through JSON and Elasticsearch is checked too.
      */

@@ -52,8 +52,15 @@ class ElasticsearchSinkTestSuiteITCase extends SinkTestSuiteBase<String> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchSinkTestSuiteITCase.class);
 
-    /** Checkpoints of the replay case: far enough apart for the injected failure to fall between two. */
+    /** Checkpoint interval of the replay case. */
     private static final Duration REPLAY_CHECKPOINT_INTERVAL = Duration.ofMillis(500);
+
+    /**
+     * Least time from a completed checkpoint to the next in the replay case: longer than the
+     * {@value #RECORDS_BEFORE_FAILURE} records before the injected failure take, so that the failure
+     * always falls between two checkpoints.
+     */
+    private static final Duration REPLAY_MIN_PAUSE = Duration.ofSeconds(1);
 
     /** Records after a checkpoint before the injected failure: 300 ms of them, three bulk intervals. */
     private static final int RECORDS_BEFORE_FAILURE = 30;
@@ -91,6 +98,7 @@ class ElasticsearchSinkTestSuiteITCase extends SinkTestSuiteBase<String> {
         List<String> records = externalContext.generateTestData(settings, ThreadLocalRandom.current().nextLong());
         StreamExecutionEnvironment env = testEnv.createExecutionEnvironment(TestEnvironmentSettings.builder().build());
         env.enableCheckpointing(REPLAY_CHECKPOINT_INTERVAL.toMillis());
+        env.getCheckpointConfig().setMinPauseBetweenCheckpoints(REPLAY_MIN_PAUSE.toMillis());
         RestartStrategyUtils.configureFixedDelayRestartStrategy(env, 1, 0L);
         String failureKey = externalContext.index();
         env.fromData(records).setParallelism(1)

@@ -37,6 +37,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -198,7 +199,10 @@ public final class TextIntelligenceJob {
                 .build();
     }
 
-    /** Checkpointing as configured: it carries the Kafka offsets and triggers the sink's flushes. */
+    /**
+     * Checkpointing (retained, see {@link CheckpointSettings}) and the restart strategy as configured:
+     * checkpoints carry the Kafka offsets and trigger the sink's flushes.
+     */
     public static Configuration flinkConfiguration(PipelineConfig config) {
         CheckpointSettings checkpoints = config.checkpointing();
         Configuration flink = new Configuration();
@@ -209,6 +213,11 @@ public final class TextIntelligenceJob {
         if (checkpoints.directory() != null) {
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.directory());
         }
+        flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                checkpoints.retention().equals(CheckpointSettings.DELETE_ON_CANCELLATION)
+                        ? ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION
+                        : ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        flink.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, checkpoints.retained());
         RestartSettings restart = config.restart();
         flink.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
         flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, restart.initialBackoff());

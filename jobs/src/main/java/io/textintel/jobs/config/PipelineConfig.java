@@ -51,7 +51,7 @@ public record PipelineConfig(
         tasks = tasks == null ? new LinkedHashMap<>() : new LinkedHashMap<>(tasks);
         engine = engine == null ? EngineSettings.defaults() : engine;
         inference = inference == null ? AsyncInferenceSettings.defaults() : inference;
-        checkpointing = checkpointing == null ? new CheckpointSettings(null, null, null, null) : checkpointing;
+        checkpointing = checkpointing == null ? CheckpointSettings.defaults() : checkpointing;
         restart = restart == null ? RestartSettings.defaults() : restart;
         hub = hub == null ? ModelRepository.defaults() : hub;
         validation = validation == null ? ValidationSettings.defaults() : validation;
@@ -75,6 +75,7 @@ public record PipelineConfig(
                 task.validate(name, problems);
             }
         });
+        checkpointing.validate(problems);
         restart.validate(problems);
         validation.validate(problems);
         DeadLetterLimits.validate(validation, kafka, problems);

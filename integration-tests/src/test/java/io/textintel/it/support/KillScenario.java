@@ -128,7 +128,8 @@ public final class KillScenario {
     public List<String> killedRunOverrides() {
         List<String> all = new ArrayList<>(TestPipeline.overrides(topic, "json", killed.deadLetterTopic, killed.index));
         all.addAll(List.of("kafka.bounded=false", "checkpointing.interval=300ms",
-                "restart.initial-backoff=200ms", "restart.max-backoff=2s"));
+                "restart.initial-backoff=200ms", "restart.max-backoff=2s",
+                "kafka.transactional-id-prefix=" + killed.index));
         all.addAll(driftOverrides());
         all.addAll(killed.overrides());
         return all;
@@ -202,6 +203,7 @@ public final class KillScenario {
     public void runReference() throws Exception {
         List<String> all = new ArrayList<>(TestPipeline.overrides(topic, "json", reference.deadLetterTopic,
                 reference.index));
+        all.add("kafka.transactional-id-prefix=" + reference.index);
         all.addAll(driftOverrides());
         all.addAll(reference.overrides());
         PipelineConfig config = PipelineConfigLoader.parse(TestPipeline.BASE_YAML, "it-pipeline", all);
@@ -245,7 +247,8 @@ public final class KillScenario {
     /**
      * Compares the killed run with the reference and asserts the guarantees: every valid input indexed
      * exactly once and equal field by field (all but {@code processing_time}) to the reference; every
-     * invalid input a dead letter; drift reports without duplicates. Logs the figures.
+     * invalid input a dead letter, once; drift reports on Kafka without duplicates. Kafka topics are read
+     * with {@code isolation.level=read_committed}. Logs the figures.
      */
     public Figures verify(String label) throws Exception {
         Documents docs = documents(killed.index);
@@ -285,7 +288,9 @@ public final class KillScenario {
                 .isEmpty();
         assertThat(figures.lostDeadLetters()).as("invalid inputs without a dead letter").isZero();
         assertThat(letters.keySet()).as("dead letters by input position").isEqualTo(expectedLetters.keySet());
+        assertThat(figures.duplicateDeadLetters()).as("dead letters written twice (read_committed)").isZero();
         assertThat(reports).as("drift reports on Kafka").isNotEmpty();
+        assertThat(figures.duplicateDriftReports()).as("drift reports written twice (read_committed)").isZero();
         assertThat(driftDocuments.size()).as("drift reports in Elasticsearch: one per window and statistic, a"
                 + " replay overwrites its own").isGreaterThanOrEqualTo(1);
         return figures;

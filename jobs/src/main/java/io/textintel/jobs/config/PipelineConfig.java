@@ -77,7 +77,6 @@ public record PipelineConfig(
                 task.validate(name, problems);
             }
         });
-        checkpointing.validate(problems);
         restart.validate(problems);
         validation.validate(problems);
         DeadLetterLimits.validate(validation, kafka, problems);

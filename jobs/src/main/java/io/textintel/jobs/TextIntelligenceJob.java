@@ -116,9 +116,8 @@ public final class TextIntelligenceJob {
                 .process(new SplitOutcomes())
                 .name("route-outcomes").uid("route-outcomes");
 
-        documents.sinkTo(elasticsearchSink(config.elasticsearch().index(), new EnrichedDocumentSerializer(),
-                        "elasticsearch"))
-                .name("elasticsearch").uid("elasticsearch");
+        addElasticsearchSink(documents, config.elasticsearch().index(), new EnrichedDocumentSerializer(),
+                "elasticsearch");
         if (config.drift().enabled()) {
             addDriftMonitor(documents, config.drift(), kafka);
         }
@@ -147,15 +146,13 @@ public final class TextIntelligenceJob {
     /** Drift reports to Elasticsearch and Kafka; the reference profile to Elasticsearch. */
     private void addDriftMonitor(DataStream<EnrichedDocument> documents, DriftMonitorSettings drift, KafkaSettings kafka) {
         DriftMonitor.Outputs outputs = drift.monitor().attach(documents);
-        outputs.reports().sinkTo(elasticsearchSink(drift.index(), new DriftReportSerializer(), "drift-elasticsearch"))
-                .name("drift-elasticsearch").uid("drift-elasticsearch");
+        addElasticsearchSink(outputs.reports(), drift.index(), new DriftReportSerializer(), "drift-elasticsearch");
         outputs.reports().sinkTo(kafkaSink(KafkaSinks.driftReports()
                                 .topic(drift.topic())
                                 .properties(kafka.properties()), "drift-kafka"))
                 .name("drift-kafka").uid("drift-kafka");
-        outputs.profiles().sinkTo(elasticsearchSink(drift.profileIndex(), new ReferenceProfileDocumentSerializer(),
-                        "drift-profile-elasticsearch"))
-                .name("drift-profile-elasticsearch").uid("drift-profile-elasticsearch");
+        addElasticsearchSink(outputs.profiles(), drift.profileIndex(), new ReferenceProfileDocumentSerializer(),
+                "drift-profile-elasticsearch");
     }
 
     /** A Kafka sink of dead letters with the configured bound, guarantee and a transactional id prefix of its own. */
@@ -184,10 +181,11 @@ public final class TextIntelligenceJob {
     }
 
     /**
-     * An Elasticsearch sink whose rejections become dead letters: through a transactional Kafka sink in
-     * its pre-commit topology for exactly-once, through a producer in its writer for at-least-once.
+     * Indexes {@code stream} in {@code index}; rejections become dead letters, through a transactional Kafka
+     * sink behind the writer for exactly-once, through a producer inside the writer for at-least-once.
      */
-    private <T> ElasticsearchSink<T> elasticsearchSink(String index, DocumentSerializer<T> serializer, String sinkName) {
+    private <T> void addElasticsearchSink(DataStream<T> stream, String index, DocumentSerializer<T> serializer,
+            String sinkName) {
         ElasticsearchSettings es = config.elasticsearch();
         KafkaSettings kafka = config.kafka();
         DeadLetterLimits limits = config.deadLetterLimits();
@@ -203,12 +201,13 @@ public final class TextIntelligenceJob {
             String rejections = sinkName + "-rejections";
             sink.setRejectedDocumentSink(new KafkaRejectedDocumentSink(deadLetterSink(rejections), limits.bound(),
                     rejections));
+            sink.build().addTo(stream, sinkName);
         } else {
             sink.setRejectedDocumentHandler(KafkaRejectedDocumentHandler.factory(
                     kafka.bootstrapServers(), kafka.deadLetterTopic(), limits.producerProperties(kafka.properties()),
                     limits.bound()));
+            stream.sinkTo(sink.build()).name(sinkName).uid(sinkName);
         }
-        return sink.build();
     }
 
     /** Keeps each dead letter within the configured bound; see {@link DeadLetterBound}. */

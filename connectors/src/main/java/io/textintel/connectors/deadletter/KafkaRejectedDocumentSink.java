@@ -15,7 +15,7 @@ import java.util.Objects;
 
 /**
  * Publishes documents Elasticsearch rejects for good as {@link DeadLetter}s of stage SINK through a
- * Flink {@link KafkaSink}, inside the Elasticsearch sink's pre-commit topology: with a sink of
+ * Flink {@link KafkaSink} behind the Elasticsearch sink's writer ({@code ElasticsearchSink#addTo}): with a sink of
  * delivery guarantee {@code EXACTLY_ONCE} every rejection appears once on the topic for readers
  * with {@code isolation.level=read_committed}, also after failures and replays.
  *

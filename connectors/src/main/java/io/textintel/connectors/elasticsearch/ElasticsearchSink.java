@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.Objects;
 import javax.annotation.Nullable;
 import org.apache.flink.api.common.functions.FlatMapFunction;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
@@ -15,12 +14,11 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
 import org.apache.flink.streaming.api.connector.sink2.CommittableMessageTypeInfo;
-import org.apache.flink.streaming.api.connector.sink2.CommittableSummary;
 import org.apache.flink.streaming.api.connector.sink2.CommittableWithLineage;
-import org.apache.flink.streaming.api.connector.sink2.SupportsPreCommitTopology;
+import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.runtime.operators.sink.SinkWriterOperatorFactory;
 import org.apache.flink.util.Collector;
 
 /**
@@ -35,17 +33,18 @@ import org.apache.flink.util.Collector;
  * or fail the job when there is neither; they are never dropped silently.
  *
  * <p>Rejections exactly once: with a {@link RejectedDocumentSink} the writer is a committing writer
- * whose committable is the {@link RejectedDocuments} seen since the last checkpoint. Flink calls
+ * whose committable is the {@link RejectedDocuments} seen since the last checkpoint. Add such a sink
+ * with {@link #addTo}, which puts the writer's operator in the job graph and the rejection sink
+ * behind it (for dead letters, a Kafka sink with exactly-once delivery). Flink calls
  * {@link CommittingSinkWriter#prepareCommit()} right after the pre-barrier {@code flush}, which
- * waits for every bulk request, so the rejections of all documents before a checkpoint's barrier
- * leave the writer before that barrier. The sink's pre-commit topology turns them into a stream
- * that the rejection sink consumes (for dead letters, a Kafka sink with exactly-once delivery):
- * there they are written in the transaction of the same checkpoint, committed when it completes,
- * aborted when it does not; a replay from the previous checkpoint resends the documents, which are
- * rejected again and published again, once. The committer that follows receives only empty
- * committables and has nothing to do. A {@link RejectedDocumentHandler} instead publishes from
- * inside the writer, at least once: it is flushed at every checkpoint, but a replay repeats what it
- * published after the last completed one.
+ * waits for every bulk request, and emits its result before the checkpoint's barrier: the
+ * rejections of all documents before a barrier reach the rejection sink in that checkpoint's epoch,
+ * are written in its transaction, committed when the checkpoint completes and aborted when it does
+ * not; a replay from the previous checkpoint resends the documents, which are rejected again and
+ * published again, once. (Flink's {@code SupportsPreCommitTopology} would do the same inside
+ * {@code sinkTo}, but Flink 2.2 cannot translate a sink nested in a sink's topology.) A
+ * {@link RejectedDocumentHandler} instead publishes from inside the writer, at least once: it is
+ * flushed at every checkpoint, but a replay repeats what it published after the last completed one.
  *
  * <p>Build one with {@link #builder()}:
  *
@@ -62,9 +61,7 @@ import org.apache.flink.util.Collector;
  *
  * @param <T> the element type
  */
-public final class ElasticsearchSink<T>
-        implements Sink<T>, SupportsCommitter<RejectedDocuments>,
-                SupportsPreCommitTopology<RejectedDocuments, RejectedDocuments> {
+public final class ElasticsearchSink<T> implements Sink<T>, SupportsCommitter<RejectedDocuments> {
 
     private static final long serialVersionUID = 1L;
 
@@ -121,7 +118,7 @@ public final class ElasticsearchSink<T>
                 handler, rejectedDocumentSink != null, context);
     }
 
-    /** A committer with nothing to do: rejections were handed on in the pre-commit topology. */
+    /** A committer with nothing to do: the writer's effects are the bulk requests it waited for. */
     @Override
     public Committer<RejectedDocuments> createCommitter(CommitterInitContext context) {
         return new NoOpCommitter();
@@ -132,31 +129,27 @@ public final class ElasticsearchSink<T>
         return RejectedDocumentsSerializer.INSTANCE;
     }
 
-    @Override
-    public SimpleVersionedSerializer<RejectedDocuments> getWriteResultSerializer() {
-        return RejectedDocumentsSerializer.INSTANCE;
-    }
-
     /**
-     * Hands the rejections of each checkpoint epoch to the {@link RejectedDocumentSink}, if there is
-     * one, and passes on empty committables, with the summaries' counts unchanged, to the committer.
+     * Adds this sink's writer behind {@code documents} and hands the documents it rejects for good to
+     * the {@link RejectedDocumentSink}: the way to add a sink that has one. The writer's operator
+     * gets {@code uid} as uid and name, as {@code sinkTo(sink).uid(uid)} would give it; the operator
+     * that unpacks the rejections {@code <uid>-rejected-documents}.
+     *
+     * @throws IllegalStateException when the sink has no rejected-document sink
      */
-    @Override
-    public DataStream<CommittableMessage<RejectedDocuments>> addPreCommitTopology(
-            DataStream<CommittableMessage<RejectedDocuments>> committables) {
-        if (rejectedDocumentSink != null) {
-            DataStream<RejectedDocument> rejections = committables
-                    .flatMap(new UnpackRejections())
-                    .returns(TypeInformation.of(RejectedDocument.class))
-                    .name("rejected-documents")
-                    .uid("rejected-documents");
-            rejectedDocumentSink.addTo(rejections);
+    public void addTo(DataStream<T> documents, String uid) {
+        if (rejectedDocumentSink == null) {
+            throw new IllegalStateException("Sink has no rejected-document sink, expected stream.sinkTo(sink).");
         }
-        return committables
-                .map(new EmptyCommittables())
-                .returns(CommittableMessageTypeInfo.of(() -> RejectedDocumentsSerializer.INSTANCE))
-                .name("rejections-handed-on")
-                .uid("rejections-handed-on");
+        DataStream<RejectedDocument> rejections = documents
+                .transform(uid, CommittableMessageTypeInfo.of(() -> RejectedDocumentsSerializer.INSTANCE),
+                        new SinkWriterOperatorFactory<T, RejectedDocuments>(this))
+                .uid(uid)
+                .flatMap(new UnpackRejections())
+                .returns(TypeInformation.of(RejectedDocument.class))
+                .name(uid + "-rejected-documents")
+                .uid(uid + "-rejected-documents");
+        rejectedDocumentSink.addTo(rejections);
     }
 
     /** Where the sink writes and how it authenticates. */
@@ -209,28 +202,24 @@ public final class ElasticsearchSink<T>
         }
     }
 
-    /** The same message without its rejections, which the committer need not keep in its state. */
-    private static final class EmptyCommittables
-            implements MapFunction<CommittableMessage<RejectedDocuments>, CommittableMessage<RejectedDocuments>> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public CommittableMessage<RejectedDocuments> map(CommittableMessage<RejectedDocuments> message) {
-            if (message instanceof CommittableWithLineage<RejectedDocuments> committable) {
-                return committable.map(rejections -> RejectedDocuments.NONE);
-            }
-            if (message instanceof CommittableSummary<RejectedDocuments> summary) {
-                return summary;
-            }
-            throw new IllegalStateException("Committable message " + message + " is neither a committable nor"
-                    + " a summary. This is a bug.");
-        }
-    }
-
-    /** Commits nothing: every committable reaching it is empty. */
+    /**
+     * Commits nothing. Committables reach it only when the sink was added with {@code sinkTo}: they
+     * are empty unless a rejected-document sink was set, which {@link #addTo} must then attach.
+     */
     private static final class NoOpCommitter implements Committer<RejectedDocuments> {
         @Override
-        public void commit(Collection<CommitRequest<RejectedDocuments>> requests) {}
+        public void commit(Collection<CommitRequest<RejectedDocuments>> requests) {
+            for (CommitRequest<RejectedDocuments> request : requests) {
+                if (!request.getCommittable().isEmpty()) {
+                    throw new IllegalStateException(String.format(
+                            "%d rejected documents reached the committer (first: %s): a sink with a"
+                                    + " rejected-document sink must be added with ElasticsearchSink#addTo,"
+                                    + " not sinkTo.",
+                            request.getCommittable().documents().size(),
+                            request.getCommittable().documents().get(0).message()));
+                }
+            }
+        }
 
         @Override
         public void close() {}

@@ -8,7 +8,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  * rejection must be published exactly once, typically a transactional Kafka sink of dead letters.
  *
  * <p>Unlike a {@link RejectedDocumentHandler}, which the writer calls as rejections arrive, this is
- * a part of the job graph: the sink attaches it behind its writer, in its pre-commit topology. The
+ * a part of the job graph: {@link ElasticsearchSink#addTo} attaches it behind the sink's writer. The
  * writer hands on the rejections it collected at each checkpoint, before the checkpoint's barrier,
  * so they belong to that checkpoint's epoch downstream as well: a transactional sink commits them
  * with the checkpoint, and after a failure the uncommitted ones are aborted and replayed with the

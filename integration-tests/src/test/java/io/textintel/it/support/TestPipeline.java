@@ -123,6 +123,8 @@ public final class TestPipeline {
                 "kafka.bootstrap-servers=" + TestServices.kafkaBootstrapServers(),
                 "kafka.topics=[" + inputTopic + "]",
                 "kafka.group-id=it-" + uniqueSuffix(),
+                // Transactional ids of their own, so that jobs of different tests never fence each other.
+                "kafka.transactional-id-prefix=it-" + uniqueSuffix(),
                 "kafka.input-format=" + format,
                 "kafka.dead-letter-topic=" + deadLetterTopic,
                 "elasticsearch.hosts=[" + TestServices.elasticsearchUrl() + "]",

@@ -152,9 +152,14 @@ class PipelineConfigLoaderTest {
     @Test
     void exactlyOnceIsCheckedAgainstCheckpointingAndTheProducerProperties() {
         assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
-                "kafka.delivery-guarantee=exactly-twice", "kafka.transactional-id-prefix= ")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "kafka.delivery-guarantee is 'exactly-twice', expected one of exactly-once, at-least-once",
+                "kafka.delivery-guarantee=exactly-twice")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "kafka.delivery-guarantee is 'exactly-twice', expected one of exactly-once, at-least-once"));
+        ConfigProblems blankPrefix = new ConfigProblems();
+        new KafkaSettings("broker:9092", List.of("in"), null, null, null, null, null, null, null, " ", null)
+                .validate(blankPrefix);
+        assertThatThrownBy(() -> blankPrefix.throwIfAny("test.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         "kafka.transactional-id-prefix is blank, expected a prefix unique to this job, or no key for"
                                 + " the job name"));
         assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of(

@@ -114,10 +114,10 @@ class RunProcessKillITCase {
             if (producer != null) {
                 producer.interrupt();
             }
+            // Everything checked below is committed by now; the last run needs no orderly stop either.
             for (Run run : runs) {
-                run.process().destroy();
-                run.process().waitFor(30, TimeUnit.SECONDS);
                 run.process().destroyForcibly();
+                run.process().waitFor(30, TimeUnit.SECONDS);
             }
         }
         for (Run run : runs) {

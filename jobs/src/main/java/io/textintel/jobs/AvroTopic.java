@@ -40,8 +40,10 @@ public final class AvroTopic {
     }
 
     /**
-     * Every record on {@code topic} up to its current end, in partition and offset order, decoded from
-     * Avro single-object encoding.
+     * Every committed record on {@code topic} up to its current end, in partition and offset order,
+     * decoded from Avro single-object encoding. The consumer reads with {@code
+     * isolation.level=read_committed} unless {@code clientProperties} say otherwise: the pipeline
+     * writes these topics in transactions, and records of open or aborted ones are not output.
      *
      * @param clientProperties extra consumer properties (security); may be empty
      * @throws IOException when the topic cannot be read within the timeout or holds a record that is
@@ -53,6 +55,7 @@ public final class AvroTopic {
         Map<String, Object> props = new HashMap<>(clientProperties);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<T> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

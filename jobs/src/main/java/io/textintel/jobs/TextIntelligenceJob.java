@@ -1,10 +1,12 @@
 package io.textintel.jobs;
 
 import io.textintel.connectors.deadletter.KafkaRejectedDocumentHandler;
+import io.textintel.connectors.deadletter.KafkaRejectedDocumentSink;
 import io.textintel.connectors.elasticsearch.DocumentSerializer;
 import io.textintel.connectors.elasticsearch.DriftReportSerializer;
 import io.textintel.connectors.elasticsearch.ElasticsearchSink;
 import io.textintel.connectors.elasticsearch.EnrichedDocumentSerializer;
+import io.textintel.connectors.kafka.AvroKafkaSinkBuilder;
 import io.textintel.connectors.kafka.KafkaRawSource;
 import io.textintel.connectors.kafka.KafkaSinks;
 import io.textintel.connectors.kafka.StartingOffsets;
@@ -34,10 +36,14 @@ import io.textintel.schemas.codec.DeadLetterBound;
 import io.textintel.schemas.codec.InputFormat;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -65,6 +71,11 @@ import java.util.function.Predicate;
  *                                                                             └→ drift monitor → drift reports
  *                                                                                (Elasticsearch + Kafka), profiles
  * </pre>
+ *
+ * <p>Delivery: documents, drift reports and profiles in Elasticsearch are idempotent by {@code _id};
+ * dead letters (rejections by Elasticsearch included) and drift reports on Kafka are written in
+ * Kafka transactions committed with each checkpoint when {@code kafka.delivery-guarantee} is
+ * {@code exactly-once} (the default), at least once otherwise.
  *
  * <p>Submit with {@code flink run -c io.textintel.jobs.TextIntelligenceJob textintel-jobs.jar
  * --config pipeline.yaml [--set key=value ...]}, or run in-process with {@code bin/textintel run}.
@@ -105,10 +116,8 @@ public final class TextIntelligenceJob {
                 .process(new SplitOutcomes())
                 .name("route-outcomes").uid("route-outcomes");
 
-        documents.sinkTo(elasticsearchSink(config.deadLetterLimits(), config.elasticsearch(),
-                        kafka, config.elasticsearch().index(),
-                        new EnrichedDocumentSerializer()))
-                .name("elasticsearch").uid("elasticsearch");
+        addElasticsearchSink(documents, config.elasticsearch().index(), new EnrichedDocumentSerializer(),
+                "elasticsearch");
         if (config.drift().enabled()) {
             addDriftMonitor(documents, config.drift(), kafka);
         }
@@ -119,11 +128,7 @@ public final class TextIntelligenceJob {
                 .union(tokenized.getSideOutput(DeadLetters.TAG), documents.getSideOutput(DeadLetters.TAG))
                 .map(new BoundDeadLetter(limits.bound()))
                 .name("bound-dead-letters").uid("bound-dead-letters");
-        deadLetters.sinkTo(KafkaSinks.deadLetters()
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .topic(kafka.deadLetterTopic())
-                        .properties(limits.producerProperties(kafka.properties()))
-                        .build())
+        deadLetters.sinkTo(deadLetterSink("dead-letters"))
                 .name("dead-letters").uid("dead-letters");
     }
 
@@ -141,24 +146,49 @@ public final class TextIntelligenceJob {
     /** Drift reports to Elasticsearch and Kafka; the reference profile to Elasticsearch. */
     private void addDriftMonitor(DataStream<EnrichedDocument> documents, DriftMonitorSettings drift, KafkaSettings kafka) {
         DriftMonitor.Outputs outputs = drift.monitor().attach(documents);
-        outputs.reports().sinkTo(elasticsearchSink(config.deadLetterLimits(), config.elasticsearch(),
-                        kafka, drift.index(),
-                        new DriftReportSerializer()))
-                .name("drift-elasticsearch").uid("drift-elasticsearch");
-        outputs.reports().sinkTo(KafkaSinks.driftReports()
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .topic(drift.topic())
-                        .properties(kafka.properties())
-                        .build())
+        addElasticsearchSink(outputs.reports(), drift.index(), new DriftReportSerializer(), "drift-elasticsearch");
+        outputs.reports().sinkTo(kafkaSink(KafkaSinks.driftReports()
+                                .topic(drift.topic())
+                                .properties(kafka.properties()), "drift-kafka"))
                 .name("drift-kafka").uid("drift-kafka");
-        outputs.profiles().sinkTo(elasticsearchSink(config.deadLetterLimits(), config.elasticsearch(),
-                        kafka, drift.profileIndex(),
-                        new ReferenceProfileDocumentSerializer()))
-                .name("drift-profile-elasticsearch").uid("drift-profile-elasticsearch");
+        addElasticsearchSink(outputs.profiles(), drift.profileIndex(), new ReferenceProfileDocumentSerializer(),
+                "drift-profile-elasticsearch");
     }
 
-    private static <T> ElasticsearchSink<T> elasticsearchSink(DeadLetterLimits limits,
-            ElasticsearchSettings es, KafkaSettings kafka, String index, DocumentSerializer<T> serializer) {
+    /** A Kafka sink of dead letters with the configured bound, guarantee and a transactional id prefix of its own. */
+    private KafkaSink<DeadLetter> deadLetterSink(String sinkName) {
+        KafkaSettings kafka = config.kafka();
+        return kafkaSink(KafkaSinks.deadLetters()
+                .topic(kafka.deadLetterTopic())
+                .properties(config.deadLetterLimits().producerProperties(kafka.properties())), sinkName);
+    }
+
+    /**
+     * {@code builder}'s sink with the configured brokers and delivery guarantee; for exactly-once, the
+     * transactional id prefix {@code <kafka.transactional-id-prefix or job name>-<sinkName>}, unique per sink.
+     */
+    private <T extends SpecificRecord> KafkaSink<T> kafkaSink(AvroKafkaSinkBuilder<T> builder, String sinkName) {
+        KafkaSettings kafka = config.kafka();
+        builder.bootstrapServers(kafka.bootstrapServers());
+        if (kafka.exactlyOnce()) {
+            builder.deliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                    .transactionalIdPrefix(kafka.transactionalIdPrefix(config.jobName(), sinkName))
+                    .transactionTimeout(kafka.transactionTimeout());
+        } else {
+            builder.deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE);
+        }
+        return builder.build();
+    }
+
+    /**
+     * Indexes {@code stream} in {@code index}; rejections become dead letters, through a transactional Kafka
+     * sink behind the writer for exactly-once, through a producer inside the writer for at-least-once.
+     */
+    private <T> void addElasticsearchSink(DataStream<T> stream, String index, DocumentSerializer<T> serializer,
+            String sinkName) {
+        ElasticsearchSettings es = config.elasticsearch();
+        KafkaSettings kafka = config.kafka();
+        DeadLetterLimits limits = config.deadLetterLimits();
         var sink = ElasticsearchSink.<T>builder()
                 .setConnection(es.connection())
                 .setIndex(index)
@@ -166,11 +196,18 @@ public final class TextIntelligenceJob {
                 .setBulkFlushMaxActions(es.bulkMaxActions())
                 .setBulkFlushMaxBytes(es.bulkMaxSizeMb() * 1024L * 1024L)
                 .setBulkFlushInterval(es.bulkFlushInterval())
-                .setRetryPolicy(es.maxRetries(), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(10))
-                .setRejectedDocumentHandler(KafkaRejectedDocumentHandler.factory(
-                        kafka.bootstrapServers(), kafka.deadLetterTopic(), limits.producerProperties(kafka.properties()),
-                        limits.bound()));
-        return sink.build();
+                .setRetryPolicy(es.maxRetries(), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(10));
+        if (kafka.exactlyOnce()) {
+            String rejections = sinkName + "-rejections";
+            sink.setRejectedDocumentSink(new KafkaRejectedDocumentSink(deadLetterSink(rejections), limits.bound(),
+                    rejections));
+            sink.build().addTo(stream, sinkName);
+        } else {
+            sink.setRejectedDocumentHandler(KafkaRejectedDocumentHandler.factory(
+                    kafka.bootstrapServers(), kafka.deadLetterTopic(), limits.producerProperties(kafka.properties()),
+                    limits.bound()));
+            stream.sinkTo(sink.build()).name(sinkName).uid(sinkName);
+        }
     }
 
     /** Keeps each dead letter within the configured bound; see {@link DeadLetterBound}. */
@@ -198,7 +235,10 @@ public final class TextIntelligenceJob {
                 .build();
     }
 
-    /** Checkpointing as configured: it carries the Kafka offsets and triggers the sink's flushes. */
+    /**
+     * Checkpointing (retained, see {@link CheckpointSettings}) and the restart strategy as configured:
+     * checkpoints carry the Kafka offsets and trigger the sink's flushes.
+     */
     public static Configuration flinkConfiguration(PipelineConfig config) {
         CheckpointSettings checkpoints = config.checkpointing();
         Configuration flink = new Configuration();
@@ -209,6 +249,11 @@ public final class TextIntelligenceJob {
         if (checkpoints.directory() != null) {
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.directory());
         }
+        flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                checkpoints.retention().equals(CheckpointSettings.DELETE_ON_CANCELLATION)
+                        ? ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION
+                        : ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        flink.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, checkpoints.retained());
         RestartSettings restart = config.restart();
         flink.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
         flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, restart.initialBackoff());

@@ -3,7 +3,6 @@ package io.textintel.connectors.deadletter;
 import io.textintel.connectors.elasticsearch.RejectedDocument;
 import io.textintel.connectors.elasticsearch.RejectedDocumentHandler;
 import io.textintel.schemas.DeadLetter;
-import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.codec.AvroSingleObjectCodec;
 import io.textintel.schemas.codec.DeadLetterBound;
 
@@ -14,7 +13,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashMap;
@@ -31,7 +29,8 @@ import java.util.function.Function;
  *
  * <p>Sends are asynchronous; {@link #flush()} (called by the sink writer at every checkpoint) waits
  * for all of them and fails if any failed, so a checkpoint never completes over a lost rejection.
- * Delivery is at least once: after a failure the replayed rejection may appear twice on the topic.
+ * Delivery is at least once: after a failure the replayed rejection may appear twice on the topic;
+ * {@link KafkaRejectedDocumentSink} publishes exactly once.
  */
 public final class KafkaRejectedDocumentHandler implements RejectedDocumentHandler {
 
@@ -103,14 +102,7 @@ public final class KafkaRejectedDocumentHandler implements RejectedDocumentHandl
     @Override
     public void accept(RejectedDocument rejected) throws Exception {
         throwIfSendFailed();
-        DeadLetter letter = bound.apply(DeadLetter.newBuilder()
-                .setOriginalBytes(ByteBuffer.wrap(rejected.source()))
-                .setStage(PipelineStage.SINK)
-                .setReason(rejected.message())
-                .setRecordId(rejected.id())
-                .setProvenance(null)
-                .setTime(clock.instant())
-                .build());
+        DeadLetter letter = RejectedDeadLetters.of(rejected, bound, clock);
         byte[] key = rejected.id().getBytes(StandardCharsets.UTF_8);
         producer.send(new ProducerRecord<>(topic, key, codec.encode(letter)), (metadata, error) -> {
             if (error != null) {

@@ -14,7 +14,8 @@ import org.apache.flink.configuration.ReadableConfig;
  * <p>Required: hosts (or a whole {@link ElasticsearchConnection}), a document serializer, and
  * either a fixed index or an index function. Everything else has a default:
  * {@link BulkFlushOptions#DEFAULT}, {@link RetryPolicy#DEFAULT}, the connection's default timeouts,
- * and no rejected-document handler (a permanent rejection fails the job).
+ * and neither a rejected-document handler nor a rejected-document sink (a permanent rejection fails
+ * the job); at most one of those two may be set.
  *
  * @param <T> the element type
  */
@@ -37,6 +38,7 @@ public final class ElasticsearchSinkBuilder<T> {
     private int maxInFlightRequests = BulkFlushOptions.DEFAULT.maxInFlightRequests();
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private RejectedDocumentHandler.Factory rejectedHandlerFactory;
+    private RejectedDocumentSink rejectedDocumentSink;
 
     ElasticsearchSinkBuilder() {}
 
@@ -159,6 +161,15 @@ public final class ElasticsearchSinkBuilder<T> {
     }
 
     /**
+     * Where documents go that the cluster rejects for good, published exactly once through the
+     * job graph (see {@link ElasticsearchSink}); instead of a handler.
+     */
+    public ElasticsearchSinkBuilder<T> setRejectedDocumentSink(RejectedDocumentSink sink) {
+        this.rejectedDocumentSink = Objects.requireNonNull(sink, "sink");
+        return this;
+    }
+
+    /**
      * The sink.
      *
      * @throws IllegalArgumentException naming the setting that is missing or wrong
@@ -168,13 +179,18 @@ public final class ElasticsearchSinkBuilder<T> {
             throw new IllegalArgumentException(
                     "Document serializer must be set, e.g. setDocumentSerializer(new EnrichedDocumentSerializer()).");
         }
+        if (rejectedHandlerFactory != null && rejectedDocumentSink != null) {
+            throw new IllegalArgumentException("Both a rejected-document handler and a rejected-document sink"
+                    + " were set, expected one: the sink publishes exactly once, the handler at least once.");
+        }
         return new ElasticsearchSink<>(
                 buildConnection(),
                 serializer,
                 buildIndexFunction(),
                 new BulkFlushOptions(maxActions, maxBytes, flushInterval, maxInFlightRequests),
                 retryPolicy,
-                rejectedHandlerFactory);
+                rejectedHandlerFactory,
+                rejectedDocumentSink);
     }
 
     private ElasticsearchConnection buildConnection() {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.annotation.Nullable;
 import org.apache.flink.api.common.operators.MailboxExecutor;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.util.function.ThrowingRunnable;
 import org.slf4j.Logger;
@@ -38,10 +39,21 @@ import org.slf4j.LoggerFactory;
  * <p>Every document is, at any time, in exactly one of three places: the buffer, a bulk request in
  * flight, or a batch waiting for its retry backoff. {@link #flush} returns only when all three are
  * empty, which is what makes a checkpoint cover every document written before it.
+ *
+ * <p>Rejections go to the {@link RejectedDocumentHandler} as they arrive, or, when the sink
+ * publishes them through a {@link RejectedDocumentSink}, are collected and returned by
+ * {@link #prepareCommit()}, which Flink calls right after the pre-barrier flush: the rejections of
+ * one checkpoint epoch leave the writer with that epoch.
+ *
+ * <p>Overwrites (Elasticsearch answered {@code updated}) are counted, and logged at WARN with the
+ * ids, at most once per {@link #OVERWRITE_LOG_INTERVAL}, with the count of those not named since.
  */
-final class ElasticsearchWriter<T> implements SinkWriter<T> {
+final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDocuments> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchWriter.class);
+
+    /** Shortest time between two WARN lines about overwritten documents. */
+    static final Duration OVERWRITE_LOG_INTERVAL = Duration.ofSeconds(10);
 
     private final DocumentSerializer<T> serializer;
     private final IndexFunction<T> indexFunction;
@@ -49,6 +61,8 @@ final class ElasticsearchWriter<T> implements SinkWriter<T> {
     private final RetryPolicy retryPolicy;
     private final ElasticsearchAsyncClient client;
     @Nullable private final RejectedDocumentHandler rejectedHandler;
+    private final boolean collectRejections;
+    private final List<RejectedDocument> pendingRejections = new ArrayList<>();
     private final MailboxExecutor mailbox;
     private final ElasticsearchWriterMetrics metrics;
     private final ScheduledExecutorService scheduler;
@@ -60,6 +74,9 @@ final class ElasticsearchWriter<T> implements SinkWriter<T> {
     private int inFlightRequests;
     private int batchesAwaitingRetry;
     private boolean closed;
+    private long lastOverwriteLogNanos;
+    private boolean overwriteLogged;
+    private long overwritesNotLogged;
 
     ElasticsearchWriter(
             DocumentSerializer<T> serializer,
@@ -68,13 +85,19 @@ final class ElasticsearchWriter<T> implements SinkWriter<T> {
             RetryPolicy retryPolicy,
             ElasticsearchAsyncClient client,
             @Nullable RejectedDocumentHandler rejectedHandler,
+            boolean collectRejections,
             WriterInitContext context) {
+        if (rejectedHandler != null && collectRejections) {
+            throw new IllegalArgumentException(
+                    "Rejections go to a handler or are collected for the pre-commit topology, not both.");
+        }
         this.serializer = serializer;
         this.indexFunction = indexFunction;
         this.flushOptions = flushOptions;
         this.retryPolicy = retryPolicy;
         this.client = client;
         this.rejectedHandler = rejectedHandler;
+        this.collectRejections = collectRejections;
         this.mailbox = context.getMailboxExecutor();
         this.metrics = new ElasticsearchWriterMetrics(context.metricGroup());
         int subtask = context.getTaskInfo().getIndexOfThisSubtask();
@@ -126,6 +149,21 @@ final class ElasticsearchWriter<T> implements SinkWriter<T> {
                 throw new IOException("Rejected-document handler failed to flush.", e);
             }
         }
+    }
+
+    /**
+     * The rejections collected since the last call; empty unless rejections are collected. Flink
+     * calls it after {@link #flush}, so every document written before the checkpoint has been
+     * answered.
+     */
+    @Override
+    public Collection<RejectedDocuments> prepareCommit() {
+        if (pendingRejections.isEmpty()) {
+            return List.of();
+        }
+        RejectedDocuments rejections = new RejectedDocuments(pendingRejections);
+        pendingRejections.clear();
+        return List.of(rejections);
     }
 
     @Override
@@ -255,14 +293,28 @@ final class ElasticsearchWriter<T> implements SinkWriter<T> {
             }
         }
         if (!overwritten.isEmpty()) {
-            LOG.warn("{} of {} documents overwrote a document with the same _id in index {} (ids {}{}): expected"
-                    + " when a restored job replays them, otherwise different records share an id",
-                    overwritten.size(), batch.size(), batch.get(0).index(),
-                    overwritten.subList(0, Math.min(5, overwritten.size())), overwritten.size() > 5 ? ", ..." : "");
+            logOverwrites(overwritten, batch.size(), batch.get(0).index());
         }
         if (!retry.isEmpty()) {
             scheduleRetry(retry, retryReason);
         }
+    }
+
+    /** WARNs about overwrites, naming ids, at most once per {@link #OVERWRITE_LOG_INTERVAL}. */
+    private void logOverwrites(List<String> ids, int batchSize, String index) {
+        long now = System.nanoTime();
+        if (overwriteLogged && now - lastOverwriteLogNanos < OVERWRITE_LOG_INTERVAL.toNanos()) {
+            overwritesNotLogged += ids.size();
+            return;
+        }
+        LOG.warn("{} of {} documents overwrote a document with the same _id in index {} (ids {}{}), {} more"
+                        + " since the last such line: expected when a restored job replays them, otherwise"
+                        + " different records share an id",
+                ids.size(), batchSize, index, ids.subList(0, Math.min(5, ids.size())),
+                ids.size() > 5 ? ", ..." : "", overwritesNotLogged);
+        overwriteLogged = true;
+        lastOverwriteLogNanos = now;
+        overwritesNotLogged = 0;
     }
 
     private void onRequestFailure(List<BulkAction> batch, Throwable failure) {
@@ -284,6 +336,11 @@ final class ElasticsearchWriter<T> implements SinkWriter<T> {
                 item.error() == null ? null : item.error().type(),
                 item.error() == null ? null : item.error().reason());
         metrics.documentRejected();
+        if (collectRejections) {
+            LOG.warn("{}; publishing it with the next checkpoint", rejected.message());
+            pendingRejections.add(rejected);
+            return;
+        }
         if (rejectedHandler == null) {
             throw new ElasticsearchSinkException(rejected.message()
                     + " (no rejected-document handler is configured)");

@@ -48,6 +48,7 @@ public final class AvroKafkaSinkBuilder<T extends SpecificRecord> {
     private AvroSingleObjectCodec<T> codec;
     private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.AT_LEAST_ONCE;
     private String transactionalIdPrefix;
+    private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
     private final Map<String, String> properties = new LinkedHashMap<>();
 
     AvroKafkaSinkBuilder(Class<T> recordClass, SerializableFunction<T, String> keyExtractor) {
@@ -97,6 +98,16 @@ public final class AvroKafkaSinkBuilder<T extends SpecificRecord> {
         return this;
     }
 
+    /**
+     * The producers' {@code transaction.timeout.ms} for exactly-once (default 15 minutes): longer than
+     * the longest gap between two completed checkpoints, at most the broker's {@code
+     * transaction.max.timeout.ms}.
+     */
+    public AvroKafkaSinkBuilder<T> transactionTimeout(Duration transactionTimeout) {
+        this.transactionTimeout = Objects.requireNonNull(transactionTimeout, "transactionTimeout");
+        return this;
+    }
+
     /** One Kafka producer property, for security, compression, batching and the like. */
     public AvroKafkaSinkBuilder<T> property(String key, String value) {
         properties.put(key, value);
@@ -115,7 +126,7 @@ public final class AvroKafkaSinkBuilder<T extends SpecificRecord> {
         if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             producer.setProperty(
                     ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                    Long.toString(DEFAULT_TRANSACTION_TIMEOUT.toMillis()));
+                    Long.toString(transactionTimeout.toMillis()));
         }
         producer.putAll(properties);
         return producer;
@@ -155,6 +166,10 @@ public final class AvroKafkaSinkBuilder<T extends SpecificRecord> {
                 throw new IllegalArgumentException(
                         String.format("property '%s' is null, expected a value", entry.getKey()));
             }
+        }
+        if (transactionTimeout.isNegative() || transactionTimeout.isZero()) {
+            throw new IllegalArgumentException(
+                    "transactionTimeout is " + transactionTimeout + ", expected a positive duration");
         }
         if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             KafkaRawSource.requireNotBlank(

@@ -35,6 +35,13 @@ class ElasticsearchSinkBuilderTest {
     }
 
     @Test
+    void addToNeedsARejectedDocumentSink() {
+        assertThatThrownBy(() -> valid().build().addTo(null, "elasticsearch"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("Sink has no rejected-document sink, expected stream.sinkTo(sink).");
+    }
+
+    @Test
     void refusesEmptyHosts() {
         assertThatThrownBy(() -> valid().setHosts().build())
                 .isInstanceOf(IllegalArgumentException.class)

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.junit.jupiter.api.AfterEach;
@@ -177,6 +178,37 @@ class ElasticsearchWriterTest {
         assertThat(server.storedDocuments()).containsOnlyKeys("a", "c");
         assertThat(context.metrics().counterValue(ElasticsearchWriterMetrics.NUM_REJECTED_DOCUMENTS)).isEqualTo(1);
         assertThat(context.metrics().getNumRecordsOutErrorsCounter().getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void collectsPermanentRejectionsForTheCheckpointWhenTheSinkPublishesThem() throws Exception {
+        server.setBehaviour((number, items) -> number == 0 ? Reply.items(201, 400, 201) : Reply.items(400, 201));
+        ElasticsearchSink<String> sink = sink().setRejectedDocumentSink(rejections -> {}).build();
+        try (CommittingSinkWriter<String, RejectedDocuments> writer = sink.createWriter(context)) {
+            assertThat(writer.prepareCommit()).as("nothing rejected yet").isEmpty();
+            writeAll(writer, "a", "b", "c");
+            writer.flush(false);
+            assertThat(writer.prepareCommit()).singleElement().satisfies(batch ->
+                    assertThat(batch.documents()).extracting(RejectedDocument::id).containsExactly("b"));
+            assertThat(writer.prepareCommit()).as("each rejection is handed on once").isEmpty();
+
+            writeAll(writer, "d", "e");
+            writer.flush(false);
+            assertThat(writer.prepareCommit()).singleElement().satisfies(batch -> {
+                assertThat(batch.documents()).extracting(RejectedDocument::id).containsExactly("d");
+                assertThat(new String(batch.documents().get(0).source(), UTF_8)).isEqualTo("{\"name\":\"d\"}");
+            });
+        }
+        assertThat(server.requests()).as("rejected documents are not retried").hasSize(2);
+        assertThat(context.metrics().counterValue(ElasticsearchWriterMetrics.NUM_REJECTED_DOCUMENTS)).isEqualTo(2);
+    }
+
+    @Test
+    void aHandlerAndARejectionSinkTogetherAreRefused() {
+        assertThatThrownBy(() -> sink().setRejectedDocumentHandler(() -> handler)
+                .setRejectedDocumentSink(rejections -> {}).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Both a rejected-document handler and a rejected-document sink");
     }
 
     @Test

@@ -118,6 +118,18 @@ class KafkaSinksTest {
     }
 
     @Test
+    void aTransactionTimeoutSetThroughTheBuilderReachesTheProducers() {
+        AvroKafkaSinkBuilder<DeadLetter> builder = KafkaSinks.deadLetters()
+                .deliveryGuarantee(org.apache.flink.connector.base.DeliveryGuarantee.EXACTLY_ONCE)
+                .transactionTimeout(java.time.Duration.ofMinutes(5));
+        assertThat(builder.producerProperties()).containsEntry("transaction.timeout.ms", "300000");
+        assertThatThrownBy(() -> KafkaSinks.deadLetters().bootstrapServers("b:9092").topic("t")
+                .transactionTimeout(java.time.Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("transactionTimeout is PT0S, expected a positive duration");
+    }
+
+    @Test
     void rejectsMissingSettingsAndOwnedProperties() {
         assertThatThrownBy(() -> KafkaSinks.deadLetters().topic("t").build())
                 .isInstanceOf(IllegalArgumentException.class)

@@ -80,45 +80,57 @@ public final class TestPipeline {
         return UUID.randomUUID().toString().substring(0, 8).toLowerCase(Locale.ROOT);
     }
 
+    /** The YAML every test pipeline starts from; {@link #overrides} points it at the test services. */
+    public static final String BASE_YAML = """
+            job-name: it-pipeline
+            parallelism: 2
+            kafka:
+              starting-offsets: earliest
+              bounded: true
+            elasticsearch:
+              bulk-max-actions: 50
+              bulk-flush-interval: 200ms
+            tasks:
+              embed:
+                kind: embed
+              tag:
+                kind: tag
+                top-k: 3
+            engine:
+              threads: 2
+              max-batch-delay: 1ms
+            checkpointing:
+              interval: 500ms
+            """;
+
     /**
      * A pipeline reading {@code inputTopic} (bounded) with both tasks, writing to {@code index} and
      * {@code deadLetterTopic}.
      */
     public static PipelineConfig config(String inputTopic, String format, String deadLetterTopic, String index,
             String... overrides) {
-        String yaml = """
-                job-name: it-pipeline
-                parallelism: 2
-                kafka:
-                  starting-offsets: earliest
-                  bounded: true
-                elasticsearch:
-                  bulk-max-actions: 50
-                  bulk-flush-interval: 200ms
-                tasks:
-                  embed:
-                    kind: embed
-                  tag:
-                    kind: tag
-                    top-k: 3
-                engine:
-                  threads: 2
-                  max-batch-delay: 1ms
-                checkpointing:
-                  interval: 500ms
-                """;
-        List<String> all = new ArrayList<>(List.of(
+        List<String> all = new ArrayList<>(overrides(inputTopic, format, deadLetterTopic, index));
+        all.addAll(List.of(overrides));
+        return PipelineConfigLoader.parse(BASE_YAML, "it-pipeline", all);
+    }
+
+    /**
+     * The {@code --set} overrides of {@link #BASE_YAML} for the test services, the generated models, a
+     * new consumer group and the given topics and index.
+     */
+    public static List<String> overrides(String inputTopic, String format, String deadLetterTopic, String index) {
+        return List.of(
                 "kafka.bootstrap-servers=" + TestServices.kafkaBootstrapServers(),
                 "kafka.topics=[" + inputTopic + "]",
                 "kafka.group-id=it-" + uniqueSuffix(),
+                // Transactional ids of their own, so that jobs of different tests never fence each other.
+                "kafka.transactional-id-prefix=it-" + uniqueSuffix(),
                 "kafka.input-format=" + format,
                 "kafka.dead-letter-topic=" + deadLetterTopic,
                 "elasticsearch.hosts=[" + TestServices.elasticsearchUrl() + "]",
                 "elasticsearch.index=" + index,
                 "tasks.embed.model=" + embedder(),
-                "tasks.tag.model=" + tagger()));
-        all.addAll(List.of(overrides));
-        return PipelineConfigLoader.parse(yaml, "it-pipeline", all);
+                "tasks.tag.model=" + tagger());
     }
 
     /** Sets up topics and templates, then runs a bounded pipeline to its end in a local MiniCluster. */

@@ -1,10 +1,11 @@
 package io.textintel.jobs.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Where the pipeline reads raw text and writes dead letters.
+ * Where the pipeline reads raw text and writes dead letters, and how it writes to Kafka.
  *
  * @param bootstrapServers Kafka bootstrap servers, {@code host:port[,host:port]}
  * @param topics the input topics
@@ -15,6 +16,14 @@ import java.util.Map;
  * @param deadLetterTopic the topic receiving records the pipeline could not process
  * @param bounded stop at the offsets that are latest when the job starts (batch-style runs, the demo)
  * @param properties extra Kafka client properties (security, timeouts)
+ * @param deliveryGuarantee how dead letters and drift reports are written: {@code exactly-once}
+ *     (Kafka transactions committed with each checkpoint; readers need {@code
+ *     isolation.level=read_committed}) or {@code at-least-once} (a replay after a failure may write
+ *     a record twice)
+ * @param transactionalIdPrefix the start of every Kafka transactional id of the job; each sink
+ *     appends its own name. Default: the job name. Two jobs writing at the same time must differ
+ * @param transactionTimeout {@code transaction.timeout.ms} of the transactional producers; longer
+ *     than a checkpoint interval plus timeout, at most the broker's {@code transaction.max.timeout.ms}
  */
 public record KafkaSettings(
         String bootstrapServers,
@@ -24,7 +33,13 @@ public record KafkaSettings(
         String inputFormat,
         String deadLetterTopic,
         Boolean bounded,
-        Map<String, String> properties) {
+        Map<String, String> properties,
+        String deliveryGuarantee,
+        String transactionalIdPrefix,
+        Duration transactionTimeout) {
+
+    /** The default {@code transaction.timeout.ms}: the broker's default {@code transaction.max.timeout.ms}. */
+    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
 
     public KafkaSettings {
         groupId = groupId == null ? "textintel" : groupId;
@@ -34,6 +49,18 @@ public record KafkaSettings(
         bounded = bounded != null && bounded;
         topics = topics == null ? List.of() : List.copyOf(topics);
         properties = properties == null ? Map.of() : Map.copyOf(properties);
+        deliveryGuarantee = deliveryGuarantee == null ? "exactly-once" : deliveryGuarantee;
+        transactionTimeout = transactionTimeout == null ? DEFAULT_TRANSACTION_TIMEOUT : transactionTimeout;
+    }
+
+    /** Whether dead letters and drift reports are written in Kafka transactions. */
+    public boolean exactlyOnce() {
+        return "exactly-once".equals(deliveryGuarantee);
+    }
+
+    /** The transactional id prefix of the sink {@code sinkName}: the configured prefix (or the job name), a dash, the sink. */
+    public String transactionalIdPrefix(String jobName, String sinkName) {
+        return (transactionalIdPrefix == null ? jobName : transactionalIdPrefix) + "-" + sinkName;
     }
 
     void validate(ConfigProblems problems) {
@@ -45,5 +72,37 @@ public record KafkaSettings(
         problems.requireOneOf("kafka.starting-offsets", startingOffsets, List.of("earliest", "latest", "committed-or-earliest"));
         problems.requireOneOf("kafka.input-format", inputFormat, List.of("json", "avro", "text"));
         problems.requireText("kafka.dead-letter-topic", deadLetterTopic, "a topic name");
+        problems.requireOneOf("kafka.delivery-guarantee", deliveryGuarantee, List.of("exactly-once", "at-least-once"));
+        if (transactionalIdPrefix != null && transactionalIdPrefix.isBlank()) {
+            problems.add("kafka.transactional-id-prefix", "is blank", "a prefix unique to this job, or no key for the"
+                    + " job name");
+        }
+        if (properties.containsKey("transactional.id") || properties.containsKey("transaction.timeout.ms")) {
+            problems.add("kafka.properties", "sets " + (properties.containsKey("transactional.id")
+                    ? "transactional.id" : "transaction.timeout.ms"), "kafka.transactional-id-prefix and"
+                    + " kafka.transaction-timeout instead, which every sink derives its own settings from");
+        }
+    }
+
+    /**
+     * Checks exactly-once against checkpointing: transactions are committed when a checkpoint completes,
+     * so checkpoints must align barriers, and a transaction must outlive the longest gap between two
+     * completed checkpoints (interval plus timeout), or the broker aborts it and its records are lost.
+     */
+    void validateAgainst(CheckpointSettings checkpointing, ConfigProblems problems) {
+        if (!exactlyOnce()) {
+            return;
+        }
+        if (!"exactly-once".equals(checkpointing.mode())) {
+            problems.add("kafka.delivery-guarantee", "is exactly-once with checkpointing.mode " + checkpointing.mode(),
+                    "checkpointing.mode exactly-once (without aligned barriers a replay repeats records that a"
+                            + " committed transaction holds), or kafka.delivery-guarantee at-least-once");
+        }
+        Duration needed = checkpointing.interval().plus(checkpointing.timeout());
+        if (transactionTimeout.compareTo(needed) <= 0) {
+            problems.add("kafka.transaction-timeout", "is " + transactionTimeout, "more than checkpointing.interval"
+                    + " plus checkpointing.timeout (" + needed + "), and at most the broker's"
+                    + " transaction.max.timeout.ms (15min by default)");
+        }
     }
 }

@@ -44,14 +44,14 @@ public record PipelineConfig(
     public PipelineConfig {
         jobName = jobName == null ? "textintel" : jobName;
         parallelism = parallelism == null ? 1 : parallelism;
-        kafka = kafka == null ? new KafkaSettings(null, null, null, null, null, null, null, null) : kafka;
+        kafka = kafka == null ? new KafkaSettings(null, null, null, null, null, null, null, null, null, null, null) : kafka;
         elasticsearch = elasticsearch == null
                 ? new ElasticsearchSettings(null, null, null, null, null, null, null, null, null, null, null, null)
                 : elasticsearch;
         tasks = tasks == null ? new LinkedHashMap<>() : new LinkedHashMap<>(tasks);
         engine = engine == null ? EngineSettings.defaults() : engine;
         inference = inference == null ? AsyncInferenceSettings.defaults() : inference;
-        checkpointing = checkpointing == null ? new CheckpointSettings(null, null, null, null) : checkpointing;
+        checkpointing = checkpointing == null ? CheckpointSettings.defaults() : checkpointing;
         restart = restart == null ? RestartSettings.defaults() : restart;
         hub = hub == null ? ModelRepository.defaults() : hub;
         validation = validation == null ? ValidationSettings.defaults() : validation;
@@ -64,6 +64,8 @@ public record PipelineConfig(
         problems.requireText("job-name", jobName, "a job name");
         problems.requireAtLeast("parallelism", parallelism, 1);
         kafka.validate(problems);
+        checkpointing.validate(problems);
+        kafka.validateAgainst(checkpointing, problems);
         elasticsearch.validate(problems);
         if (tasks.isEmpty()) {
             problems.add("tasks", "is empty", "at least one task, e.g. tasks.embed.kind: embed");

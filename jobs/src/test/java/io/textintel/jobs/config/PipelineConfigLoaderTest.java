@@ -135,6 +135,53 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void kafkaOutputsAreExactlyOnceByDefaultWithAPrefixPerSinkAndATimeoutTheBrokerAccepts() {
+        KafkaSettings kafka = PipelineConfigLoader.parse(VALID, "test.yaml", List.of()).kafka();
+        assertThat(kafka.exactlyOnce()).isTrue();
+        assertThat(kafka.transactionTimeout()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(kafka.transactionalIdPrefix("feedback", "dead-letters")).isEqualTo("feedback-dead-letters");
+
+        KafkaSettings set = PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
+                "kafka.delivery-guarantee=at-least-once", "kafka.transactional-id-prefix=feedback-eu",
+                "kafka.transaction-timeout=5min")).kafka();
+        assertThat(set.exactlyOnce()).isFalse();
+        assertThat(set.transactionTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(set.transactionalIdPrefix("feedback", "drift-kafka")).isEqualTo("feedback-eu-drift-kafka");
+    }
+
+    @Test
+    void exactlyOnceIsCheckedAgainstCheckpointingAndTheProducerProperties() {
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
+                "kafka.delivery-guarantee=exactly-twice")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "kafka.delivery-guarantee is 'exactly-twice', expected one of exactly-once, at-least-once"));
+        ConfigProblems blankPrefix = new ConfigProblems();
+        new KafkaSettings("broker:9092", List.of("in"), null, null, null, null, null, null, null, " ", null)
+                .validate(blankPrefix);
+        assertThatThrownBy(() -> blankPrefix.throwIfAny("test.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "kafka.transactional-id-prefix is blank, expected a prefix unique to this job, or no key for"
+                                + " the job name"));
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
+                "checkpointing.mode=at-least-once", "checkpointing.timeout=15min")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "kafka.delivery-guarantee is exactly-once with checkpointing.mode at-least-once, expected"
+                                + " checkpointing.mode exactly-once (without aligned barriers a replay repeats records"
+                                + " that a committed transaction holds), or kafka.delivery-guarantee at-least-once",
+                        "kafka.transaction-timeout is PT15M, expected more than checkpointing.interval plus"
+                                + " checkpointing.timeout (PT15M30S), and at most the broker's"
+                                + " transaction.max.timeout.ms (15min by default)"));
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
+                "kafka.properties.transaction.timeout.ms=60000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("kafka.properties sets transaction.timeout.ms, expected"
+                        + " kafka.transactional-id-prefix and kafka.transaction-timeout instead");
+        // At least once neither needs aligned checkpoints nor uses transactions.
+        assertThat(PipelineConfigLoader.parse(VALID, "test.yaml", List.of("kafka.delivery-guarantee=at-least-once",
+                "checkpointing.mode=at-least-once", "checkpointing.timeout=15min")).kafka().exactlyOnce()).isFalse();
+    }
+
+    @Test
     void unknownKeyIsNamedWithTheKeysThatExist() {
         assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("kafka.bootstrap=x:1")))
                 .isInstanceOf(ConfigException.class)

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param inputFormat how record values are encoded: {@code json}, {@code avro} or {@code text}
  * @param deadLetterTopic the topic receiving records the pipeline could not process
  * @param bounded stop at the offsets that are latest when the job starts (batch-style runs, the demo)
- * @param properties extra Kafka client properties (security, timeouts)
+ * @param properties extra Kafka client properties (security, timeouts); {@link #toString()} masks
+ *     the secret ones ({@link Secrets#isSecretKafkaProperty})
  */
 public record KafkaSettings(
         String bootstrapServers,
@@ -45,5 +46,14 @@ public record KafkaSettings(
         problems.requireOneOf("kafka.starting-offsets", startingOffsets, List.of("earliest", "latest", "committed-or-earliest"));
         problems.requireOneOf("kafka.input-format", inputFormat, List.of("json", "avro", "text"));
         problems.requireText("kafka.dead-letter-topic", deadLetterTopic, "a topic name");
+    }
+
+    /** These settings with secret Kafka properties ({@code sasl.jaas.config}, {@code ssl.*.password}...) masked. */
+    @Override
+    public String toString() {
+        return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", topics=" + topics + ", groupId=" + groupId
+                + ", startingOffsets=" + startingOffsets + ", inputFormat=" + inputFormat
+                + ", deadLetterTopic=" + deadLetterTopic + ", bounded=" + bounded
+                + ", properties=" + Secrets.maskKafkaProperties(properties) + "]";
     }
 }

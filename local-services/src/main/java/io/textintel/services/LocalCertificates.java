@@ -27,7 +27,7 @@ import javax.net.ssl.TrustManagerFactory;
  * want: PEM files (Elasticsearch, and the CA for clients) and a PKCS#12 key store (Kafka).
  *
  * @param caCertificate the CA certificate, PEM
- * @param nodeCertificate the server certificate, PEM
+ * @param nodeCertificate the server certificate followed by the CA certificate (its chain), PEM
  * @param nodeKey the server's private key, unencrypted PKCS#8 PEM
  * @param nodeKeyStore the server key, its certificate and the CA, PKCS#12, protected by {@code keyStorePassword}
  * @param keyStorePassword the password of {@code nodeKeyStore} and of the key in it
@@ -73,6 +73,9 @@ public record LocalCertificates(Path caCertificate, Path nodeCertificate, Path n
                 "-storepass", password, "-file", nodePem.toString());
         Files.delete(csr);
         Files.delete(caStore);
+        // Servers present the whole chain, as Elasticsearch's own set-up does, so clients can pin the CA by fingerprint.
+        Files.writeString(nodePem, Files.readString(nodePem, StandardCharsets.US_ASCII).strip() + "\n"
+                + Files.readString(caPem, StandardCharsets.US_ASCII), StandardCharsets.US_ASCII);
 
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");

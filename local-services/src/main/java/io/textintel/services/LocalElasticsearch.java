@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@link Builder#security(boolean) security(true)} the node runs x-pack security: HTTPS
  * with a certificate signed by a CA generated at start ({@link #certificates()}), and one
- * superuser in the file realm ({@link #adminUser()}, {@link #adminPassword()}, a random password)
- * from which tests create the roles, users and API keys they need through the security API.
+ * superuser in the file realm ({@link #adminUser()}, {@link #adminPassword()}, a random password),
+ * plus the file-realm roles and users the builder names. The {@code integ-test-zip} has no
+ * {@code analysis-common} module, which the {@code .security} index's mapping needs: the native
+ * realm and API keys do not work on it, so roles and users live in the file realm.
  *
  * <pre>{@code
  * try (LocalElasticsearch es = LocalElasticsearch.start(workDir)) {
@@ -72,6 +74,14 @@ public final class LocalElasticsearch implements AutoCloseable {
     private final Security security;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** A file-realm user to create at start. */
+    private record FileUser(String password, List<String> roles) {
+        @Override
+        public String toString() {
+            return "FileUser[roles=" + roles + "]";
+        }
+    }
 
     /** The generated CA and the superuser of a secured node. */
     private record Security(LocalCertificates certificates, String adminUser, String adminPassword) {
@@ -208,6 +218,8 @@ public final class LocalElasticsearch implements AutoCloseable {
         private String clusterName = "textintel-local";
         private boolean security;
         private final Map<String, String> settings = new LinkedHashMap<>();
+        private final Map<String, String> roles = new LinkedHashMap<>();
+        private final Map<String, FileUser> users = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -261,6 +273,30 @@ public final class LocalElasticsearch implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A role of the file realm ({@code roles.yml}), given as the JSON body the role API takes,
+         * e.g. {@code {"cluster": ["monitor"], "indices": [{"names": ["a*"], "privileges": ["read"]}]}}.
+         * Needs {@link #security(boolean) security(true)}.
+         */
+        public Builder role(String name, String json) {
+            roles.put(requireName(name, "role name"), Objects.requireNonNull(json, "json"));
+            return this;
+        }
+
+        /** A user of the file realm with these roles. Needs {@link #security(boolean) security(true)}. */
+        public Builder user(String name, String password, String... roles) {
+            users.put(requireName(name, "user name"), new FileUser(Objects.requireNonNull(password, "password"),
+                    List.of(roles)));
+            return this;
+        }
+
+        private static String requireName(String name, String what) {
+            if (name == null || !name.matches("[A-Za-z0-9_.-]+")) {
+                throw new IllegalArgumentException(what + " is '" + name + "', expected letters, digits, '.', '_' or '-'");
+            }
+            return name;
+        }
+
         /** An extra {@code elasticsearch.yml} setting; it must be one the distribution knows. */
         public Builder setting(String key, String value) {
             settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
@@ -285,6 +321,10 @@ public final class LocalElasticsearch implements AutoCloseable {
             if (clusterName == null || !clusterName.matches("[A-Za-z0-9_.-]+")) {
                 throw new IllegalArgumentException(
                         "clusterName is '" + clusterName + "', expected letters, digits, '.', '_' or '-'");
+            }
+            if (!security && (!roles.isEmpty() || !users.isEmpty())) {
+                throw new IllegalArgumentException("Roles " + roles.keySet() + " and users " + users.keySet()
+                        + " are given with security off, expected security(true)");
             }
             for (String key : settings.keySet()) {
                 if (Launcher.OWN_SETTINGS.contains(key) || (security && key.startsWith("xpack.security."))) {
@@ -362,8 +402,19 @@ public final class LocalElasticsearch implements AutoCloseable {
                     "ES_JAVA_HOME", javaHome.toString(),
                     "ES_JAVA_OPTS", "-Xms" + config.heap + " -Xmx" + config.heap,
                     "ES_TMPDIR", tmpDir.toString());
-            Security security = config.security
-                    ? addAdminUser(distribution, prefix, workDir, environment, certificates) : null;
+            Security security = null;
+            if (config.security) {
+                StringBuilder rolesYml = new StringBuilder();
+                // JSON is YAML: each role is one flow mapping.
+                config.roles.forEach((name, json) -> rolesYml.append(name).append(": ")
+                        .append(json.replace('\n', ' ')).append('\n'));
+                Files.writeString(configDir.resolve("roles.yml"), rolesYml.toString(), StandardCharsets.UTF_8);
+                security = addAdminUser(distribution, prefix, workDir, environment, certificates);
+                for (Map.Entry<String, FileUser> fileUser : config.users.entrySet()) {
+                    addUser(distribution, prefix, workDir, environment, fileUser.getKey(),
+                            fileUser.getValue().password(), fileUser.getValue().roles());
+                }
+            }
             long startNanos = System.nanoTime();
             ChildProcess process = ChildProcess.start("Elasticsearch", command, workDir, environment,
                     workDir.resolve("console.log"));
@@ -390,16 +441,25 @@ public final class LocalElasticsearch implements AutoCloseable {
             byte[] random = new byte[18];
             new SecureRandom().nextBytes(random);
             String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            addUser(distribution, prefix, workDir, environment, ADMIN_USER, password, List.of("superuser"));
+            return new Security(certificates, ADMIN_USER, password);
+        }
+
+        private static void addUser(ElasticsearchDistribution distribution, List<String> prefix, Path workDir,
+                Map<String, String> environment, String name, String password, List<String> roles)
+                throws IOException {
             List<String> command = new ArrayList<>(prefix);
             command.addAll(List.of(distribution.executable().resolveSibling("elasticsearch-users").toString(),
-                    "useradd", ADMIN_USER, "-p", password, "-r", "superuser"));
+                    "useradd", name, "-p", password));
+            if (!roles.isEmpty()) {
+                command.addAll(List.of("-r", String.join(",", roles)));
+            }
             ChildProcess.Completed result = ChildProcess.run(command, workDir, environment, USERS_TOOL_TIMEOUT);
             if (result.exitCode() != 0) {
                 throw new IllegalStateException(String.format(
                         "elasticsearch-users useradd %s failed with exit code %d, expected 0; output:%n%s",
-                        ADMIN_USER, result.exitCode(), result.output()));
+                        name, result.exitCode(), result.output().replace(password, "***")));
             }
-            return new Security(certificates, ADMIN_USER, password);
         }
 
         private static void closeAfterFailure(LocalElasticsearch node, RuntimeException failure) {

@@ -171,7 +171,7 @@ public record ElasticsearchConnection(
         return new ElasticsearchConnection(hosts, auth, connectTimeout, socketTimeout, newTls);
     }
 
-    /** The first node's URL, for messages. */
+    /** The node URL, or the list of them when there are several, for messages. */
     public String describeHosts() {
         return hosts.size() == 1 ? hosts.get(0).toString() : hosts.toString();
     }

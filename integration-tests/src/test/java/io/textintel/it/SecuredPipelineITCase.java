@@ -25,6 +25,7 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
@@ -43,6 +44,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -245,6 +256,38 @@ class SecuredPipelineITCase {
                             .doesNotContain("sec-docs-");
                     LOG.info("Missing privileges: {}", e.getMessage());
                 });
+    }
+
+    @Test
+    void elasticsearchRefusesClientsThatDoNotTrustItsCaOrBringNoCredentials() throws Exception {
+        HttpRequest health = HttpRequest.newBuilder(URI.create(elasticsearch.httpUrl() + "/_cluster/health"))
+                .timeout(Duration.ofSeconds(10)).build();
+        assertThatThrownBy(() -> HttpClient.newHttpClient().send(health, HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(SSLHandshakeException.class);
+        HttpClient trusting = HttpClient.newBuilder().sslContext(elasticsearch.certificates().sslContext()).build();
+        assertThat(trusting.send(health, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        Certificate ca;
+        try (var in = Files.newInputStream(elasticsearch.certificates().caCertificate())) {
+            ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        assertThat(elasticsearch.certificates().caFingerprint()).isEqualTo(
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(ca.getEncoded())));
+    }
+
+    @Test
+    void kafkaRefusesAWrongScramPasswordAndPlaintextClients() {
+        try (Admin admin = Admin.create(kafkaClient(kafka.clientProperties(KAFKA_USER, "wrong")))) {
+            assertThatThrownBy(() -> admin.listTopics().names().get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(SaslAuthenticationException.class);
+        }
+        Map<String, Object> plaintext = kafkaClient(Map.of());
+        plaintext.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        plaintext.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
+        try (Admin admin = Admin.create(plaintext)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get(20, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class);
+        }
     }
 
     /** A pipeline configuration file in the secrets folder, with {@code elasticsearchAuth} under elasticsearch. */

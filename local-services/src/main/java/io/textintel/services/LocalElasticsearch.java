@@ -375,19 +375,12 @@ public final class LocalElasticsearch implements AutoCloseable {
             Files.createDirectories(dataDir);
             Files.createDirectories(logsDir);
             Files.createDirectories(tmpDir);
-            int[] ports = FreePorts.pick(2);
-            int httpPort = ports[0];
-            int transportPort = ports[1];
             if (config.security && !distribution.hasModule("x-pack-security")) {
                 throw new IllegalStateException("Security is asked for, but the distribution in " + distributionHome
                         + " has no x-pack-security module");
             }
             LocalCertificates certificates = config.security
                     ? LocalCertificates.generate(configDir.resolve(CERTS_DIR)) : null;
-            Files.writeString(configDir.resolve("elasticsearch.yml"),
-                    elasticsearchYml(config, distribution, httpPort, transportPort, dataDir, logsDir),
-                    StandardCharsets.UTF_8);
-
             List<String> prefix = new ArrayList<>();
             if (user != null) {
                 user.takeOwnership(workDir);
@@ -415,6 +408,13 @@ public final class LocalElasticsearch implements AutoCloseable {
                             fileUser.getValue().password(), fileUser.getValue().roles());
                 }
             }
+            // Ports are picked last: the slow steps above would leave other processes time to take them.
+            int[] ports = FreePorts.pick(2);
+            int httpPort = ports[0];
+            int transportPort = ports[1];
+            Files.writeString(configDir.resolve("elasticsearch.yml"),
+                    elasticsearchYml(config, distribution, httpPort, transportPort, dataDir, logsDir),
+                    StandardCharsets.UTF_8);
             long startNanos = System.nanoTime();
             ChildProcess process = ChildProcess.start("Elasticsearch", command, workDir, environment,
                     workDir.resolve("console.log"));

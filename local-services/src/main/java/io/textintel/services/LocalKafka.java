@@ -365,13 +365,14 @@ public final class LocalKafka implements AutoCloseable {
 
         static LocalKafka launch(Builder config, Path libs) throws IOException {
             Files.createDirectories(config.workDir);
+            // Certificates first: keytool is slow, and free ports picked before it could be taken meanwhile.
+            Scram scram = config.saslScram ? new Scram(LocalCertificates.generate(config.workDir.resolve("certs")),
+                    randomPassword(), randomPassword()) : null;
             int[] ports = FreePorts.pick(2);
             int port = ports[0];
             int controllerPort = ports[1];
             Path serverProperties = config.workDir.resolve("server.properties");
             Path log4j = config.workDir.resolve("log4j2.properties");
-            Scram scram = config.saslScram ? new Scram(LocalCertificates.generate(config.workDir.resolve("certs")),
-                    randomPassword(), randomPassword()) : null;
             String properties = serverProperties(config, port, controllerPort)
                     + (scram == null ? "" : saslSslProperties(scram));
             Files.writeString(serverProperties, properties, StandardCharsets.UTF_8);

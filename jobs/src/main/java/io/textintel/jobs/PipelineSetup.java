@@ -1,5 +1,6 @@
 package io.textintel.jobs;
 
+import io.textintel.connectors.elasticsearch.ElasticsearchAccessCheck;
 import io.textintel.connectors.elasticsearch.IndexTemplate;
 import io.textintel.connectors.elasticsearch.IndexTemplates;
 import io.textintel.connectors.elasticsearch.VectorIndexOptions;
@@ -36,8 +37,10 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 /**
- * What a pipeline needs outside Flink before it starts: its Kafka topics and its Elasticsearch
- * index templates (the documents template takes its vector dimensions from the embedding model).
+ * What a pipeline needs outside Flink before it starts: Elasticsearch credentials that hold the
+ * privileges the pipeline needs (checked first, see {@link #accessCheck}), its Kafka topics and its
+ * Elasticsearch index templates (the documents template takes its vector dimensions from the
+ * embedding model).
  */
 public final class PipelineSetup {
 
@@ -59,14 +62,42 @@ public final class PipelineSetup {
         return prepare(config, config.elasticsearch().installTemplates());
     }
 
-    /** Creates missing topics and, if {@code installTemplates}, installs the index templates. */
+    /**
+     * Checks the Elasticsearch credentials' privileges, creates missing topics and, if
+     * {@code installTemplates}, installs the index templates.
+     *
+     * @throws io.textintel.connectors.elasticsearch.ElasticsearchAccessException when the credentials
+     *     are refused or lack a privilege, before anything is created
+     */
     public static Result prepare(PipelineConfig config, boolean installTemplates) throws IOException {
+        accessCheck(config, installTemplates).run(config.elasticsearch().connection());
         List<String> created = createMissingTopics(config.kafka(), config.drift(),
                 config.deadLetterLimits().maxMessageBytes());
         int dims = embeddingDimension(config);
         List<String> templates = installTemplates ? installTemplates(config.elasticsearch(), config.drift(), dims)
                 : List.of();
         return new Result(created, templates, dims);
+    }
+
+    /**
+     * The privileges the pipeline's Elasticsearch user needs: {@code create_index} and {@code index}
+     * on the documents index and, with the drift monitor, on the drift and reference-profile indices
+     * (each as a {@code name*} pattern, as the templates match them); and, to install the templates,
+     * the cluster privilege {@code manage_index_templates}.
+     */
+    public static ElasticsearchAccessCheck accessCheck(PipelineConfig config, boolean installTemplates) {
+        List<String> indices = new ArrayList<>();
+        indices.add(config.elasticsearch().index() + "*");
+        if (config.drift().enabled()) {
+            indices.add(config.drift().index() + "*");
+            indices.add(config.drift().profileIndex() + "*");
+        }
+        ElasticsearchAccessCheck.Builder check = ElasticsearchAccessCheck.builder()
+                .indexPrivileges(indices, "create_index", "index");
+        if (installTemplates) {
+            check.clusterPrivileges("manage_index_templates");
+        }
+        return check.build();
     }
 
     /**

@@ -63,13 +63,20 @@ final class ChildProcess {
      * @throws IllegalStateException when it runs longer than {@code timeout} (it is killed then)
      */
     static Completed run(List<String> command, Path workingDir, Duration timeout) throws IOException {
+        return run(command, workingDir, Map.of(), timeout);
+    }
+
+    /** Runs {@code command} with extra environment variables; see {@link #run(List, Path, Duration)}. */
+    static Completed run(List<String> command, Path workingDir, Map<String, String> environment, Duration timeout)
+            throws IOException {
         Path output = Files.createTempFile("textintel-command-", ".log");
         try {
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(workingDir == null ? null : workingDir.toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(output.toFile())
-                    .start();
+                    .redirectOutput(output.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             boolean exited = waitFor(process, timeout);
             if (!exited) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);

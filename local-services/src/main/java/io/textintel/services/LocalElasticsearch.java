@@ -8,8 +8,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real single-node Elasticsearch server running as a child process from the distribution in
- * {@link ServicesHome#elasticsearchHome()}, with security off and HTTP on a free port of 127.0.0.1.
+ * {@link ServicesHome#elasticsearchHome()}, with HTTP on a free port of 127.0.0.1 and security off
+ * by default.
+ *
+ * <p>With {@link Builder#security(boolean) security(true)} the node runs x-pack security: HTTPS
+ * with a certificate signed by a CA generated at start ({@link #certificates()}), and one
+ * superuser in the file realm ({@link #adminUser()}, {@link #adminPassword()}, a random password),
+ * plus the file-realm roles and users the builder names. The {@code integ-test-zip} has no
+ * {@code analysis-common} module, which the {@code .security} index's mapping needs: the native
+ * realm and API keys do not work on it, so roles and users live in the file realm.
  *
  * <pre>{@code
  * try (LocalElasticsearch es = LocalElasticsearch.start(workDir)) {
@@ -61,11 +71,29 @@ public final class LocalElasticsearch implements AutoCloseable {
     private final int httpPort;
     private final int transportPort;
     private final ChildProcess process;
+    private final Security security;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    /** A file-realm user to create at start. */
+    private record FileUser(String password, List<String> roles) {
+        @Override
+        public String toString() {
+            return "FileUser[roles=" + roles + "]";
+        }
+    }
+
+    /** The generated CA and the superuser of a secured node. */
+    private record Security(LocalCertificates certificates, String adminUser, String adminPassword) {
+        @Override
+        public String toString() {
+            return "Security[" + certificates + ", admin " + adminUser + "]";
+        }
+    }
+
     private LocalElasticsearch(Path workDir, boolean keepWorkDir, int httpPort, int transportPort,
-            ChildProcess process) {
+            ChildProcess process, Security security) {
+        this.security = security;
         this.workDir = workDir;
         this.keepWorkDir = keepWorkDir;
         this.httpPort = httpPort;
@@ -85,9 +113,41 @@ public final class LocalElasticsearch implements AutoCloseable {
         return new Builder();
     }
 
-    /** The base URL of the REST API: {@code http://127.0.0.1:<port>}. */
+    /** The base URL of the REST API: {@code http://127.0.0.1:<port>}, {@code https} with security on. */
     public String httpUrl() {
-        return "http://127.0.0.1:" + httpPort;
+        return (security == null ? "http" : "https") + "://127.0.0.1:" + httpPort;
+    }
+
+    /** Whether this node runs with security (TLS and authentication) on. */
+    public boolean securityEnabled() {
+        return security != null;
+    }
+
+    /**
+     * The CA that signed the node's HTTP certificate.
+     *
+     * @throws IllegalStateException when security is off
+     */
+    public LocalCertificates certificates() {
+        return secured().certificates();
+    }
+
+    /** The superuser's name. @throws IllegalStateException when security is off */
+    public String adminUser() {
+        return secured().adminUser();
+    }
+
+    /** The superuser's password, random per node. @throws IllegalStateException when security is off */
+    public String adminPassword() {
+        return secured().adminPassword();
+    }
+
+    private Security secured() {
+        if (security == null) {
+            throw new IllegalStateException("Elasticsearch on " + httpUrl()
+                    + " runs with security off; start it with builder().security(true)");
+        }
+        return security;
     }
 
     /** The HTTP port. */
@@ -145,7 +205,7 @@ public final class LocalElasticsearch implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalElasticsearch[" + httpUrl() + ", " + workDir + "]";
+        return "LocalElasticsearch[" + httpUrl() + ", " + workDir + (security == null ? "" : ", " + security) + "]";
     }
 
     /** Settings of a local node; {@link #start()} checks them and starts it. */
@@ -156,7 +216,10 @@ public final class LocalElasticsearch implements AutoCloseable {
         private String heap = DEFAULT_HEAP;
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private String clusterName = "textintel-local";
+        private boolean security;
         private final Map<String, String> settings = new LinkedHashMap<>();
+        private final Map<String, String> roles = new LinkedHashMap<>();
+        private final Map<String, FileUser> users = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -201,6 +264,39 @@ public final class LocalElasticsearch implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Turns x-pack security on: HTTPS with a generated CA and node certificate, and a file-realm
+         * superuser. Off by default.
+         */
+        public Builder security(boolean security) {
+            this.security = security;
+            return this;
+        }
+
+        /**
+         * A role of the file realm ({@code roles.yml}), given as the JSON body the role API takes,
+         * e.g. {@code {"cluster": ["monitor"], "indices": [{"names": ["a*"], "privileges": ["read"]}]}}.
+         * Needs {@link #security(boolean) security(true)}.
+         */
+        public Builder role(String name, String json) {
+            roles.put(requireName(name, "role name"), Objects.requireNonNull(json, "json"));
+            return this;
+        }
+
+        /** A user of the file realm with these roles. Needs {@link #security(boolean) security(true)}. */
+        public Builder user(String name, String password, String... roles) {
+            users.put(requireName(name, "user name"), new FileUser(Objects.requireNonNull(password, "password"),
+                    List.of(roles)));
+            return this;
+        }
+
+        private static String requireName(String name, String what) {
+            if (name == null || !name.matches("[A-Za-z0-9_.-]+")) {
+                throw new IllegalArgumentException(what + " is '" + name + "', expected letters, digits, '.', '_' or '-'");
+            }
+            return name;
+        }
+
         /** An extra {@code elasticsearch.yml} setting; it must be one the distribution knows. */
         public Builder setting(String key, String value) {
             settings.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
@@ -226,8 +322,12 @@ public final class LocalElasticsearch implements AutoCloseable {
                 throw new IllegalArgumentException(
                         "clusterName is '" + clusterName + "', expected letters, digits, '.', '_' or '-'");
             }
+            if (!security && (!roles.isEmpty() || !users.isEmpty())) {
+                throw new IllegalArgumentException("Roles " + roles.keySet() + " and users " + users.keySet()
+                        + " are given with security off, expected security(true)");
+            }
             for (String key : settings.keySet()) {
-                if (Launcher.OWN_SETTINGS.contains(key)) {
+                if (Launcher.OWN_SETTINGS.contains(key) || (security && key.startsWith("xpack.security."))) {
                     throw new IllegalArgumentException("Setting " + key + " is managed by LocalElasticsearch; "
                             + "expected a setting other than " + Launcher.OWN_SETTINGS);
                 }
@@ -252,6 +352,10 @@ public final class LocalElasticsearch implements AutoCloseable {
     /** The steps of bringing a node up: pick the account and distribution, configure, start, wait. */
     private static final class Launcher {
 
+        static final String ADMIN_USER = "textintel-admin";
+        static final String CERTS_DIR = "certs";
+        static final Duration USERS_TOOL_TIMEOUT = Duration.ofSeconds(120);
+
         static final List<String> OWN_SETTINGS = List.of("cluster.name", "node.name", "discovery.type",
                 "network.host", "http.port", "transport.port", "path.data", "path.logs");
 
@@ -271,19 +375,19 @@ public final class LocalElasticsearch implements AutoCloseable {
             Files.createDirectories(dataDir);
             Files.createDirectories(logsDir);
             Files.createDirectories(tmpDir);
-            int[] ports = FreePorts.pick(2);
-            int httpPort = ports[0];
-            int transportPort = ports[1];
-            Files.writeString(configDir.resolve("elasticsearch.yml"),
-                    elasticsearchYml(config, distribution, httpPort, transportPort, dataDir, logsDir),
-                    StandardCharsets.UTF_8);
-
-            List<String> command = new ArrayList<>();
+            if (config.security && !distribution.hasModule("x-pack-security")) {
+                throw new IllegalStateException("Security is asked for, but the distribution in " + distributionHome
+                        + " has no x-pack-security module");
+            }
+            LocalCertificates certificates = config.security
+                    ? LocalCertificates.generate(configDir.resolve(CERTS_DIR)) : null;
+            List<String> prefix = new ArrayList<>();
             if (user != null) {
                 user.takeOwnership(workDir);
                 checkUsable(user, workDir, javaHome);
-                command.addAll(user.commandPrefix());
+                prefix.addAll(user.commandPrefix());
             }
+            List<String> command = new ArrayList<>(prefix);
             command.add(distribution.executable().toString());
 
             Map<String, String> environment = Map.of(
@@ -291,11 +395,31 @@ public final class LocalElasticsearch implements AutoCloseable {
                     "ES_JAVA_HOME", javaHome.toString(),
                     "ES_JAVA_OPTS", "-Xms" + config.heap + " -Xmx" + config.heap,
                     "ES_TMPDIR", tmpDir.toString());
+            Security security = null;
+            if (config.security) {
+                StringBuilder rolesYml = new StringBuilder();
+                // JSON is YAML: each role is one flow mapping.
+                config.roles.forEach((name, json) -> rolesYml.append(name).append(": ")
+                        .append(json.replace('\n', ' ')).append('\n'));
+                Files.writeString(configDir.resolve("roles.yml"), rolesYml.toString(), StandardCharsets.UTF_8);
+                security = addAdminUser(distribution, prefix, workDir, environment, certificates);
+                for (Map.Entry<String, FileUser> fileUser : config.users.entrySet()) {
+                    addUser(distribution, prefix, workDir, environment, fileUser.getKey(),
+                            fileUser.getValue().password(), fileUser.getValue().roles());
+                }
+            }
+            // Ports are picked last: the slow steps above would leave other processes time to take them.
+            int[] ports = FreePorts.pick(2);
+            int httpPort = ports[0];
+            int transportPort = ports[1];
+            Files.writeString(configDir.resolve("elasticsearch.yml"),
+                    elasticsearchYml(config, distribution, httpPort, transportPort, dataDir, logsDir),
+                    StandardCharsets.UTF_8);
             long startNanos = System.nanoTime();
             ChildProcess process = ChildProcess.start("Elasticsearch", command, workDir, environment,
                     workDir.resolve("console.log"));
             LocalElasticsearch node = new LocalElasticsearch(workDir, config.keepWorkDir, httpPort, transportPort,
-                    process);
+                    process, security);
             try {
                 awaitYellow(node, process, config.startTimeout);
             } catch (RuntimeException e) {
@@ -306,6 +430,36 @@ public final class LocalElasticsearch implements AutoCloseable {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), process.pid(),
                     user == null ? "" : ", as user " + user, process.log());
             return node;
+        }
+
+        /**
+         * Adds the superuser to the file realm with the distribution's {@code elasticsearch-users}
+         * tool, which hashes the password as the node expects.
+         */
+        private static Security addAdminUser(ElasticsearchDistribution distribution, List<String> prefix,
+                Path workDir, Map<String, String> environment, LocalCertificates certificates) throws IOException {
+            byte[] random = new byte[18];
+            new SecureRandom().nextBytes(random);
+            String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            addUser(distribution, prefix, workDir, environment, ADMIN_USER, password, List.of("superuser"));
+            return new Security(certificates, ADMIN_USER, password);
+        }
+
+        private static void addUser(ElasticsearchDistribution distribution, List<String> prefix, Path workDir,
+                Map<String, String> environment, String name, String password, List<String> roles)
+                throws IOException {
+            List<String> command = new ArrayList<>(prefix);
+            command.addAll(List.of(distribution.executable().resolveSibling("elasticsearch-users").toString(),
+                    "useradd", name, "-p", password));
+            if (!roles.isEmpty()) {
+                command.addAll(List.of("-r", String.join(",", roles)));
+            }
+            ChildProcess.Completed result = ChildProcess.run(command, workDir, environment, USERS_TOOL_TIMEOUT);
+            if (result.exitCode() != 0) {
+                throw new IllegalStateException(String.format(
+                        "elasticsearch-users useradd %s failed with exit code %d, expected 0; output:%n%s",
+                        name, result.exitCode(), result.output().replace(password, "***")));
+            }
         }
 
         private static void closeAfterFailure(LocalElasticsearch node, RuntimeException failure) {
@@ -346,7 +500,15 @@ public final class LocalElasticsearch implements AutoCloseable {
             // A nearly full CI disk must not turn test indices read-only.
             yml.put("cluster.routing.allocation.disk.threshold_enabled", "false");
             // Settings of a module the distribution lacks stop the node at start-up; set only known ones.
-            if (distribution.hasModule("x-pack-security")) {
+            if (config.security) {
+                yml.put("xpack.security.enabled", "true");
+                yml.put("xpack.security.http.ssl.enabled", "true");
+                yml.put("xpack.security.http.ssl.key", CERTS_DIR + "/node.key");
+                yml.put("xpack.security.http.ssl.certificate", CERTS_DIR + "/node.crt");
+                yml.put("xpack.security.http.ssl.certificate_authorities", CERTS_DIR + "/ca.crt");
+                yml.put("xpack.security.transport.ssl.enabled", "false");
+                yml.put("xpack.security.authc.api_key.enabled", "true");
+            } else if (distribution.hasModule("x-pack-security")) {
                 yml.put("xpack.security.enabled", "false");
             }
             if (distribution.hasModule("x-pack-ml")) {
@@ -363,12 +525,19 @@ public final class LocalElasticsearch implements AutoCloseable {
         }
 
         private static void awaitYellow(LocalElasticsearch node, ChildProcess process, Duration timeout) {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            HttpRequest health = HttpRequest.newBuilder(
+            HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+            HttpRequest.Builder request = HttpRequest.newBuilder(
                             URI.create(node.httpUrl() + "/_cluster/health?wait_for_status=yellow&timeout=5s"))
                     .timeout(Duration.ofSeconds(10))
-                    .GET()
-                    .build();
+                    .GET();
+            if (node.security != null) {
+                client.sslContext(node.security.certificates().sslContext());
+                request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (node.security.adminUser() + ":" + node.security.adminPassword())
+                                .getBytes(StandardCharsets.UTF_8)));
+            }
+            HttpClient http = client.build();
+            HttpRequest health = request.build();
             long deadline = System.nanoTime() + timeout.toNanos();
             String lastAnswer = "no answer";
             while (true) {

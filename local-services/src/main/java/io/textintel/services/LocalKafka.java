@@ -36,6 +36,13 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>With {@link Builder#saslScram(boolean) saslScram(true)} the client listener is
+ * {@code SASL_SSL} with SCRAM-SHA-512 only: TLS with a certificate signed by a CA generated at
+ * start ({@link #certificates()}), and two users whose SCRAM credentials are written into the
+ * metadata log when the storage is formatted: the broker's own {@value #ADMIN_USER} and a client
+ * user {@value #CLIENT_USER} ({@link #clientPassword()}, random). {@link #clientProperties} gives a
+ * client everything it needs to connect.
+ *
  * <p>Topics are not created automatically; create them with {@link #createTopics}. {@link #close()}
  * stops the broker and deletes the work folder unless the builder was told to keep it. A JVM
  * shutdown hook stops the broker when the JVM exits without closing it.
@@ -43,6 +50,15 @@ import org.slf4j.LoggerFactory;
 public final class LocalKafka implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalKafka.class);
+
+    /** The SCRAM user the broker itself authenticates as on its SASL_SSL listener. */
+    public static final String ADMIN_USER = "textintel-broker";
+
+    /** The SCRAM user for clients of a SASL_SSL broker. */
+    public static final String CLIENT_USER = "textintel-client";
+
+    /** The SASL mechanism of a SASL_SSL broker. */
+    public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
 
     /** How long {@link #start} waits for the broker by default. */
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(90);
@@ -60,10 +76,20 @@ public final class LocalKafka implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final ChildProcess process;
+    private final Scram scram;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private LocalKafka(Builder config, int port, int controllerPort, ChildProcess process) {
+    /** The CA and the SCRAM passwords of a SASL_SSL broker. */
+    private record Scram(LocalCertificates certificates, String adminPassword, String clientPassword) {
+        @Override
+        public String toString() {
+            return "SASL_SSL " + SCRAM_MECHANISM + ", " + certificates;
+        }
+    }
+
+    private LocalKafka(Builder config, int port, int controllerPort, ChildProcess process, Scram scram) {
+        this.scram = scram;
         this.workDir = config.workDir;
         this.keepWorkDir = config.keepWorkDir;
         this.port = port;
@@ -88,7 +114,62 @@ public final class LocalKafka implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
-    /** The port of the client (PLAINTEXT) listener. */
+    /** Whether the client listener is SASL_SSL with SCRAM-SHA-512 (else PLAINTEXT). */
+    public boolean saslScramEnabled() {
+        return scram != null;
+    }
+
+    /** The CA that signed the broker's certificate. @throws IllegalStateException without SASL_SSL */
+    public LocalCertificates certificates() {
+        return scram().certificates();
+    }
+
+    /** The password of {@value #CLIENT_USER}, random per broker. @throws IllegalStateException without SASL_SSL */
+    public String clientPassword() {
+        return scram().clientPassword();
+    }
+
+    /**
+     * The client properties that connect to this broker as {@code user} with {@code password}:
+     * empty for a PLAINTEXT broker; {@code security.protocol}, {@code sasl.mechanism},
+     * {@code sasl.jaas.config} and a PEM trust store of the generated CA for a SASL_SSL one.
+     */
+    public Map<String, String> clientProperties(String user, String password) {
+        if (scram == null) {
+            return Map.of();
+        }
+        return Map.of(
+                "security.protocol", "SASL_SSL",
+                "sasl.mechanism", SCRAM_MECHANISM,
+                "sasl.jaas.config", jaasConfig(user, password),
+                "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", scram.certificates().caCertificate().toString());
+    }
+
+    /** {@link #clientProperties(String, String)} of {@value #CLIENT_USER}. */
+    public Map<String, String> clientProperties() {
+        return clientProperties(CLIENT_USER, scram == null ? "" : scram.clientPassword());
+    }
+
+    /** The SCRAM login line for {@code user}; quotes and backslashes in the password are escaped. */
+    public static String jaasConfig(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + escape(user)
+                + "\" password=\"" + escape(password) + "\";";
+    }
+
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private Scram scram() {
+        if (scram == null) {
+            throw new IllegalStateException("Kafka broker on " + bootstrapServers()
+                    + " has a PLAINTEXT listener; start it with builder().saslScram(true)");
+        }
+        return scram;
+    }
+
+    /** The port of the client listener (PLAINTEXT, or SASL_SSL). */
     public int port() {
         return port;
     }
@@ -129,7 +210,7 @@ public final class LocalKafka implements AutoCloseable {
     /** Creates the given topics, waiting until the broker has created them. */
     public void createTopics(Collection<NewTopic> topics) {
         checkOpen();
-        try (Admin admin = Admin.create(adminProperties(bootstrapServers()))) {
+        try (Admin admin = Admin.create(adminProperties(this))) {
             admin.createTopics(topics).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             LOG.debug("Created topics {} on {}", topics, bootstrapServers());
         } catch (ExecutionException e) {
@@ -177,6 +258,14 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
+    static Properties adminProperties(LocalKafka kafka) {
+        Properties props = adminProperties(kafka.bootstrapServers());
+        if (kafka.scram != null) {
+            props.putAll(kafka.clientProperties(ADMIN_USER, kafka.scram.adminPassword()));
+        }
+        return props;
+    }
+
     static Properties adminProperties(String bootstrapServers) {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -194,8 +283,18 @@ public final class LocalKafka implements AutoCloseable {
         private boolean keepWorkDir;
         private String heap = DEFAULT_HEAP;
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
+        private boolean saslScram;
 
         private Builder() {
+        }
+
+        /**
+         * Makes the client listener SASL_SSL with SCRAM-SHA-512 only, with a generated CA and users
+         * {@value LocalKafka#ADMIN_USER} and {@value LocalKafka#CLIENT_USER}. Off (PLAINTEXT) by default.
+         */
+        public Builder saslScram(boolean saslScram) {
+            this.saslScram = saslScram;
+            return this;
         }
 
         /** Folder for configuration, data and log (created if missing). Required. */
@@ -266,12 +365,17 @@ public final class LocalKafka implements AutoCloseable {
 
         static LocalKafka launch(Builder config, Path libs) throws IOException {
             Files.createDirectories(config.workDir);
+            // Certificates first: keytool is slow, and free ports picked before it could be taken meanwhile.
+            Scram scram = config.saslScram ? new Scram(LocalCertificates.generate(config.workDir.resolve("certs")),
+                    randomPassword(), randomPassword()) : null;
             int[] ports = FreePorts.pick(2);
             int port = ports[0];
             int controllerPort = ports[1];
             Path serverProperties = config.workDir.resolve("server.properties");
             Path log4j = config.workDir.resolve("log4j2.properties");
-            Files.writeString(serverProperties, serverProperties(config, port, controllerPort), StandardCharsets.UTF_8);
+            String properties = serverProperties(config, port, controllerPort)
+                    + (scram == null ? "" : saslSslProperties(scram));
+            Files.writeString(serverProperties, properties, StandardCharsets.UTF_8);
             Files.writeString(log4j, LOG4J_CONFIG, StandardCharsets.UTF_8);
 
             List<String> jvm = List.of(
@@ -281,14 +385,14 @@ public final class LocalKafka implements AutoCloseable {
                     "-Djava.awt.headless=true",
                     "-Dlog4j2.configurationFile=" + log4j,
                     "-cp", libs.resolve("*").toString());
-            format(config.workDir, jvm, serverProperties);
+            format(config.workDir, jvm, serverProperties, scram);
 
             long startNanos = System.nanoTime();
             List<String> command = new ArrayList<>(jvm);
             command.addAll(List.of("kafka.Kafka", serverProperties.toString()));
             ChildProcess process = ChildProcess.start("Kafka broker", command, config.workDir, Map.of(),
                     config.workDir.resolve("kafka.log"));
-            LocalKafka kafka = new LocalKafka(config, port, controllerPort, process);
+            LocalKafka kafka = new LocalKafka(config, port, controllerPort, process, scram);
             try {
                 awaitReady(kafka, process, config.startTimeout);
             } catch (RuntimeException | IOException e) {
@@ -304,18 +408,44 @@ public final class LocalKafka implements AutoCloseable {
             return kafka;
         }
 
+        /**
+         * The SASL and TLS settings of the SASL_SSL listener, which the broker also uses to reach
+         * itself, authenticated as {@value LocalKafka#ADMIN_USER}.
+         */
+        private static String saslSslProperties(Scram scram) {
+            LocalCertificates certificates = scram.certificates();
+            return String.join("\n",
+                    "sasl.enabled.mechanisms=" + SCRAM_MECHANISM,
+                    "sasl.mechanism.inter.broker.protocol=" + SCRAM_MECHANISM,
+                    "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=" + jaasConfig(ADMIN_USER, scram.adminPassword()),
+                    "ssl.keystore.type=PKCS12",
+                    "ssl.keystore.location=" + certificates.nodeKeyStore(),
+                    "ssl.keystore.password=" + certificates.keyStorePassword(),
+                    "ssl.key.password=" + certificates.keyStorePassword(),
+                    "ssl.truststore.type=PEM",
+                    "ssl.truststore.location=" + certificates.caCertificate(),
+                    "");
+        }
+
+        private static String randomPassword() {
+            byte[] random = new byte[18];
+            new java.security.SecureRandom().nextBytes(random);
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        }
+
         private static String serverProperties(Builder config, int port, int controllerPort) {
+            String name = config.saslScram ? "SASL_SSL" : "PLAINTEXT";
             String listener = "127.0.0.1:" + port;
             String controller = "127.0.0.1:" + controllerPort;
             return String.join("\n",
                     "process.roles=broker,controller",
                     "node.id=1",
                     "controller.quorum.bootstrap.servers=" + controller,
-                    "listeners=PLAINTEXT://" + listener + ",CONTROLLER://" + controller,
-                    "advertised.listeners=PLAINTEXT://" + listener,
+                    "listeners=" + name + "://" + listener + ",CONTROLLER://" + controller,
+                    "advertised.listeners=" + name + "://" + listener,
                     "controller.listener.names=CONTROLLER",
-                    "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "inter.broker.listener.name=" + name,
+                    "listener.security.protocol.map=" + name + ":" + name + ",CONTROLLER:PLAINTEXT",
                     "log.dirs=" + config.workDir.resolve("data"),
                     "num.partitions=" + config.partitions,
                     "auto.create.topics.enable=false",
@@ -328,12 +458,18 @@ public final class LocalKafka implements AutoCloseable {
                     "");
         }
 
-        private static void format(Path workDir, List<String> jvm, Path serverProperties) throws IOException {
+        private static void format(Path workDir, List<String> jvm, Path serverProperties, Scram scram)
+                throws IOException {
             List<String> command = new ArrayList<>(jvm);
             command.addAll(List.of("kafka.tools.StorageTool", "format",
                     "-t", Uuid.randomUuid().toString(),
                     "-c", serverProperties.toString(),
                     "--standalone"));
+            if (scram != null) {
+                command.addAll(List.of(
+                        "--add-scram", SCRAM_MECHANISM + "=[name=" + ADMIN_USER + ",password=" + scram.adminPassword() + "]",
+                        "--add-scram", SCRAM_MECHANISM + "=[name=" + CLIENT_USER + ",password=" + scram.clientPassword() + "]"));
+            }
             ChildProcess.Completed result = ChildProcess.run(command, workDir, FORMAT_TIMEOUT);
             if (result.exitCode() != 0) {
                 throw new IllegalStateException(String.format(
@@ -345,7 +481,7 @@ public final class LocalKafka implements AutoCloseable {
         private static void awaitReady(LocalKafka kafka, ChildProcess process, Duration timeout) throws IOException {
             long deadline = System.nanoTime() + timeout.toNanos();
             awaitPort(kafka.port(), process, deadline, timeout);
-            try (Admin admin = Admin.create(adminProperties(kafka.bootstrapServers()))) {
+            try (Admin admin = Admin.create(adminProperties(kafka))) {
                 while (true) {
                     failIfDead(process);
                     try {
@@ -432,6 +568,6 @@ public final class LocalKafka implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalKafka[" + bootstrapServers() + ", " + workDir + "]";
+        return "LocalKafka[" + bootstrapServers() + ", " + workDir + (scram == null ? "" : ", " + scram) + "]";
     }
 }

@@ -36,4 +36,24 @@ class LocalElasticsearchTest {
                 .hasMessageContaining("http.port")
                 .hasMessageContaining("managed by LocalElasticsearch");
     }
+
+    @Test
+    void rolesAndUsersNeedSecurity() {
+        assertThatThrownBy(() -> LocalElasticsearch.builder().user("writer", "pw", "writer").start())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("users [writer]")
+                .hasMessageContaining("expected security(true)");
+        assertThatThrownBy(() -> LocalElasticsearch.builder().role("bad name", "{}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'bad name'");
+    }
+
+    @Test
+    void securitySettingsAreManagedWhenSecurityIsOn() {
+        assertThatThrownBy(() -> LocalElasticsearch.builder().security(true)
+                        .setting("xpack.security.http.ssl.enabled", "false").start())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("xpack.security.http.ssl.enabled")
+                .hasMessageContaining("managed by LocalElasticsearch");
+    }
 }

@@ -1,5 +1,6 @@
 package io.textintel.services;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
@@ -40,5 +41,11 @@ class LocalKafkaTest {
         assertThatThrownBy(() -> LocalKafka.builder().workDir(tmp).startTimeout(Duration.ZERO).start())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("startTimeout is PT0S");
+    }
+
+    @Test
+    void jaasLinesEscapeQuotesAndBackslashes() {
+        assertThat(LocalKafka.jaasConfig("u", "a\"b\\c")).isEqualTo("org.apache.kafka.common.security.scram.ScramLoginModule"
+                + " required username=\"u\" password=\"a\\\"b\\\\c\";");
     }
 }

@@ -4,8 +4,18 @@ import co.elastic.clients.elasticsearch.ElasticsearchAsyncClient;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.ElasticsearchTransport;
+import co.elastic.clients.transport.TransportUtils;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.util.HexFormat;
+import java.util.Locale;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -18,6 +28,7 @@ import org.apache.http.HttpHost;
 import org.apache.http.auth.AuthScope;
 import org.apache.http.auth.UsernamePasswordCredentials;
 import org.apache.http.impl.client.BasicCredentialsProvider;
+import org.apache.http.impl.nio.client.HttpAsyncClientBuilder;
 import org.apache.http.message.BasicHeader;
 import org.elasticsearch.client.RestClient;
 import org.elasticsearch.client.RestClientBuilder;
@@ -28,15 +39,18 @@ import org.elasticsearch.client.RestClientBuilder;
  * <p>The sink, the index template installer and the command line build their clients from the
  * same connection so they cannot disagree about where the cluster is. Every node URL must be
  * {@code http} or {@code https} with a host; all nodes share one path prefix (for clusters behind
- * a proxy at {@code https://proxy/es}). TLS uses the JVM's trust store.
+ * a proxy at {@code https://proxy/es}). For {@code https} nodes, {@link Tls} says which
+ * certificates are trusted: the JVM's trust store, a CA certificate (its PEM text travels with the
+ * connection, so task managers need no copy of the file) or a CA's SHA-256 fingerprint.
  *
  * @param hosts the node URLs, at least one
  * @param auth how requests authenticate
  * @param connectTimeout how long to wait for a TCP connection
  * @param socketTimeout how long to wait for a response once connected
+ * @param tls which server certificates {@code https} connections trust
  */
 public record ElasticsearchConnection(
-        List<URI> hosts, Auth auth, Duration connectTimeout, Duration socketTimeout)
+        List<URI> hosts, Auth auth, Duration connectTimeout, Duration socketTimeout, Tls tls)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -52,6 +66,7 @@ public record ElasticsearchConnection(
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(socketTimeout, "socketTimeout");
+        Objects.requireNonNull(tls, "tls");
         if (hosts.isEmpty()) {
             throw new IllegalArgumentException("Hosts cannot be empty.");
         }
@@ -71,6 +86,11 @@ public record ElasticsearchConnection(
         checkPositive(socketTimeout, "Socket timeout");
     }
 
+    /** A connection that trusts the JVM's trust store for {@code https} nodes. */
+    public ElasticsearchConnection(List<URI> hosts, Auth auth, Duration connectTimeout, Duration socketTimeout) {
+        this(hosts, auth, connectTimeout, socketTimeout, Tls.systemTrust());
+    }
+
     /** A connection without authentication and with the default timeouts. */
     public static ElasticsearchConnection of(String... hosts) {
         return new ElasticsearchConnection(
@@ -79,7 +99,7 @@ public record ElasticsearchConnection(
 
     /**
      * The connection the {@link ElasticsearchSinkOptions} keys describe: hosts, optional basic
-     * auth or API key, and timeouts.
+     * auth or API key, optional CA certificate file or CA fingerprint, and timeouts.
      *
      * @throws IllegalArgumentException when hosts are missing or credentials are incomplete
      */
@@ -102,7 +122,9 @@ public record ElasticsearchConnection(
                 : Auth.none();
         return new ElasticsearchConnection(parseHosts(hosts), auth,
                 config.get(ElasticsearchSinkOptions.CONNECT_TIMEOUT),
-                config.get(ElasticsearchSinkOptions.SOCKET_TIMEOUT));
+                config.get(ElasticsearchSinkOptions.SOCKET_TIMEOUT),
+                Tls.of(config.get(ElasticsearchSinkOptions.CA_CERTIFICATE),
+                        config.get(ElasticsearchSinkOptions.CA_FINGERPRINT)));
     }
 
     /**
@@ -136,12 +158,22 @@ public record ElasticsearchConnection(
 
     /** This connection with other credentials. */
     public ElasticsearchConnection withAuth(Auth newAuth) {
-        return new ElasticsearchConnection(hosts, newAuth, connectTimeout, socketTimeout);
+        return new ElasticsearchConnection(hosts, newAuth, connectTimeout, socketTimeout, tls);
     }
 
     /** This connection with other timeouts. */
     public ElasticsearchConnection withTimeouts(Duration connect, Duration socket) {
-        return new ElasticsearchConnection(hosts, auth, connect, socket);
+        return new ElasticsearchConnection(hosts, auth, connect, socket, tls);
+    }
+
+    /** This connection trusting other server certificates. */
+    public ElasticsearchConnection withTls(Tls newTls) {
+        return new ElasticsearchConnection(hosts, auth, connectTimeout, socketTimeout, newTls);
+    }
+
+    /** The node URL, or the list of them when there are several, for messages. */
+    public String describeHosts() {
+        return hosts.size() == 1 ? hosts.get(0).toString() : hosts.toString();
     }
 
     /** A new low-level REST client; the caller closes it (closing a transport built on it does). */
@@ -157,7 +189,12 @@ public record ElasticsearchConnection(
         if (!pathPrefix.isEmpty()) {
             builder.setPathPrefix(pathPrefix);
         }
-        auth.configure(builder);
+        builder.setDefaultHeaders(auth.headers());
+        builder.setHttpClientConfigCallback(client -> {
+            auth.configure(client);
+            tls.configure(client);
+            return client;
+        });
         return builder.build();
     }
 
@@ -233,15 +270,17 @@ public record ElasticsearchConnection(
             return new ApiKey(encodedKey);
         }
 
-        /** Applies these credentials to a REST client under construction. */
-        void configure(RestClientBuilder builder);
+        /** Applies these credentials to the HTTP client under construction. */
+        default void configure(HttpAsyncClientBuilder client) {}
+
+        /** Headers every request carries for these credentials. */
+        default Header[] headers() {
+            return new Header[0];
+        }
 
         /** No credentials. */
         record None() implements Auth {
             private static final long serialVersionUID = 1L;
-
-            @Override
-            public void configure(RestClientBuilder builder) {}
         }
 
         /** HTTP basic authentication with a user name and password. */
@@ -257,12 +296,11 @@ public record ElasticsearchConnection(
             }
 
             @Override
-            public void configure(RestClientBuilder builder) {
+            public void configure(HttpAsyncClientBuilder client) {
                 BasicCredentialsProvider credentials = new BasicCredentialsProvider();
                 credentials.setCredentials(
                         AuthScope.ANY, new UsernamePasswordCredentials(username, password));
-                builder.setHttpClientConfigCallback(
-                        client -> client.setDefaultCredentialsProvider(credentials));
+                client.setDefaultCredentialsProvider(credentials);
             }
 
             @Override
@@ -282,14 +320,128 @@ public record ElasticsearchConnection(
             }
 
             @Override
-            public void configure(RestClientBuilder builder) {
-                builder.setDefaultHeaders(
-                        new Header[] {new BasicHeader("Authorization", "ApiKey " + encodedKey)});
+            public Header[] headers() {
+                return new Header[] {new BasicHeader("Authorization", "ApiKey " + encodedKey)};
             }
 
             @Override
             public String toString() {
                 return "ApiKey[***]";
+            }
+        }
+    }
+
+    /** Which server certificates {@code https} connections trust; {@code toString()} is short. */
+    public sealed interface Tls extends Serializable {
+
+        /** The JVM's default trust store (public CAs, or what {@code javax.net.ssl.trustStore} names). */
+        static Tls systemTrust() {
+            return new SystemTrust();
+        }
+
+        /**
+         * Trusts certificates signed by the CA certificate(s) in the PEM file {@code file}, e.g. the
+         * {@code http_ca.crt} Elasticsearch writes at first start.
+         *
+         * @throws IllegalArgumentException when the file cannot be read or holds no certificate
+         */
+        static Tls caCertificateFile(Path file) {
+            Objects.requireNonNull(file, "file");
+            String pem;
+            try {
+                pem = Files.readString(file, StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(
+                        "CA certificate file " + file + " cannot be read (" + e.getMessage()
+                                + "), expected a readable PEM file.", e);
+            }
+            return new CaCertificate(file.toString(), pem);
+        }
+
+        /**
+         * Trusts a server whose certificate chain holds a certificate with this SHA-256 fingerprint
+         * (hex, colons allowed), as Elasticsearch prints at first start.
+         */
+        static Tls caFingerprint(String fingerprint) {
+            return new CaFingerprint(fingerprint);
+        }
+
+        /**
+         * The trust that a CA file or a fingerprint option describes; both null is the JVM's trust store.
+         *
+         * @throws IllegalArgumentException when both are set
+         */
+        static Tls of(String caCertificateFile, String caFingerprint) {
+            boolean file = caCertificateFile != null && !caCertificateFile.isBlank();
+            boolean fingerprint = caFingerprint != null && !caFingerprint.isBlank();
+            if (file && fingerprint) {
+                throw new IllegalArgumentException(
+                        "Both a CA certificate file and a CA fingerprint are set, expected one of them.");
+            }
+            return file ? caCertificateFile(Path.of(caCertificateFile.trim()))
+                    : fingerprint ? caFingerprint(caFingerprint)
+                    : systemTrust();
+        }
+
+        /** Applies this trust to the HTTP client under construction. */
+        void configure(HttpAsyncClientBuilder client);
+
+        /** The JVM's trust store. */
+        record SystemTrust() implements Tls {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public void configure(HttpAsyncClientBuilder client) {}
+        }
+
+        /** CA certificates in PEM form, with the file they came from for messages. */
+        record CaCertificate(String source, String pem) implements Tls {
+            private static final long serialVersionUID = 1L;
+
+            public CaCertificate {
+                Objects.requireNonNull(source, "source");
+                Objects.requireNonNull(pem, "pem");
+                try {
+                    if (CertificateFactory.getInstance("X.509")
+                            .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+                            .isEmpty()) {
+                        throw new CertificateException("no certificate found");
+                    }
+                } catch (CertificateException e) {
+                    throw new IllegalArgumentException("CA certificate file " + source
+                            + " holds no readable certificate (" + e.getMessage()
+                            + "), expected PEM text starting with -----BEGIN CERTIFICATE-----.", e);
+                }
+            }
+
+            @Override
+            public void configure(HttpAsyncClientBuilder client) {
+                client.setSSLContext(TransportUtils.sslContextFromHttpCaCrt(
+                        new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
+            }
+
+            @Override
+            public String toString() {
+                return "CaCertificate[" + source + "]";
+            }
+        }
+
+        /** A CA certificate's SHA-256 fingerprint, 64 hex digits. */
+        record CaFingerprint(String fingerprint) implements Tls {
+            private static final long serialVersionUID = 1L;
+
+            public CaFingerprint {
+                String hex = fingerprint == null ? "" : fingerprint.replace(":", "").trim().toLowerCase(Locale.ROOT);
+                if (hex.length() != 64 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                    throw new IllegalArgumentException("CA fingerprint is '" + fingerprint
+                            + "', expected the 64 hex digits of a SHA-256 fingerprint (colons allowed).");
+                }
+                fingerprint = HexFormat.of().formatHex(HexFormat.of().parseHex(hex));
+            }
+
+            @Override
+            public void configure(HttpAsyncClientBuilder client) {
+                client.setSSLContext(TransportUtils.sslContextFromCaFingerprint(fingerprint));
             }
         }
     }

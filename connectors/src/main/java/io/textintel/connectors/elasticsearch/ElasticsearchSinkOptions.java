@@ -34,6 +34,18 @@ public final class ElasticsearchSinkOptions {
             .noDefaultValue()
             .withDescription("Encoded API key; an alternative to user and password.");
 
+    public static final ConfigOption<String> CA_CERTIFICATE = ConfigOptions.key("elasticsearch.ca-certificate")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("PEM file of the CA that signed the nodes' HTTP certificates (e.g. http_ca.crt);"
+                    + " without it and elasticsearch.ca-fingerprint the JVM's trust store is used.");
+
+    public static final ConfigOption<String> CA_FINGERPRINT = ConfigOptions.key("elasticsearch.ca-fingerprint")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("SHA-256 fingerprint (hex) of a certificate in the nodes' chain, instead of"
+                    + " elasticsearch.ca-certificate.");
+
     public static final ConfigOption<Duration> CONNECT_TIMEOUT = ConfigOptions.key("elasticsearch.connect-timeout")
             .durationType()
             .defaultValue(ElasticsearchConnection.DEFAULT_CONNECT_TIMEOUT)

@@ -13,6 +13,8 @@ import java.util.List;
  * @param username basic-auth user, with {@code password}; or null
  * @param password basic-auth password; or null
  * @param apiKey an encoded API key, instead of basic auth; or null
+ * @param caCertificate PEM file of the CA that signed the nodes' HTTPS certificates; or null
+ * @param caFingerprint SHA-256 fingerprint (hex) of the CA certificate, instead of the file; or null
  * @param bulkMaxActions most documents in one bulk request
  * @param bulkMaxSizeMb most megabytes in one bulk request
  * @param bulkFlushInterval longest a document waits in the buffer
@@ -27,6 +29,8 @@ public record ElasticsearchSettings(
         String username,
         String password,
         String apiKey,
+        String caCertificate,
+        String caFingerprint,
         Integer bulkMaxActions,
         Integer bulkMaxSizeMb,
         Duration bulkFlushInterval,
@@ -64,6 +68,20 @@ public record ElasticsearchSettings(
         if ((username == null) != (password == null)) {
             problems.add("elasticsearch.username", "is set without a password or the reverse", "both or neither");
         }
+        if (username != null && apiKey != null) {
+            problems.add("elasticsearch.api-key", "is set together with elasticsearch.username", "one of them");
+        }
+        if (caCertificate != null && caFingerprint != null) {
+            problems.add("elasticsearch.ca-fingerprint", "is set together with elasticsearch.ca-certificate",
+                    "one of them");
+        } else {
+            try {
+                ElasticsearchConnection.Tls.of(caCertificate, caFingerprint);
+            } catch (IllegalArgumentException e) {
+                problems.add(caCertificate != null ? "elasticsearch.ca-certificate" : "elasticsearch.ca-fingerprint",
+                        e.getMessage());
+            }
+        }
         problems.requireAtLeast("elasticsearch.bulk-max-actions", bulkMaxActions, 1);
         problems.requireAtLeast("elasticsearch.bulk-max-size-mb", bulkMaxSizeMb, 1);
         problems.requireAtLeast("elasticsearch.max-retries", maxRetries, 0);
@@ -74,9 +92,13 @@ public record ElasticsearchSettings(
         }
     }
 
-    /** The connection these settings describe: hosts and credentials, default timeouts. */
+    /**
+     * The connection these settings describe: hosts, credentials and trusted CA, default timeouts.
+     * The CA file is read here, so the connection carries the certificate to the task managers.
+     */
     public ElasticsearchConnection connection() {
-        ElasticsearchConnection connection = ElasticsearchConnection.of(hosts.toArray(String[]::new));
+        ElasticsearchConnection connection = ElasticsearchConnection.of(hosts.toArray(String[]::new))
+                .withTls(ElasticsearchConnection.Tls.of(caCertificate, caFingerprint));
         if (apiKey != null) {
             return connection.withAuth(ElasticsearchConnection.Auth.apiKey(apiKey));
         }
@@ -84,5 +106,16 @@ public record ElasticsearchSettings(
             return connection.withAuth(ElasticsearchConnection.Auth.basic(username, password));
         }
         return connection;
+    }
+
+    /** These settings with the password and the API key masked. */
+    @Override
+    public String toString() {
+        return "ElasticsearchSettings[hosts=" + hosts + ", index=" + index + ", username=" + username
+                + ", password=" + Secrets.mask(password) + ", apiKey=" + Secrets.mask(apiKey)
+                + ", caCertificate=" + caCertificate + ", caFingerprint=" + caFingerprint
+                + ", bulkMaxActions=" + bulkMaxActions + ", bulkMaxSizeMb=" + bulkMaxSizeMb
+                + ", bulkFlushInterval=" + bulkFlushInterval + ", maxRetries=" + maxRetries
+                + ", installTemplates=" + installTemplates + ", shards=" + shards + ", replicas=" + replicas + "]";
     }
 }

@@ -15,7 +15,8 @@ import java.util.Map;
  * @param inputFormat how record values are encoded: {@code json}, {@code avro} or {@code text}
  * @param deadLetterTopic the topic receiving records the pipeline could not process
  * @param bounded stop at the offsets that are latest when the job starts (batch-style runs, the demo)
- * @param properties extra Kafka client properties (security, timeouts)
+ * @param properties extra Kafka client properties (security, timeouts); {@link #toString()} masks
+ *     the secret ones ({@link Secrets#isSecretKafkaProperty})
  * @param deliveryGuarantee how dead letters and drift reports are written: {@code exactly-once}
  *     (Kafka transactions committed with each checkpoint; readers need {@code
  *     isolation.level=read_committed}) or {@code at-least-once} (a replay after a failure may write
@@ -104,5 +105,16 @@ public record KafkaSettings(
                     + " plus checkpointing.timeout (" + needed + "), and at most the broker's"
                     + " transaction.max.timeout.ms (15min by default)");
         }
+    }
+
+    /** These settings with secret Kafka properties ({@code sasl.jaas.config}, {@code ssl.*.password}...) masked. */
+    @Override
+    public String toString() {
+        return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", topics=" + topics + ", groupId=" + groupId
+                + ", startingOffsets=" + startingOffsets + ", inputFormat=" + inputFormat
+                + ", deadLetterTopic=" + deadLetterTopic + ", bounded=" + bounded
+                + ", properties=" + Secrets.maskKafkaProperties(properties)
+                + ", deliveryGuarantee=" + deliveryGuarantee + ", transactionalIdPrefix=" + transactionalIdPrefix
+                + ", transactionTimeout=" + transactionTimeout + "]";
     }
 }

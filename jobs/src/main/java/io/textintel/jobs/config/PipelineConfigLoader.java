@@ -32,6 +32,9 @@ import java.util.stream.Collectors;
  *
  * <p>Durations are written as {@code 500ms}, {@code 10s}, {@code 2min} (Flink's duration syntax).
  * Override values are YAML scalars or flow collections: {@code kafka.topics=[feedback, reviews]}.
+ * After the overrides, {@code ${env:NAME}} and {@code ${file:PATH}} in any string value are
+ * replaced by the environment variable or the file's content (see {@link ConfigReferences}), so
+ * secrets stay out of the file.
  */
 public final class PipelineConfigLoader {
 
@@ -41,7 +44,9 @@ public final class PipelineConfigLoader {
 
     /** Reads, overrides and validates the configuration file {@code file}. */
     public static PipelineConfig load(Path file, List<String> overrides) throws IOException {
-        return parse(Files.readString(file), file.toString(), overrides);
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(Files.readString(file), file.toString(), overrides, System::getenv,
+                dir == null ? Path.of("") : dir);
     }
 
     /**
@@ -50,10 +55,22 @@ public final class PipelineConfigLoader {
      * @param source what the text is (a file name), for messages
      */
     public static PipelineConfig parse(String yaml, String source, List<String> overrides) {
+        return parse(yaml, source, overrides, System::getenv, Path.of(""));
+    }
+
+    /**
+     * Parses, overrides, resolves references and validates configuration text.
+     *
+     * @param environment looks up {@code ${env:NAME}} references
+     * @param baseDir where relative {@code ${file:PATH}} references start
+     */
+    static PipelineConfig parse(String yaml, String source, List<String> overrides,
+            java.util.function.Function<String, String> environment, Path baseDir) {
         ObjectNode root = readTree(yaml, source);
         for (String override : overrides) {
             applyOverride(root, override);
         }
+        new ConfigReferences(environment, baseDir).resolve(root, source);
         try {
             return MAPPER.treeToValue(root, PipelineConfig.class).validate(source);
         } catch (JsonMappingException e) {

@@ -1,0 +1,458 @@
+package io.textintel.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.textintel.connectors.elasticsearch.ElasticsearchAccessException;
+import io.textintel.connectors.elasticsearch.ElasticsearchConnection;
+import io.textintel.it.support.TestPipeline;
+import io.textintel.jobs.AvroTopic;
+import io.textintel.jobs.PipelineSetup;
+import io.textintel.jobs.config.PipelineConfig;
+import io.textintel.jobs.config.PipelineConfigLoader;
+import io.textintel.schemas.DeadLetter;
+import io.textintel.services.LocalElasticsearch;
+import io.textintel.services.LocalKafka;
+
+import org.apache.http.entity.ContentType;
+import org.apache.http.nio.entity.NStringEntity;
+import org.apache.http.util.EntityUtils;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.elasticsearch.client.Request;
+import org.elasticsearch.client.Response;
+import org.elasticsearch.client.RestClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutionException;
+import javax.net.ssl.SSLHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline against an Elasticsearch node with security on (HTTPS with a private CA, users,
+ * roles, API keys) and a Kafka broker whose only listener is SASL_SSL with SCRAM-SHA-512, its
+ * secrets given as {@code ${env:TEXTINTEL_IT_KAFKA_PASSWORD}} (set by failsafe) and
+ * {@code ${file:...}} references.
+ *
+ * <p>The Elasticsearch user holds only the privileges the README's role lists. Roles and users are
+ * in the file realm: the distribution on Maven Central lacks the module the native realm's index
+ * needs, so API keys (stored there) cannot be tested here. The servers run as local processes in
+ * every environment (the shared, unsecured {@code TestServices} are not used); one node and one
+ * broker serve all test methods.
+ */
+class SecuredPipelineITCase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SecuredPipelineITCase.class);
+
+    /** The variable failsafe sets (integration-tests/pom.xml); the pipeline's Kafka user has it as password. */
+    private static final String KAFKA_PASSWORD_VARIABLE = "TEXTINTEL_IT_KAFKA_PASSWORD";
+    private static final String KAFKA_USER = "textintel-pipeline";
+    private static final String WRITER_ROLE = "textintel-writer";
+    private static final String PARTIAL_ROLE = "textintel-partial";
+    private static final int N = 12;
+
+    private static LocalElasticsearch elasticsearch;
+    private static LocalKafka kafka;
+    private static Path secrets;
+    private static String writerPassword;
+    private static String partialPassword;
+
+    @BeforeAll
+    static void startSecuredServices() throws Exception {
+        long start = System.nanoTime();
+        writerPassword = randomSecret();
+        partialPassword = randomSecret();
+        CompletableFuture<LocalElasticsearch> es = CompletableFuture.supplyAsync(() -> {
+            try {
+                // Exactly the role the README documents, on this test's index prefixes; and one lacking privileges.
+                return LocalElasticsearch.builder().clusterName("textintel-secured").security(true)
+                        .role(WRITER_ROLE, roleJson(true, true))
+                        .role(PARTIAL_ROLE, roleJson(false, false))
+                        .user("textintel-writer", writerPassword, WRITER_ROLE)
+                        .user("textintel-partial", partialPassword, PARTIAL_ROLE)
+                        .start();
+            } catch (Exception e) {
+                throw new IllegalStateException("secured Elasticsearch did not start", e);
+            }
+        });
+        kafka = LocalKafka.builder().workDir(Files.createTempDirectory("textintel-it-kafka-scram-"))
+                .saslScram(true).start();
+        elasticsearch = es.join();
+        LOG.info("Secured services up in {} ms: Kafka SASL_SSL {}, Elasticsearch {}",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), kafka.bootstrapServers(),
+                elasticsearch.httpUrl());
+
+        String kafkaPassword = System.getenv(KAFKA_PASSWORD_VARIABLE);
+        assertThat(kafkaPassword).as("environment variable %s, which failsafe sets (integration-tests/pom.xml)",
+                KAFKA_PASSWORD_VARIABLE).isNotBlank();
+        try (Admin admin = Admin.create(kafkaClient(kafka.clientProperties()))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(KAFKA_USER,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), kafkaPassword)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+
+        secrets = Files.createTempDirectory("textintel-it-secrets-");
+        Files.writeString(secrets.resolve("es-password"), writerPassword + "\n");
+        Files.writeString(secrets.resolve("es-partial-password"), partialPassword);
+    }
+
+    @AfterAll
+    static void stopSecuredServices() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (elasticsearch != null) {
+            elasticsearch.close();
+        }
+    }
+
+    /** The README's least-privilege role for indices starting {@code sec-}, optionally without a privilege. */
+    private static String roleJson(boolean templates, boolean driftIndex) {
+        return """
+                {
+                  "cluster": [%s],
+                  "indices": [
+                    {"names": ["sec-docs-*", "sec-profiles-*"%s], "privileges": ["create_index", "index"]}
+                  ]
+                }""".formatted(templates ? "\"manage_index_templates\"" : "",
+                driftIndex ? ", \"sec-drift-*\"" : "");
+    }
+
+    @Test
+    void indexesOverTlsWithALeastPrivilegeUserAndReadsAndWritesKafkaOverSaslScramPrintingNoSecret()
+            throws Exception {
+        String suffix = TestPipeline.uniqueSuffix();
+        Path config = writeConfig(suffix, """
+                  username: textintel-writer
+                  password: ${file:es-password}
+                  ca-certificate: %s
+                """.formatted(elasticsearch.certificates().caCertificate()));
+        produce("in-" + suffix, records(suffix, "not json at all"));
+
+        StringWriter log = new StringWriter();
+        PipelineConfig pipeline;
+        try (LogCapture ignored = LogCapture.start(log)) {
+            pipeline = PipelineConfigLoader.load(config, List.of());
+            LOG.info("Secured pipeline configuration: {}", pipeline);
+            TestPipeline.runToEnd(pipeline);
+        }
+
+        assertThat(pipeline.elasticsearch().password()).as("password from ${file:}").isEqualTo(writerPassword);
+        Map<String, String> documents = documentSources("sec-docs-" + suffix);
+        assertThat(documents.keySet()).hasSize(N);
+        List<DeadLetter> letters = AvroTopic.deadLetters(kafka.bootstrapServers(), "dlq-" + suffix,
+                pipelineKafkaProperties(), Duration.ofSeconds(30));
+        assertThat(letters).hasSize(1);
+        assertThat(StandardCharsets.UTF_8.decode(letters.get(0).getOriginalBytes()).toString())
+                .isEqualTo("not json at all");
+
+        String captured = log.toString();
+        assertThat(captured).as("captured log").contains("Secured pipeline configuration")
+                .contains("holds the privileges the pipeline needs");
+        List<String> secretValues = List.of(writerPassword, System.getenv(KAFKA_PASSWORD_VARIABLE),
+                partialPassword, elasticsearch.adminPassword(), kafka.clientPassword());
+        for (String secret : secretValues) {
+            assertThat(captured).as("captured log (%d chars)", captured.length()).doesNotContain(secret);
+            assertThat(documents.values()).as("indexed documents").noneMatch(source -> source.contains(secret));
+            assertThat(letters).as("dead letters").noneMatch(letter -> letter.toString().contains(secret));
+        }
+    }
+
+    @Test
+    void setupTrustsTheCaByFingerprintAndInstallsTheTemplatesWithTheLeastPrivilegeRole() throws Exception {
+        String suffix = TestPipeline.uniqueSuffix();
+        Path config = writeConfig(suffix, """
+                  username: textintel-writer
+                  password: ${file:es-password}
+                  ca-fingerprint: "%s"
+                """.formatted(elasticsearch.certificates().caFingerprint()));
+
+        PipelineSetup.Result result = PipelineSetup.prepare(PipelineConfigLoader.load(config, List.of()), true);
+
+        assertThat(result.templates()).hasSize(3);
+        for (String template : result.templates()) {
+            assertThat(adminRequest("GET", "/_index_template/" + template, null)).contains("sec-");
+        }
+    }
+
+    @Test
+    void aWrongPasswordFailsAtStartWithAClearMessageAndCreatesNothing() throws Exception {
+        String suffix = TestPipeline.uniqueSuffix();
+        String wrong = randomSecret();
+        Files.writeString(secrets.resolve("wrong-" + suffix), wrong);
+        Path config = writeConfig(suffix, """
+                  username: textintel-writer
+                  password: ${file:wrong-%s}
+                  ca-certificate: %s
+                """.formatted(suffix, elasticsearch.certificates().caCertificate()));
+        PipelineConfig pipeline = PipelineConfigLoader.load(config, List.of());
+
+        assertThatThrownBy(() -> PipelineSetup.prepare(pipeline))
+                .isInstanceOfSatisfying(ElasticsearchAccessException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ElasticsearchAccessException.Kind.AUTHENTICATION);
+                    assertThat(e.getMessage()).contains("refused the credentials", "textintel-writer", "HTTP 401",
+                            "elasticsearch.password").doesNotContain(wrong);
+                    LOG.info("Wrong password: {}", e.getMessage());
+                });
+        try (Admin admin = Admin.create(kafkaClient(pipelineKafkaProperties()))) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain("dlq-" + suffix);
+        }
+    }
+
+    @Test
+    void aRoleMissingPrivilegesFailsThePrivilegeCheckListingThem() throws Exception {
+        String suffix = TestPipeline.uniqueSuffix();
+        Path config = writeConfig(suffix, """
+                  username: textintel-partial
+                  password: ${file:es-partial-password}
+                  ca-certificate: %s
+                """.formatted(elasticsearch.certificates().caCertificate()));
+        PipelineConfig pipeline = PipelineConfigLoader.load(config, List.of());
+
+        assertThatThrownBy(() -> PipelineSetup.prepare(pipeline))
+                .isInstanceOfSatisfying(ElasticsearchAccessException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ElasticsearchAccessException.Kind.MISSING_PRIVILEGES);
+                    assertThat(e.getMessage()).contains("textintel-partial", "cluster: manage_index_templates",
+                            "index 'sec-drift-" + suffix + "*'", "create_index").doesNotContain(partialPassword)
+                            .doesNotContain("sec-docs-");
+                    LOG.info("Missing privileges: {}", e.getMessage());
+                });
+    }
+
+    @Test
+    void elasticsearchRefusesClientsThatDoNotTrustItsCaOrBringNoCredentials() throws Exception {
+        HttpRequest health = HttpRequest.newBuilder(URI.create(elasticsearch.httpUrl() + "/_cluster/health"))
+                .timeout(Duration.ofSeconds(10)).build();
+        assertThatThrownBy(() -> HttpClient.newHttpClient().send(health, HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(SSLHandshakeException.class);
+        HttpClient trusting = HttpClient.newBuilder().sslContext(elasticsearch.certificates().sslContext()).build();
+        assertThat(trusting.send(health, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        Certificate ca;
+        try (var in = Files.newInputStream(elasticsearch.certificates().caCertificate())) {
+            ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        assertThat(elasticsearch.certificates().caFingerprint()).isEqualTo(
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(ca.getEncoded())));
+    }
+
+    @Test
+    void kafkaRefusesAWrongScramPasswordAndPlaintextClients() {
+        try (Admin admin = Admin.create(kafkaClient(kafka.clientProperties(KAFKA_USER, "wrong")))) {
+            assertThatThrownBy(() -> admin.listTopics().names().get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(SaslAuthenticationException.class);
+        }
+        Map<String, Object> plaintext = kafkaClient(Map.of());
+        plaintext.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        plaintext.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
+        try (Admin admin = Admin.create(plaintext)) {
+            assertThatThrownBy(() -> admin.listTopics().names().get(20, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class);
+        }
+    }
+
+    /** A pipeline configuration file in the secrets folder, with {@code elasticsearchAuth} under elasticsearch. */
+    private static Path writeConfig(String suffix, String elasticsearchAuth) throws Exception {
+        String yaml = """
+                job-name: it-secured
+                parallelism: 1
+                kafka:
+                  bootstrap-servers: %s
+                  topics: [in-%s]
+                  group-id: it-secured-%s
+                  starting-offsets: earliest
+                  bounded: true
+                  dead-letter-topic: dlq-%s
+                  properties:
+                    security.protocol: SASL_SSL
+                    sasl.mechanism: SCRAM-SHA-512
+                    sasl.jaas.config: >-
+                      org.apache.kafka.common.security.scram.ScramLoginModule required
+                      username="%s" password="${env:%s}";
+                    ssl.truststore.type: PEM
+                    ssl.truststore.location: %s
+                elasticsearch:
+                  hosts: [%s]
+                  index: sec-docs-%s
+                  bulk-max-actions: 50
+                  bulk-flush-interval: 200ms
+                %sdrift:
+                  index: sec-drift-%s
+                  profile-index: sec-profiles-%s
+                  topic: sec-drift-%s
+                tasks:
+                  embed:
+                    kind: embed
+                    model: %s
+                engine:
+                  threads: 2
+                  max-batch-delay: 1ms
+                checkpointing:
+                  interval: 500ms
+                """.formatted(kafka.bootstrapServers(), suffix, suffix, suffix, KAFKA_USER, KAFKA_PASSWORD_VARIABLE,
+                kafka.certificates().caCertificate(), elasticsearch.httpUrl(), suffix, elasticsearchAuth,
+                suffix, suffix, suffix, TestPipeline.embedder());
+        Path file = secrets.resolve("pipeline-" + suffix + ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private static List<byte[]> records(String suffix, String... malformed) {
+        List<byte[]> records = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            records.add(("{\"id\":\"s-" + suffix + "-" + i + "\",\"text\":\"secured delivery feedback number " + i
+                    + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        for (String bad : malformed) {
+            records.add(bad.getBytes(StandardCharsets.UTF_8));
+        }
+        return records;
+    }
+
+    /** Creates the topic and produces the values as the pipeline's Kafka user. */
+    private static void produce(String topic, List<byte[]> values) throws Exception {
+        kafka.createTopics(1, topic);
+        Map<String, Object> props = kafkaClient(pipelineKafkaProperties());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (byte[] value : values) {
+                producer.send(new ProducerRecord<>(topic, value)).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Map<String, String> pipelineKafkaProperties() {
+        return kafka.clientProperties(KAFKA_USER, System.getenv(KAFKA_PASSWORD_VARIABLE));
+    }
+
+    private static Map<String, Object> kafkaClient(Map<String, String> security) {
+        Map<String, Object> props = new HashMap<>(security);
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        return props;
+    }
+
+    private static ElasticsearchConnection adminConnection() {
+        return ElasticsearchConnection.of(elasticsearch.httpUrl())
+                .withAuth(ElasticsearchConnection.Auth.basic(elasticsearch.adminUser(), elasticsearch.adminPassword()))
+                .withTls(ElasticsearchConnection.Tls.caCertificateFile(elasticsearch.certificates().caCertificate()));
+    }
+
+    private static String adminRequest(String method, String path, String json) throws Exception {
+        try (RestClient client = adminConnection().createRestClient()) {
+            Request request = new Request(method, path);
+            if (json != null) {
+                request.setEntity(new NStringEntity(json, ContentType.APPLICATION_JSON));
+            }
+            Response response = client.performRequest(request);
+            return EntityUtils.toString(response.getEntity());
+        }
+    }
+
+    /** Every document's JSON source in {@code index}, by id, read as the admin. */
+    private static Map<String, String> documentSources(String index) throws Exception {
+        adminRequest("POST", "/" + index + "/_refresh", null);
+        var hits = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(adminRequest("GET", "/" + index + "/_search?size=1000", null)).path("hits").path("hits");
+        Map<String, String> sources = new HashMap<>();
+        hits.forEach(hit -> sources.put(hit.path("_id").asText(), hit.path("_source").toString()));
+        return sources;
+    }
+
+    private static String randomSecret() {
+        byte[] random = new byte[15];
+        new SecureRandom().nextBytes(random);
+        return "s3cr3t-" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    /**
+     * Everything logged at INFO and above (Kafka client configurations, Flink, textintel) while open,
+     * into a writer, besides the console.
+     */
+    private static final class LogCapture implements AutoCloseable {
+        private static final List<String> LOGGERS = List.of("org.apache.kafka", "org.apache.flink", "co.elastic.clients",
+                "org.elasticsearch", "org.apache.http", "io.textintel");
+
+        private final LoggerContext context;
+        private final WriterAppender appender;
+        private final Map<String, Level> levels = new HashMap<>();
+
+        private LogCapture(LoggerContext context, WriterAppender appender) {
+            this.context = context;
+            this.appender = appender;
+        }
+
+        static LogCapture start(StringWriter writer) {
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            Configuration configuration = context.getConfiguration();
+            WriterAppender appender = WriterAppender.newBuilder()
+                    .setName("secret-capture")
+                    .setTarget(writer)
+                    .setLayout(PatternLayout.newBuilder().withPattern("%p %c - %m%n%ex").build())
+                    .build();
+            appender.start();
+            LogCapture capture = new LogCapture(context, appender);
+            for (String name : LOGGERS) {
+                LoggerConfig logger = configuration.getLoggerConfig(name);
+                capture.levels.put(name, logger.getLevel());
+                logger.setLevel(Level.INFO);
+                logger.addAppender(appender, Level.INFO, null);
+            }
+            configuration.getRootLogger().addAppender(appender, Level.INFO, null);
+            context.updateLoggers();
+            return capture;
+        }
+
+        @Override
+        public void close() {
+            Configuration configuration = context.getConfiguration();
+            for (String name : LOGGERS) {
+                LoggerConfig logger = configuration.getLoggerConfig(name);
+                logger.removeAppender(appender.getName());
+                logger.setLevel(levels.get(name));
+            }
+            configuration.getRootLogger().removeAppender(appender.getName());
+            context.updateLoggers();
+            appender.stop();
+        }
+    }
+}

@@ -16,8 +16,10 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * deterministic: before every checkpoint the writer sends everything it buffered and waits for
  * every bulk request, retries included, so a checkpoint covers all documents written before it, and
  * a replay after a failure overwrites the same ids. Documents the cluster rejects for good (a 4xx
- * item other than 429) go to the {@link RejectedDocumentHandler}, or fail the job when there is
- * none; they are never dropped silently.
+ * item other than 429, and other than 401, 403 and 404 {@code index_not_found_exception}, which
+ * are held and retried like an outage) go to the {@link RejectedDocumentHandler}, or fail the job
+ * when there is none; they are never dropped silently. Outages are retried within the
+ * {@link RetryPolicy}'s time budget while the writer back-pressures.
  *
  * <p>Build one with {@link #builder()}:
  *
@@ -93,7 +95,7 @@ public final class ElasticsearchSink<T> implements Sink<T> {
         return flushOptions;
     }
 
-    /** How retriable failures are retried. */
+    /** How retriable failures are retried, and for how long. */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
     }

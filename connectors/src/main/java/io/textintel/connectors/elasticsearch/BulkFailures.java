@@ -116,23 +116,41 @@ final class BulkFailures {
         return cause;
     }
 
-    /** A short description of a request failure: status, Elasticsearch error type and reason. */
+    /**
+     * A short description of a request failure: status, Elasticsearch error type and reason, at
+     * most {@value #MAX_DESCRIPTION_LENGTH} characters.
+     */
     static String describe(Throwable failure) {
         Throwable cause = unwrap(failure);
         if (cause instanceof ElasticsearchException e) {
             return "status " + e.status() + ": " + describe(e.error());
         }
         if (cause instanceof TransportException e && e.statusCode() >= 0) {
-            return "status " + e.statusCode() + ": " + e.getMessage();
+            return shorten("status " + e.statusCode() + ": " + e.getMessage());
         }
-        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        if (cause instanceof ResponseException e) {
+            return shorten("status " + e.getResponse().getStatusLine().getStatusCode() + ": " + e.getMessage());
+        }
+        return shorten(cause.getClass().getSimpleName() + ": " + cause.getMessage());
     }
 
-    /** Elasticsearch's error type and reason, as "type: reason". */
+    /**
+     * Elasticsearch's error type and reason, as "type: reason", at most
+     * {@value #MAX_DESCRIPTION_LENGTH} characters (a 429's reason dumps the thread pool's state).
+     */
     static String describe(ErrorCause error) {
         if (error == null) {
             return "unknown: no error in response";
         }
-        return error.type() + ": " + error.reason();
+        return shorten(error.type() + ": " + error.reason());
+    }
+
+    /** Longest description, enough for a 403's reason with the privileges it names. */
+    static final int MAX_DESCRIPTION_LENGTH = 400;
+
+    private static String shorten(String description) {
+        return description.length() <= MAX_DESCRIPTION_LENGTH
+                ? description
+                : description.substring(0, MAX_DESCRIPTION_LENGTH) + "...";
     }
 }

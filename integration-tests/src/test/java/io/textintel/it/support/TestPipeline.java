@@ -150,9 +150,14 @@ public final class TestPipeline {
     }
 
     /** Every document of {@code index} by id, after a refresh. */
-    @SuppressWarnings({"rawtypes", "unchecked"})
     public static Map<String, Map<String, Object>> documents(String index) throws IOException {
-        try (ElasticsearchClient es = elasticsearch()) {
+        return documents(TestServices.elasticsearchUrl(), index);
+    }
+
+    /** Every document of {@code index} on the node at {@code elasticsearchUrl} by id, after a refresh. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public static Map<String, Map<String, Object>> documents(String elasticsearchUrl, String index) throws IOException {
+        try (ElasticsearchClient es = ElasticsearchConnection.of(elasticsearchUrl).createClient()) {
             es.indices().refresh(r -> r.index(index));
             SearchResponse<Map> response = es.search(s -> s.index(index).size(10_000), Map.class);
             Map<String, Map<String, Object>> byId = new LinkedHashMap<>();

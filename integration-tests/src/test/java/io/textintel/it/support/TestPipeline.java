@@ -132,8 +132,13 @@ public final class TestPipeline {
 
     /** Produces each value to {@code topic} (no key) and waits for the broker's acknowledgement. */
     public static void produce(String topic, List<byte[]> values) {
+        produce(TestServices.kafkaBootstrapServers(), topic, values);
+    }
+
+    /** Produces each value to {@code topic} of the given brokers and waits for their acknowledgement. */
+    public static void produce(String bootstrapServers, String topic, List<byte[]> values) {
         Map<String, Object> props = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.kafkaBootstrapServers(),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {

@@ -14,8 +14,9 @@ import org.slf4j.Logger;
  *
  * <ul>
  *   <li>WARN when an outage starts, then at most once per {@link #LOG_INTERVAL} while it lasts;
- *       an outage starting within that interval of the last WARN is counted and reported in the
- *       next line instead;
+ *       an outage starting within that interval of the last WARN (a 429 storm comes and goes) is
+ *       counted and reported in the next line instead, unless it lasts {@link #UNREPORTED_GRACE},
+ *       which gets it its own WARN then;
  *   <li>INFO when a reported outage ends, with its length, retries and documents retried;
  *   <li>ERROR when the cluster refuses an index for want of a privilege or the index itself, at
  *       most once per {@link #LOG_INTERVAL} and index, naming the index and Elasticsearch's reason
@@ -28,6 +29,9 @@ final class OutageTracker {
 
     /** The least time between two WARN (or two ERROR) lines about the same outage. */
     static final Duration LOG_INTERVAL = Duration.ofSeconds(60);
+
+    /** How long an outage whose start was not logged may last before it is. */
+    static final Duration UNREPORTED_GRACE = Duration.ofSeconds(10);
 
     private static final long NONE = Long.MIN_VALUE;
 
@@ -66,11 +70,11 @@ final class OutageTracker {
         documentsRetried += documents;
         if (outageStartNanos == NONE) {
             outageStartNanos = now;
+            retries = 1;
+            documentsRetried = documents;
             if (lastWarnNanos == NONE || now - lastWarnNanos >= LOG_INTERVAL.toNanos()) {
                 reported = true;
                 lastWarnNanos = now;
-                retries = 1;
-                documentsRetried = documents;
                 log.warn("Elasticsearch outage started{}: {} documents for index {} wait for a retry ({}); writes"
                                 + " wait while {} batches do (back-pressure); retrying with backoff up to {},"
                                 + " budget per document {}",
@@ -80,11 +84,12 @@ final class OutageTracker {
                 reported = false;
                 unreportedOutages++;
             }
-        } else if (now - lastWarnNanos >= LOG_INTERVAL.toNanos()) {
+        } else if (now - lastWarnNanos >= LOG_INTERVAL.toNanos()
+                || (!reported && now - outageStartNanos >= UNREPORTED_GRACE.toNanos())) {
             reported = true;
             lastWarnNanos = now;
-            log.warn("Elasticsearch outage goes on for {}{}: {} batches wait for a retry, {} retries of {}"
-                            + " documents so far; latest failure for index {}: {}",
+            log.warn("Elasticsearch outage goes on for {}{}: {} batches wait for a retry, {} retries ({} documents"
+                            + " sent again) so far; latest failure for index {}: {}",
                     Duration.ofNanos(now - outageStartNanos), unreportedSince(), batchesWaiting, retries,
                     documentsRetried, index, reason);
         }
@@ -111,7 +116,7 @@ final class OutageTracker {
         pastOutagesNanos += length;
         outageStartNanos = NONE;
         if (reported) {
-            log.info("Elasticsearch outage over after {}: {} retries of {} documents, all indexed",
+            log.info("Elasticsearch outage over after {}: {} retries ({} documents sent again), all indexed",
                     Duration.ofNanos(length), retries, documentsRetried);
         }
     }

@@ -79,6 +79,25 @@ class OutageTrackerTest {
     }
 
     @Test
+    void anOutageWhoseStartWasNotLoggedGetsItsWarningOnceItLasts() {
+        tracker.onRetry(BulkFailures.Kind.TRANSIENT, "docs", "status 429", 10, 1);
+        advance(Duration.ofSeconds(1));
+        tracker.onSuccess(0);
+        advance(Duration.ofSeconds(1));
+        // The node goes away just after a short throttling spell: its start is not logged at once.
+        tracker.onRetry(BulkFailures.Kind.TRANSIENT, "docs", "ConnectException: Connection refused", 10, 1);
+        verify(log, times(1)).warn(contains("outage started"), any(Object[].class));
+        advance(OutageTracker.UNREPORTED_GRACE.minusSeconds(1));
+        tracker.onRetry(BulkFailures.Kind.TRANSIENT, "docs", "ConnectException: Connection refused", 10, 2);
+        verify(log, never()).warn(contains("outage goes on"), any(Object[].class));
+        advance(Duration.ofSeconds(2));
+        tracker.onRetry(BulkFailures.Kind.TRANSIENT, "docs", "ConnectException: Connection refused", 10, 2);
+        verify(log, times(1)).warn(contains("outage goes on"), any(Object[].class));
+        tracker.onSuccess(0);
+        verify(log, times(1)).info(contains("outage over"), eq(Duration.ofSeconds(11)), eq(3L), eq(30L));
+    }
+
+    @Test
     void anAuthorisationFailureLogsAnErrorNamingTheIndexAndTheMissingPrivilege() {
         tracker.onRetry(BulkFailures.Kind.BLOCKED, "docs", FORBIDDEN, 500, 1);
         advance(Duration.ofSeconds(10));

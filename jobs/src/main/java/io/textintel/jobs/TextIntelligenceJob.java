@@ -196,7 +196,7 @@ public final class TextIntelligenceJob {
                 .setBulkFlushMaxActions(es.bulkMaxActions())
                 .setBulkFlushMaxBytes(es.bulkMaxSizeMb() * 1024L * 1024L)
                 .setBulkFlushInterval(es.bulkFlushInterval())
-                .setRetryPolicy(es.maxRetries(), java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(10));
+                .setRetryPolicy(es.retry().initialBackoff(), es.retry().maxBackoff(), es.retry().maxDuration());
         if (kafka.exactlyOnce()) {
             String rejections = sinkName + "-rejections";
             sink.setRejectedDocumentSink(new KafkaRejectedDocumentSink(deadLetterSink(rejections), limits.bound(),

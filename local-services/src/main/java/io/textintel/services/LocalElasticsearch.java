@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * distribution is only read. Elasticsearch refuses to run as root, so when this JVM is root the
  * node runs as the system user {@value #SYSTEM_USER} (created if missing) through {@code runuser}.
  * {@link #close()} stops the node and everything it started and deletes the work folder unless the
- * builder was told to keep it. A JVM shutdown hook stops the node when the JVM exits without
+ * builder was told to keep it. {@link #stop()} and {@link #restart()} take the node away and bring it
+ * back with the same data and ports, for outage tests. A JVM shutdown hook stops the node when the JVM exits without
  * closing it.
  *
  * <p>The distribution built from Maven Central is the {@code integ-test-zip}: server, transport,
@@ -70,7 +71,11 @@ public final class LocalElasticsearch implements AutoCloseable {
     private final boolean keepWorkDir;
     private final int httpPort;
     private final int transportPort;
-    private final ChildProcess process;
+    private final List<String> command;
+    private final Map<String, String> environment;
+    private final Duration startTimeout;
+    private volatile ChildProcess process;
+    private volatile boolean stopped;
     private final Security security;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -92,12 +97,16 @@ public final class LocalElasticsearch implements AutoCloseable {
     }
 
     private LocalElasticsearch(Path workDir, boolean keepWorkDir, int httpPort, int transportPort,
-            ChildProcess process, Security security) {
+            List<String> command, Map<String, String> environment, Duration startTimeout, ChildProcess process,
+            Security security) {
         this.security = security;
         this.workDir = workDir;
         this.keepWorkDir = keepWorkDir;
         this.httpPort = httpPort;
         this.transportPort = transportPort;
+        this.command = List.copyOf(command);
+        this.environment = Map.copyOf(environment);
+        this.startTimeout = startTimeout;
         this.process = process;
         this.shutdownHook = new Thread(this::stopOnJvmExit, "textintel-local-elasticsearch-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -174,6 +183,47 @@ public final class LocalElasticsearch implements AutoCloseable {
     /** The file receiving the node's console output. */
     public Path logFile() {
         return process.log();
+    }
+
+    /**
+     * Stops the node (politely, then by force) but keeps its data, configuration and ports, so
+     * that {@link #restart()} brings the same node back: what an outage of the cluster looks like
+     * to its clients. Does nothing when the node is stopped already.
+     *
+     * @throws IllegalStateException when the node is closed
+     */
+    public synchronized void stop() {
+        checkOpen();
+        if (!stopped) {
+            process.stop(STOP_GRACE);
+            stopped = true;
+            LOG.info("Stopped local Elasticsearch on {} (data kept for a restart)", httpUrl());
+        }
+    }
+
+    /**
+     * Starts a node stopped by {@link #stop()} again, on the same ports with the same data, and
+     * waits until its cluster is yellow. Its console output is appended to the same log.
+     *
+     * @throws IllegalStateException when the node is closed or running, or does not come up
+     */
+    public synchronized void restart() throws IOException {
+        checkOpen();
+        if (!stopped) {
+            throw new IllegalStateException("Elasticsearch on " + httpUrl() + " is running, expected stop() first");
+        }
+        long startNanos = System.nanoTime();
+        process = ChildProcess.start("Elasticsearch", command, workDir, environment, process.log());
+        stopped = false;
+        Launcher.awaitYellow(this, process, startTimeout);
+        LOG.info("Local Elasticsearch restarted on {} in {} ms (pid {})", httpUrl(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), process.pid());
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("Local Elasticsearch on " + httpUrl() + " is closed");
+        }
     }
 
     /** Stops the node and every process it started, then deletes the work folder unless it is kept. */
@@ -419,7 +469,7 @@ public final class LocalElasticsearch implements AutoCloseable {
             ChildProcess process = ChildProcess.start("Elasticsearch", command, workDir, environment,
                     workDir.resolve("console.log"));
             LocalElasticsearch node = new LocalElasticsearch(workDir, config.keepWorkDir, httpPort, transportPort,
-                    process, security);
+                    command, environment, config.startTimeout, process, security);
             try {
                 awaitYellow(node, process, config.startTimeout);
             } catch (RuntimeException e) {

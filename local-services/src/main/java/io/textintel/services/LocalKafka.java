@@ -75,7 +75,10 @@ public final class LocalKafka implements AutoCloseable {
     private final boolean keepWorkDir;
     private final int port;
     private final int controllerPort;
-    private final ChildProcess process;
+    private final List<String> command;
+    private final Duration startTimeout;
+    private volatile ChildProcess process;
+    private volatile boolean stopped;
     private final Scram scram;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -88,12 +91,15 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    private LocalKafka(Builder config, int port, int controllerPort, ChildProcess process, Scram scram) {
+    private LocalKafka(Builder config, int port, int controllerPort, List<String> command, ChildProcess process,
+            Scram scram) {
         this.scram = scram;
         this.workDir = config.workDir;
         this.keepWorkDir = config.keepWorkDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.command = List.copyOf(command);
+        this.startTimeout = config.startTimeout;
         this.process = process;
         this.shutdownHook = new Thread(this::stopOnJvmExit, "textintel-local-kafka-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -223,6 +229,41 @@ public final class LocalKafka implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topics " + topics, e);
         }
+    }
+
+    /**
+     * Stops the broker (politely, then by force) but keeps its logs and ports, so that
+     * {@link #restart()} brings the same broker back with every topic and committed offset: a
+     * broker restart as its clients see it. Does nothing when the broker is stopped already.
+     *
+     * @throws IllegalStateException when the broker is closed
+     */
+    public synchronized void stop() {
+        checkOpen();
+        if (!stopped) {
+            process.stop(STOP_GRACE);
+            stopped = true;
+            LOG.info("Stopped local Kafka broker on {} (data kept for a restart)", bootstrapServers());
+        }
+    }
+
+    /**
+     * Starts a broker stopped by {@link #stop()} again on the same ports with the same data, and
+     * waits until it answers; its output is appended to the same log.
+     *
+     * @throws IllegalStateException when the broker is closed or running, or does not come up
+     */
+    public synchronized void restart() throws IOException {
+        checkOpen();
+        if (!stopped) {
+            throw new IllegalStateException("Kafka broker on " + bootstrapServers() + " is running, expected stop() first");
+        }
+        long startNanos = System.nanoTime();
+        process = ChildProcess.start("Kafka broker", command, workDir, Map.of(), process.log());
+        stopped = false;
+        KafkaLauncher.awaitReady(this, process, startTimeout);
+        LOG.info("Local Kafka broker restarted on {} in {} ms (pid {})", bootstrapServers(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), process.pid());
     }
 
     /** Stops the broker (politely, then by force) and deletes the work folder unless it is kept. */
@@ -392,7 +433,7 @@ public final class LocalKafka implements AutoCloseable {
             command.addAll(List.of("kafka.Kafka", serverProperties.toString()));
             ChildProcess process = ChildProcess.start("Kafka broker", command, config.workDir, Map.of(),
                     config.workDir.resolve("kafka.log"));
-            LocalKafka kafka = new LocalKafka(config, port, controllerPort, process, scram);
+            LocalKafka kafka = new LocalKafka(config, port, controllerPort, command, process, scram);
             try {
                 awaitReady(kafka, process, config.startTimeout);
             } catch (RuntimeException | IOException e) {

@@ -3,15 +3,22 @@ package io.textintel.connectors.elasticsearch;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One index action waiting in the writer: where the document goes, its bytes, and how often it
- * has been retried.
+ * One index action waiting in the writer: where the document goes, its bytes, how often it has
+ * been retried and since when it fails.
  *
  * @param index the target index
  * @param id the document id
  * @param source the JSON source
- * @param retries how many times this action has been sent again after a retriable failure
+ * @param retries how many times this action has been sent again after a failure
+ * @param firstFailureNanos {@link System#nanoTime()} of its first failure; meaningless while
+ *     {@code retries} is 0
  */
-record BulkAction(String index, String id, byte[] source, int retries) {
+record BulkAction(String index, String id, byte[] source, int retries, long firstFailureNanos) {
+
+    /** A new action that has not failed yet. */
+    BulkAction(String index, String id, byte[] source) {
+        this(index, id, source, 0, 0L);
+    }
 
     /** Bytes of the action and metadata line around the source in the bulk body, roughly. */
     private static final int ACTION_LINE_OVERHEAD = 40;
@@ -24,8 +31,13 @@ record BulkAction(String index, String id, byte[] source, int retries) {
                 + id.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    /** This action, counted as retried once more. */
-    BulkAction retried() {
-        return new BulkAction(index, id, source, retries + 1);
+    /** This action after one more failure at {@code nowNanos}, counted as retried once more. */
+    BulkAction retried(long nowNanos) {
+        return new BulkAction(index, id, source, retries + 1, retries == 0 ? nowNanos : firstFailureNanos);
+    }
+
+    /** How long this action has been failing, as of {@code nowNanos}; zero before its first failure. */
+    long failingForNanos(long nowNanos) {
+        return retries == 0 ? 0L : nowNanos - firstFailureNanos;
     }
 }

@@ -9,13 +9,14 @@ import java.util.Objects;
  *
  * <p>A bulk request is sent as soon as the buffer holds {@code maxActions} documents or
  * {@code maxBytes} bytes of JSON, and at least every {@code interval} while anything is buffered.
- * With {@code maxInFlightRequests} requests outstanding, {@code write} waits: this is the sink's
- * back-pressure.
+ * With {@code maxInFlightRequests} requests outstanding (in flight or waiting for a retry),
+ * {@code write} waits: this is the sink's back-pressure, which bounds its memory during an outage.
  *
  * @param maxActions most documents in one bulk request
  * @param maxBytes most bytes of document source in one bulk request
  * @param interval longest time a document waits in the buffer
- * @param maxInFlightRequests most bulk requests sent and not yet answered (retries included)
+ * @param maxInFlightRequests most bulk requests sent and not yet answered, or failed and waiting
+ *     for a retry
  */
 public record BulkFlushOptions(
         int maxActions, long maxBytes, Duration interval, int maxInFlightRequests)

@@ -29,8 +29,11 @@ import org.apache.flink.util.Collector;
  * deterministic: before every checkpoint the writer sends everything it buffered and waits for
  * every bulk request, retries included, so a checkpoint covers all documents written before it, and
  * a replay after a failure overwrites the same ids. Documents the cluster rejects for good (a 4xx
- * item other than 429) go to a {@link RejectedDocumentSink} or a {@link RejectedDocumentHandler},
- * or fail the job when there is neither; they are never dropped silently.
+ * item other than 429, and other than 401, 403 and 404 {@code index_not_found_exception}, which
+ * are held and retried like an outage) go to a {@link RejectedDocumentSink} or a
+ * {@link RejectedDocumentHandler}, or fail the job when there is neither; they are never dropped
+ * silently. Outages are retried within the {@link RetryPolicy}'s time budget while the writer
+ * back-pressures.
  *
  * <p>Rejections exactly once: with a {@link RejectedDocumentSink} the writer is a committing writer
  * whose committable is the {@link RejectedDocuments} seen since the last checkpoint. Add such a sink
@@ -162,7 +165,7 @@ public final class ElasticsearchSink<T> implements Sink<T>, SupportsCommitter<Re
         return flushOptions;
     }
 
-    /** How retriable failures are retried. */
+    /** How retriable failures are retried, and for how long. */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
     }

@@ -74,9 +74,9 @@ public final class ElasticsearchSinkBuilder<T> {
         this.flushInterval = config.get(ElasticsearchSinkOptions.BULK_INTERVAL);
         this.maxInFlightRequests = config.get(ElasticsearchSinkOptions.BULK_MAX_IN_FLIGHT_REQUESTS);
         this.retryPolicy = new RetryPolicy(
-                config.get(ElasticsearchSinkOptions.RETRY_MAX_RETRIES),
                 config.get(ElasticsearchSinkOptions.RETRY_INITIAL_BACKOFF),
-                config.get(ElasticsearchSinkOptions.RETRY_MAX_BACKOFF));
+                config.get(ElasticsearchSinkOptions.RETRY_MAX_BACKOFF),
+                config.get(ElasticsearchSinkOptions.RETRY_MAX_DURATION));
         return this;
     }
 
@@ -146,10 +146,14 @@ public final class ElasticsearchSinkBuilder<T> {
         return this;
     }
 
-    /** Retries for 429, 5xx and connection failures, with exponential backoff and jitter. */
+    /**
+     * Retries of 429, 5xx and connection failures with capped exponential backoff and jitter, and of
+     * 401, 403 and missing indices at the max backoff, each document for at most
+     * {@code maxDuration} ({@link Duration#ZERO}: no limit); see {@link RetryPolicy}.
+     */
     public ElasticsearchSinkBuilder<T> setRetryPolicy(
-            int maxRetries, Duration initialBackoff, Duration maxBackoff) {
-        this.retryPolicy = new RetryPolicy(maxRetries, initialBackoff, maxBackoff);
+            Duration initialBackoff, Duration maxBackoff, Duration maxDuration) {
+        this.retryPolicy = new RetryPolicy(initialBackoff, maxBackoff, maxDuration);
         return this;
     }
 

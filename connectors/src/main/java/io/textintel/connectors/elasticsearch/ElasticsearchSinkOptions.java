@@ -77,10 +77,11 @@ public final class ElasticsearchSinkOptions {
                     .defaultValue(BulkFlushOptions.DEFAULT.maxInFlightRequests())
                     .withDescription("Most bulk requests outstanding per writer before writes wait.");
 
-    public static final ConfigOption<Integer> RETRY_MAX_RETRIES = ConfigOptions.key("elasticsearch.retry.max-retries")
-            .intType()
-            .defaultValue(RetryPolicy.DEFAULT.maxRetries())
-            .withDescription("Retries per document on 429, 5xx and connection failures before the job fails.");
+    public static final ConfigOption<Duration> RETRY_MAX_DURATION = ConfigOptions.key("elasticsearch.retry.max-duration")
+            .durationType()
+            .defaultValue(RetryPolicy.DEFAULT.maxDuration())
+            .withDescription("How long a document may keep failing (connection errors, timeouts, 429, 5xx, 401,"
+                    + " 403, missing index) before the job fails; 0 for no limit. Writes wait meanwhile.");
 
     public static final ConfigOption<Duration> RETRY_INITIAL_BACKOFF =
             ConfigOptions.key("elasticsearch.retry.initial-backoff")
@@ -91,7 +92,8 @@ public final class ElasticsearchSinkOptions {
     public static final ConfigOption<Duration> RETRY_MAX_BACKOFF = ConfigOptions.key("elasticsearch.retry.max-backoff")
             .durationType()
             .defaultValue(RetryPolicy.DEFAULT.maxBackoff())
-            .withDescription("Longest wait between two attempts.");
+            .withDescription("Longest wait between two attempts; also the wait between attempts refused"
+                    + " for want of a privilege or an index.");
 
     private ElasticsearchSinkOptions() {}
 }

@@ -40,6 +40,19 @@ import org.slf4j.LoggerFactory;
  * flight, or a batch waiting for its retry backoff. {@link #flush} returns only when all three are
  * empty, which is what makes a checkpoint cover every document written before it.
  *
+ * <p>Outages: a batch waiting for a retry takes one of the {@code maxInFlightRequests} slots, like a
+ * request in flight. While all slots are taken and the buffer is full, {@link #write} waits, so
+ * Flink back-pressures the job instead of the writer piling up batches: memory stays bounded by
+ * {@code maxInFlightRequests + 1} batches however long Elasticsearch is away. Transient failures
+ * are retried as the {@link RetryPolicy} says, within its time budget; the job fails only when a
+ * document has failed for longer than the budget. Refusals for want of a privilege or an index
+ * (401, 403, 404 {@code index_not_found_exception}) are not the documents' fault: they are never
+ * handed to the rejected-document handler (that would dead-letter the whole stream while the job
+ * looks healthy), but held and retried slowly under the same budget, with an ERROR line naming the
+ * index and Elasticsearch's reason; an operator who fixes the role in time resumes the job without
+ * a restart, and one who does not gets a failed job rather than silence. {@link OutageTracker}
+ * writes the outage's log lines and keeps its time.
+ *
  * <p>Rejections go to the {@link RejectedDocumentHandler} as they arrive, or, when the sink
  * publishes them through a {@link RejectedDocumentSink}, are collected and returned by
  * {@link #prepareCommit()}, which Flink calls right after the pre-barrier flush: the rejections of
@@ -68,11 +81,12 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
     private final ScheduledExecutorService scheduler;
     private final AtomicBoolean timedFlushQueued = new AtomicBoolean();
     private final SplittableRandom jitter = new SplittableRandom();
+    private final OutageTracker outage;
 
     private final ArrayDeque<BulkAction> buffer = new ArrayDeque<>();
     private long bufferedBytes;
     private int inFlightRequests;
-    private int batchesAwaitingRetry;
+    private volatile int batchesAwaitingRetry;
     private boolean closed;
     private long lastOverwriteLogNanos;
     private boolean overwriteLogged;
@@ -99,7 +113,9 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
         this.rejectedHandler = rejectedHandler;
         this.collectRejections = collectRejections;
         this.mailbox = context.getMailboxExecutor();
-        this.metrics = new ElasticsearchWriterMetrics(context.metricGroup());
+        this.outage = new OutageTracker(LOG, System::nanoTime, retryPolicy);
+        this.metrics = new ElasticsearchWriterMetrics(
+                context.metricGroup(), () -> batchesAwaitingRetry, outage);
         int subtask = context.getTaskInfo().getIndexOfThisSubtask();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "elasticsearch-sink-timer-" + subtask);
@@ -120,9 +136,9 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
             throw new IllegalArgumentException("Index function returned '" + index
                     + "' for document " + document.id() + ", expected an index name.");
         }
-        add(new BulkAction(index, document.id(), document.source(), 0));
+        add(new BulkAction(index, document.id(), document.source()));
         while (isBufferFull()) {
-            if (inFlightRequests < flushOptions.maxInFlightRequests()) {
+            if (hasSendCapacity()) {
                 send(takeBatch());
             } else {
                 mailbox.yield();
@@ -134,7 +150,7 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
         checkOpen("flush");
         while (!buffer.isEmpty() || inFlightRequests > 0 || batchesAwaitingRetry > 0) {
-            if (!buffer.isEmpty() && inFlightRequests < flushOptions.maxInFlightRequests()) {
+            if (!buffer.isEmpty() && hasSendCapacity()) {
                 send(takeBatch());
             } else {
                 mailbox.yield();
@@ -205,6 +221,11 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
         bufferedBytes += action.sizeInBytes();
     }
 
+    /** Whether a batch may be sent: requests in flight and batches waiting for a retry share the slots. */
+    private boolean hasSendCapacity() {
+        return inFlightRequests + batchesAwaitingRetry < flushOptions.maxInFlightRequests();
+    }
+
     private boolean isBufferFull() {
         return buffer.size() >= flushOptions.maxActions() || bufferedBytes >= flushOptions.maxBytes();
     }
@@ -225,9 +246,9 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
         return batch;
     }
 
-    /** Sends buffered batches while fewer than the allowed requests are in flight; never waits. */
+    /** Sends buffered batches while a slot is free; never waits. */
     private void sendWhileCapacity() {
-        while (!buffer.isEmpty() && inFlightRequests < flushOptions.maxInFlightRequests()) {
+        while (!buffer.isEmpty() && hasSendCapacity()) {
             send(takeBatch());
         }
     }
@@ -274,7 +295,11 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
                     items.size(), batch.size()));
         }
         List<BulkAction> retry = new ArrayList<>();
+        BulkFailures.Kind retryKind = BulkFailures.Kind.TRANSIENT;
         String retryReason = null;
+        String retryIndex = null;
+        int throttled = 0;
+        int blocked = 0;
         List<String> overwritten = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             BulkResponseItem item = items.get(i);
@@ -285,18 +310,34 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
                     metrics.documentOverwritten();
                     overwritten.add(action.id());
                 }
-            } else if (BulkFailures.isRetriableStatus(item.status())) {
-                retry.add(action);
-                retryReason = "status " + item.status() + ": " + BulkFailures.describe(item.error());
-            } else {
+                continue;
+            }
+            BulkFailures.Kind kind = BulkFailures.classifyItem(item.status(), item.error());
+            if (kind == BulkFailures.Kind.PERMANENT) {
                 reject(action, item);
+                continue;
+            }
+            retry.add(action);
+            throttled += item.status() == BulkFailures.TOO_MANY_REQUESTS ? 1 : 0;
+            // A blocked item decides the batch's backoff and the reason logged: it is the one an operator must fix.
+            if (kind == BulkFailures.Kind.BLOCKED) {
+                blocked++;
+            }
+            if (retryReason == null || (kind == BulkFailures.Kind.BLOCKED && retryKind != kind)) {
+                retryKind = kind;
+                retryIndex = action.index();
+                retryReason = "status " + item.status() + ": " + BulkFailures.describe(item.error());
             }
         }
+        metrics.documentsThrottled(throttled);
+        metrics.documentsBlocked(blocked);
         if (!overwritten.isEmpty()) {
             logOverwrites(overwritten, batch.size(), batch.get(0).index());
         }
-        if (!retry.isEmpty()) {
-            scheduleRetry(retry, retryReason);
+        if (retry.isEmpty()) {
+            outage.onSuccess(batchesAwaitingRetry);
+        } else {
+            scheduleRetry(retry, retryKind, retryIndex, retryReason);
         }
     }
 
@@ -319,15 +360,21 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
 
     private void onRequestFailure(List<BulkAction> batch, Throwable failure) {
         String reason = BulkFailures.describe(failure);
-        if (!BulkFailures.isRetriable(failure)) {
+        BulkFailures.Kind kind = BulkFailures.classifyRequest(failure);
+        if (kind == BulkFailures.Kind.PERMANENT) {
             throw new ElasticsearchSinkException(String.format(
                     "Bulk request of %d documents (first: %s in index %s) failed and cannot be"
                             + " retried: %s",
                     batch.size(), batch.get(0).id(), batch.get(0).index(), reason),
                     BulkFailures.unwrap(failure));
         }
-        LOG.warn("Bulk request of {} documents failed, will retry: {}", batch.size(), reason);
-        scheduleRetry(batch, reason);
+        if (BulkFailures.requestStatus(failure) == BulkFailures.TOO_MANY_REQUESTS) {
+            metrics.documentsThrottled(batch.size());
+        }
+        if (kind == BulkFailures.Kind.BLOCKED) {
+            metrics.documentsBlocked(batch.size());
+        }
+        scheduleRetry(batch, kind, batch.get(0).index(), reason);
     }
 
     private void reject(BulkAction action, BulkResponseItem item) {
@@ -356,22 +403,36 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
         }
     }
 
-    private void scheduleRetry(List<BulkAction> actions, String reason) {
+    /**
+     * Puts failed documents aside for a retry after a backoff, or fails the job when one of them
+     * has been failing for longer than the retry budget.
+     */
+    private void scheduleRetry(List<BulkAction> actions, BulkFailures.Kind kind, String index, String reason) {
+        long now = System.nanoTime();
         List<BulkAction> retried = new ArrayList<>(actions.size());
         int retry = 0;
         for (BulkAction action : actions) {
-            BulkAction next = action.retried();
-            if (next.retries() > retryPolicy.maxRetries()) {
+            BulkAction next = action.retried(now);
+            Duration failingFor = Duration.ofNanos(next.failingForNanos(now));
+            if (retryPolicy.isExhausted(failingFor)) {
                 throw new ElasticsearchSinkException(String.format(
-                        "Document %s for index %s still failed after %d retries: %s",
-                        action.id(), action.index(), retryPolicy.maxRetries(), reason));
+                        "Document %s for index %s still failed after %d retries in %s, longer than the retry"
+                                + " budget of %s (elasticsearch.retry.max-duration): %s",
+                        action.id(), action.index(), action.retries(), failingFor, retryPolicy.maxDuration(),
+                        reason));
             }
             retried.add(next);
             retry = Math.max(retry, next.retries());
         }
-        Duration backoff = retryPolicy.backoff(retry, jitter);
-        metrics.documentsRetried(retried.size());
+        Duration backoff = kind == BulkFailures.Kind.BLOCKED
+                ? retryPolicy.blockedBackoff(jitter)
+                : retryPolicy.backoff(retry, jitter);
+        if (!outage.inOutage()) {
+            metrics.outageStarted();
+        }
         batchesAwaitingRetry++;
+        metrics.batchRetried(retried.size());
+        outage.onRetry(kind, index, reason, retried.size(), batchesAwaitingRetry);
         LOG.debug("Retrying {} documents in {} (retry {}): {}", retried.size(), backoff, retry, reason);
         scheduler.schedule(
                 () -> enqueue(() -> onRetryDue(retried), "retry %d documents", retried.size()),

@@ -86,7 +86,7 @@ class ElasticsearchSinkBuilderTest {
         assertThatThrownBy(() -> valid().setBulkFlushInterval(Duration.ZERO).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Bulk flush interval is PT0S, expected a positive duration.");
-        assertThatThrownBy(() -> valid().setRetryPolicy(2, Duration.ofSeconds(2), Duration.ofSeconds(1)).build())
+        assertThatThrownBy(() -> valid().setRetryPolicy(Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMinutes(1)).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Max backoff is PT1S");
     }
@@ -123,7 +123,8 @@ class ElasticsearchSinkBuilderTest {
         config.setString("elasticsearch.bulk.max-actions", "250");
         config.setString("elasticsearch.bulk.max-size", "2mb");
         config.setString("elasticsearch.bulk.interval", "500 ms");
-        config.setString("elasticsearch.retry.max-retries", "3");
+        config.setString("elasticsearch.retry.max-duration", "0");
+        config.setString("elasticsearch.retry.max-backoff", "30 s");
 
         ElasticsearchSink<String> sink = ElasticsearchSink.<String>builder()
                 .setConfiguration(config)
@@ -136,7 +137,8 @@ class ElasticsearchSinkBuilderTest {
         assertThat(sink.connection().auth()).isEqualTo(ElasticsearchConnection.Auth.apiKey("a2V5OnNlY3JldA=="));
         assertThat(sink.flushOptions()).isEqualTo(
                 new BulkFlushOptions(250, 2L * 1024 * 1024, Duration.ofMillis(500), 2));
-        assertThat(sink.retryPolicy().maxRetries()).isEqualTo(3);
+        assertThat(sink.retryPolicy().isUnlimited()).isTrue();
+        assertThat(sink.retryPolicy().maxBackoff()).isEqualTo(Duration.ofSeconds(30));
         assertThat(sink.retryPolicy().initialBackoff()).isEqualTo(RetryPolicy.DEFAULT.initialBackoff());
     }
 

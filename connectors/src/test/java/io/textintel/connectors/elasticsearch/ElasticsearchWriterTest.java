@@ -43,7 +43,7 @@ class ElasticsearchWriterTest {
                 .setIndex("docs")
                 .setDocumentSerializer(id -> new ElasticsearchDocument(id, ("{\"name\":\"" + id + "\"}").getBytes(UTF_8)))
                 .setBulkFlushInterval(NEVER)
-                .setRetryPolicy(3, Duration.ofMillis(100), Duration.ofMillis(400));
+                .setRetryPolicy(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofSeconds(10));
     }
 
     private static void writeAll(SinkWriter<String> writer, String... ids) throws Exception {
@@ -120,16 +120,25 @@ class ElasticsearchWriterTest {
     }
 
     @Test
-    void failsTheJobWhenRetriesAreExhausted() throws Exception {
+    void failsTheJobWhenADocumentOutlastsTheRetryBudget() throws Exception {
         server.setBehaviour((number, items) -> Reply.items(429));
-        try (SinkWriter<String> writer = sink().build().createWriter(context)) {
+        long startNanos = System.nanoTime();
+        try (SinkWriter<String> writer = sink()
+                .setRetryPolicy(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(500))
+                .build().createWriter(context)) {
             writeAll(writer, "a");
             assertThatThrownBy(() -> writer.flush(false))
                     .isInstanceOf(ElasticsearchSinkException.class)
-                    .hasMessageContaining("Document a for index docs still failed after 3 retries")
+                    .hasMessageContaining("Document a for index docs still failed after")
+                    .hasMessageContaining("longer than the retry budget of PT0.5S (elasticsearch.retry.max-duration)")
                     .hasMessageContaining("es_rejected_execution_exception");
         }
-        assertThat(server.requests()).as("the first attempt and three retries").hasSize(4);
+        assertThat(Duration.ofNanos(System.nanoTime() - startNanos)).as("the budget was used up first")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(500));
+        // 500 ms of waits of at most 50 ms each would be 10 retries; a loaded machine may run late.
+        assertThat(server.requests()).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(context.metrics().counterValue(ElasticsearchWriterMetrics.NUM_THROTTLED_DOCUMENTS))
+                .isEqualTo(server.requests().size());
     }
 
     @Test
@@ -238,7 +247,7 @@ class ElasticsearchWriterTest {
 
     @Test
     void sendsWhenTheBufferReachesMaxBytes() throws Exception {
-        long oneDocument = new BulkAction("docs", "a", "{\"name\":\"a\"}".getBytes(UTF_8), 0).sizeInBytes();
+        long oneDocument = new BulkAction("docs", "a", "{\"name\":\"a\"}".getBytes(UTF_8)).sizeInBytes();
         try (SinkWriter<String> writer = sink().setBulkFlushMaxBytes(2 * oneDocument + 1).build().createWriter(context)) {
             writeAll(writer, "a", "b");
             assertThat(server.requests()).isEmpty();
@@ -301,15 +310,16 @@ class ElasticsearchWriterTest {
         String unreachable = server.url();
         server.close();
         WriterInitContext initContext = context;
-        try (SinkWriter<String> writer = sink().setHosts(unreachable).setRetryPolicy(1, Duration.ofMillis(10), Duration.ofMillis(10))
+        try (SinkWriter<String> writer = sink().setHosts(unreachable).setRetryPolicy(Duration.ofMillis(10), Duration.ofMillis(10), Duration.ofMillis(200))
                 .build().createWriter(initContext)) {
             writeAll(writer, "a");
             assertThatThrownBy(() -> writer.flush(false))
                     .isInstanceOf(ElasticsearchSinkException.class)
-                    .hasMessageContaining("still failed after 1 retries")
+                    .hasMessageContaining("longer than the retry budget")
                     .hasMessageContaining("ConnectException");
         }
-        assertThat(context.metrics().counterValue(ElasticsearchWriterMetrics.NUM_RETRIED_DOCUMENTS)).isEqualTo(1);
+        assertThat(context.metrics().counterValue(ElasticsearchWriterMetrics.NUM_RETRIED_DOCUMENTS))
+                .as("retried every 5-10 ms for 200 ms").isGreaterThanOrEqualTo(5);
     }
 
     @Test

@@ -178,6 +178,14 @@ final class FakeBulkServer implements AutoCloseable {
                 if (status == 429) {
                     error.put("type", "es_rejected_execution_exception");
                     error.put("reason", "rejected execution of coordinating operation");
+                } else if (status == 403) {
+                    error.put("type", "security_exception");
+                    error.put("reason", "action [indices:data/write/bulk[s]] is unauthorized for user [writer]"
+                            + " with effective roles [reader] on indices [" + item.index() + "], this action is"
+                            + " granted by the index privileges [create_doc,create,index,write,all]");
+                } else if (status == 404) {
+                    error.put("type", "index_not_found_exception");
+                    error.put("reason", "no such index [" + item.index() + "]");
                 } else if (status >= 500) {
                     error.put("type", "unavailable_shards_exception");
                     error.put("reason", "primary shard is not active");
@@ -193,8 +201,13 @@ final class FakeBulkServer implements AutoCloseable {
     private static byte[] requestError(int status) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode error = root.putObject("error");
-        error.put("type", status >= 500 ? "cluster_block_exception" : "illegal_argument_exception");
-        error.put("reason", status >= 500 ? "blocked by: [SERVICE_UNAVAILABLE/2/no master]" : "bad bulk request");
+        if (status == 401) {
+            error.put("type", "security_exception");
+            error.put("reason", "unable to authenticate user [writer] for REST request [/_bulk]");
+        } else {
+            error.put("type", status >= 500 ? "cluster_block_exception" : "illegal_argument_exception");
+            error.put("reason", status >= 500 ? "blocked by: [SERVICE_UNAVAILABLE/2/no master]" : "bad bulk request");
+        }
         root.put("status", status);
         return JSON.writeValueAsBytes(root);
     }

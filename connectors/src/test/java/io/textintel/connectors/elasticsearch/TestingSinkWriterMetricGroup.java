@@ -17,6 +17,7 @@ final class TestingSinkWriterMetricGroup extends UnregisteredMetricsGroup implem
     private final Counter recordsSend = new SimpleCounter();
     private final Counter bytesSend = new SimpleCounter();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Gauge<?>> gauges = new ConcurrentHashMap<>();
     private volatile Gauge<Long> sendTime;
 
     @Override
@@ -28,6 +29,21 @@ final class TestingSinkWriterMetricGroup extends UnregisteredMetricsGroup implem
     public <C extends Counter> C counter(String name, C counter) {
         counters.put(name, counter);
         return counter;
+    }
+
+    @Override
+    public <T, G extends Gauge<T>> G gauge(String name, G gauge) {
+        gauges.put(name, gauge);
+        return gauge;
+    }
+
+    /** The current value of a registered gauge. */
+    Object gaugeValue(String name) {
+        Gauge<?> gauge = gauges.get(name);
+        if (gauge == null) {
+            throw new AssertionError("No gauge " + name + " registered, have " + gauges.keySet());
+        }
+        return gauge.getValue();
     }
 
     long counterValue(String name) {

@@ -144,8 +144,13 @@ public final class TestPipeline {
 
     /** Produces each value to {@code topic} (no key) and waits for the broker's acknowledgement. */
     public static void produce(String topic, List<byte[]> values) {
+        produce(TestServices.kafkaBootstrapServers(), topic, values);
+    }
+
+    /** Produces each value to {@code topic} of the given brokers and waits for their acknowledgement. */
+    public static void produce(String bootstrapServers, String topic, List<byte[]> values) {
         Map<String, Object> props = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.kafkaBootstrapServers(),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -162,9 +167,14 @@ public final class TestPipeline {
     }
 
     /** Every document of {@code index} by id, after a refresh. */
-    @SuppressWarnings({"rawtypes", "unchecked"})
     public static Map<String, Map<String, Object>> documents(String index) throws IOException {
-        try (ElasticsearchClient es = elasticsearch()) {
+        return documents(TestServices.elasticsearchUrl(), index);
+    }
+
+    /** Every document of {@code index} on the node at {@code elasticsearchUrl} by id, after a refresh. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public static Map<String, Map<String, Object>> documents(String elasticsearchUrl, String index) throws IOException {
+        try (ElasticsearchClient es = ElasticsearchConnection.of(elasticsearchUrl).createClient()) {
             es.indices().refresh(r -> r.index(index));
             SearchResponse<Map> response = es.search(s -> s.index(index).size(10_000), Map.class);
             Map<String, Map<String, Object>> byId = new LinkedHashMap<>();

@@ -18,7 +18,7 @@ import java.util.List;
  * @param bulkMaxActions most documents in one bulk request
  * @param bulkMaxSizeMb most megabytes in one bulk request
  * @param bulkFlushInterval longest a document waits in the buffer
- * @param maxRetries retries of a 429 or 5xx answer before the job fails
+ * @param retry how failed bulk requests are retried, and for how long before the job fails
  * @param installTemplates install the index templates when the job starts
  * @param shards primary shards of new indices
  * @param replicas replicas of new indices (0 on a single node)
@@ -34,7 +34,7 @@ public record ElasticsearchSettings(
         Integer bulkMaxActions,
         Integer bulkMaxSizeMb,
         Duration bulkFlushInterval,
-        Integer maxRetries,
+        ElasticsearchRetrySettings retry,
         Boolean installTemplates,
         Integer shards,
         Integer replicas) {
@@ -45,7 +45,7 @@ public record ElasticsearchSettings(
         bulkMaxActions = bulkMaxActions == null ? 1000 : bulkMaxActions;
         bulkMaxSizeMb = bulkMaxSizeMb == null ? 5 : bulkMaxSizeMb;
         bulkFlushInterval = bulkFlushInterval == null ? Duration.ofSeconds(1) : bulkFlushInterval;
-        maxRetries = maxRetries == null ? 8 : maxRetries;
+        retry = retry == null ? ElasticsearchRetrySettings.defaults() : retry;
         installTemplates = installTemplates == null || installTemplates;
         shards = shards == null ? 1 : shards;
         replicas = replicas == null ? 0 : replicas;
@@ -84,7 +84,7 @@ public record ElasticsearchSettings(
         }
         problems.requireAtLeast("elasticsearch.bulk-max-actions", bulkMaxActions, 1);
         problems.requireAtLeast("elasticsearch.bulk-max-size-mb", bulkMaxSizeMb, 1);
-        problems.requireAtLeast("elasticsearch.max-retries", maxRetries, 0);
+        retry.validate(problems);
         problems.requireAtLeast("elasticsearch.shards", shards, 1);
         problems.requireAtLeast("elasticsearch.replicas", replicas, 0);
         if (bulkFlushInterval.isNegative() || bulkFlushInterval.isZero()) {
@@ -115,7 +115,7 @@ public record ElasticsearchSettings(
                 + ", password=" + Secrets.mask(password) + ", apiKey=" + Secrets.mask(apiKey)
                 + ", caCertificate=" + caCertificate + ", caFingerprint=" + caFingerprint
                 + ", bulkMaxActions=" + bulkMaxActions + ", bulkMaxSizeMb=" + bulkMaxSizeMb
-                + ", bulkFlushInterval=" + bulkFlushInterval + ", maxRetries=" + maxRetries
+                + ", bulkFlushInterval=" + bulkFlushInterval + ", retry=" + retry
                 + ", installTemplates=" + installTemplates + ", shards=" + shards + ", replicas=" + replicas + "]";
     }
 }

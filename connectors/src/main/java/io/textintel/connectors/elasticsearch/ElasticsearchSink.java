@@ -44,8 +44,12 @@ import org.apache.flink.util.Collector;
  * rejections of all documents before a barrier reach the rejection sink in that checkpoint's epoch,
  * are written in its transaction, committed when the checkpoint completes and aborted when it does
  * not; a replay from the previous checkpoint resends the documents, which are rejected again and
- * published again, once. (Flink's {@code SupportsPreCommitTopology} would do the same inside
- * {@code sinkTo}, but Flink 2.2 cannot translate a sink nested in a sink's topology.) A
+ * published again, once. ({@code SupportsPreCommitTopology} would do the same inside {@code sinkTo},
+ * but Flink 2.2's sink translator fails with a {@code ConcurrentModificationException} on a sink
+ * nested in a sink's pre-commit topology; {@link #addTo} uses Flink's own writer operator,
+ * {@code SinkWriterOperatorFactory}, which is marked internal.) A sink with a rejected-document sink
+ * added with {@code sinkTo} fails when its first rejection reaches the committer, instead of
+ * dropping it. A
  * {@link RejectedDocumentHandler} instead publishes from inside the writer, at least once: it is
  * flushed at every checkpoint, but a replay repeats what it published after the last completed one.
  *
@@ -142,7 +146,8 @@ public final class ElasticsearchSink<T> implements Sink<T>, SupportsCommitter<Re
      */
     public void addTo(DataStream<T> documents, String uid) {
         if (rejectedDocumentSink == null) {
-            throw new IllegalStateException("Sink has no rejected-document sink, expected stream.sinkTo(sink).");
+            throw new IllegalStateException(
+                    "Sink has no rejected-document sink, expected stream.sinkTo(sink).");
         }
         DataStream<RejectedDocument> rejections = documents
                 .transform(uid, CommittableMessageTypeInfo.of(() -> RejectedDocumentsSerializer.INSTANCE),

@@ -60,8 +60,12 @@ class ElasticsearchOutageITCase {
     /** System property: seconds the node stays down. */
     static final String OUTAGE_PROPERTY = "textintel.it.es-outage-seconds";
 
-    private static final Predicate<String> DOCUMENT_WRITERS = id -> id.contains("elasticsearch: Writer")
-            && !id.contains("drift");
+    /**
+     * The documents sink's writers: the operator {@code elasticsearch} (added with {@code ElasticsearchSink#addTo}
+     * under exactly-once, the default), or {@code elasticsearch: Writer} when added with {@code sinkTo}.
+     */
+    private static final Predicate<String> DOCUMENT_WRITERS = id -> (id.contains(".elasticsearch.")
+            || id.contains("elasticsearch: Writer")) && !id.contains("drift");
 
     private static LocalElasticsearch node;
 

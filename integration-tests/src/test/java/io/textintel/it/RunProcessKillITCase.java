@@ -110,6 +110,7 @@ class RunProcessKillITCase {
             // The dead letters and drift reports of the last records are committed by the next checkpoints.
             int checkpointsNow = completedCheckpoints(run).size();
             awaitCheckpointCount(run, checkpointsNow + 2, Duration.ofSeconds(60));
+            scenario.awaitDriftCommitted(Duration.ofSeconds(60));
         } finally {
             if (producer != null) {
                 producer.interrupt();

@@ -104,8 +104,9 @@ class TaskManagerKillsITCase {
             }
             producer.join();
             scenario.awaitAllIndexed(Duration.ofSeconds(SOAK ? 600 : 180));
-            // Let the last checkpoints commit what the final bulk requests and dead letters wrote.
+            // Let the last checkpoints commit what the final bulk requests, dead letters and drift reports wrote.
             Thread.sleep(2_000);
+            scenario.awaitDriftCommitted(Duration.ofSeconds(60));
             AccessExecutionGraph graph = cluster.getExecutionGraph(job.getJobID()).get();
             checkpoints = graph.getCheckpointStatsSnapshot();
             restarts = latestAttempt(graph);

@@ -4,7 +4,9 @@ import io.textintel.connectors.deadletter.KafkaRejectedDocumentHandler;
 import io.textintel.connectors.deadletter.KafkaRejectedDocumentSink;
 import io.textintel.connectors.elasticsearch.DocumentSerializer;
 import io.textintel.connectors.elasticsearch.DriftReportSerializer;
+import io.textintel.connectors.elasticsearch.CommittedIndexingSink;
 import io.textintel.connectors.elasticsearch.ElasticsearchSink;
+import io.textintel.connectors.elasticsearch.ElasticsearchSinkBuilder;
 import io.textintel.connectors.elasticsearch.EnrichedDocumentSerializer;
 import io.textintel.connectors.kafka.AvroKafkaSinkBuilder;
 import io.textintel.connectors.kafka.KafkaRawSource;
@@ -146,13 +148,28 @@ public final class TextIntelligenceJob {
     /** Drift reports to Elasticsearch and Kafka; the reference profile to Elasticsearch. */
     private void addDriftMonitor(DataStream<EnrichedDocument> documents, DriftMonitorSettings drift, KafkaSettings kafka) {
         DriftMonitor.Outputs outputs = drift.monitor().attach(documents);
-        addElasticsearchSink(outputs.reports(), drift.index(), new DriftReportSerializer(), "drift-elasticsearch");
+        addDriftElasticsearchSink(outputs.reports(), drift.index(), new DriftReportSerializer(), "drift-elasticsearch");
         outputs.reports().sinkTo(kafkaSink(KafkaSinks.driftReports()
                                 .topic(drift.topic())
                                 .properties(kafka.properties()), "drift-kafka"))
                 .name("drift-kafka").uid("drift-kafka");
-        addElasticsearchSink(outputs.profiles(), drift.profileIndex(), new ReferenceProfileDocumentSerializer(),
+        addDriftElasticsearchSink(outputs.profiles(), drift.profileIndex(), new ReferenceProfileDocumentSerializer(),
                 "drift-profile-elasticsearch");
+    }
+
+    /**
+     * Indexes drift reports or profiles. With exactly-once they are indexed when the checkpoint that
+     * holds them completes ({@link CommittedIndexingSink}): a replay builds the reference profile again
+     * from the first documents in their new arrival order, so its version, and the ids of the reports
+     * against it, differ from the failed attempt's, and deterministic ids alone would keep both.
+     */
+    private <T> void addDriftElasticsearchSink(DataStream<T> stream, String index, DocumentSerializer<T> serializer,
+            String sinkName) {
+        if (!config.kafka().exactlyOnce()) {
+            addElasticsearchSink(stream, index, serializer, sinkName);
+            return;
+        }
+        stream.sinkTo(elasticsearchSinkBuilder(index, serializer).buildCommitted()).name(sinkName).uid(sinkName);
     }
 
     /** A Kafka sink of dead letters with the configured bound, guarantee and a transactional id prefix of its own. */
@@ -186,17 +203,9 @@ public final class TextIntelligenceJob {
      */
     private <T> void addElasticsearchSink(DataStream<T> stream, String index, DocumentSerializer<T> serializer,
             String sinkName) {
-        ElasticsearchSettings es = config.elasticsearch();
         KafkaSettings kafka = config.kafka();
         DeadLetterLimits limits = config.deadLetterLimits();
-        var sink = ElasticsearchSink.<T>builder()
-                .setConnection(es.connection())
-                .setIndex(index)
-                .setDocumentSerializer(serializer)
-                .setBulkFlushMaxActions(es.bulkMaxActions())
-                .setBulkFlushMaxBytes(es.bulkMaxSizeMb() * 1024L * 1024L)
-                .setBulkFlushInterval(es.bulkFlushInterval())
-                .setRetryPolicy(es.retry().initialBackoff(), es.retry().maxBackoff(), es.retry().maxDuration());
+        var sink = elasticsearchSinkBuilder(index, serializer);
         if (kafka.exactlyOnce()) {
             String rejections = sinkName + "-rejections";
             sink.setRejectedDocumentSink(new KafkaRejectedDocumentSink(deadLetterSink(rejections), limits.bound(),
@@ -208,6 +217,19 @@ public final class TextIntelligenceJob {
                     limits.bound()));
             stream.sinkTo(sink.build()).name(sinkName).uid(sinkName);
         }
+    }
+
+    /** A sink builder for {@code index} with the configured connection, bulk sizes and retry policy. */
+    private <T> ElasticsearchSinkBuilder<T> elasticsearchSinkBuilder(String index, DocumentSerializer<T> serializer) {
+        ElasticsearchSettings es = config.elasticsearch();
+        return ElasticsearchSink.<T>builder()
+                .setConnection(es.connection())
+                .setIndex(index)
+                .setDocumentSerializer(serializer)
+                .setBulkFlushMaxActions(es.bulkMaxActions())
+                .setBulkFlushMaxBytes(es.bulkMaxSizeMb() * 1024L * 1024L)
+                .setBulkFlushInterval(es.bulkFlushInterval())
+                .setRetryPolicy(es.retry().initialBackoff(), es.retry().maxBackoff(), es.retry().maxDuration());
     }
 
     /** Keeps each dead letter within the configured bound; see {@link DeadLetterBound}. */
@@ -254,6 +276,7 @@ public final class TextIntelligenceJob {
                         ? ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION
                         : ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         flink.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, checkpoints.retained());
+        flink.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, checkpoints.tolerableFailures());
         RestartSettings restart = config.restart();
         flink.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
         flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, restart.initialBackoff());

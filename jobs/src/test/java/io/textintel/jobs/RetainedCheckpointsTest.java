@@ -114,20 +114,26 @@ class RetainedCheckpointsTest {
         assertThat(defaults.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
                 .isEqualTo(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         assertThat(defaults.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)).isEqualTo(3);
+        assertThat(defaults.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER))
+                .as("an outage may outlast a checkpoint's timeout").isEqualTo(3);
 
         Configuration configured = TextIntelligenceJob.flinkConfiguration(PipelineConfigLoader.parse(YAML,
-                "test.yaml", List.of("checkpointing.retention=delete-on-cancellation", "checkpointing.retained=5")));
+                "test.yaml", List.of("checkpointing.retention=delete-on-cancellation", "checkpointing.retained=5",
+                        "checkpointing.tolerable-failures=7")));
         assertThat(configured.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
                 .isEqualTo(ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION);
         assertThat(configured.get(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS)).isEqualTo(5);
+        assertThat(configured.get(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)).isEqualTo(7);
     }
 
     @Test
     void badRetentionSettingsAreReportedWithTheirKeys() {
         assertThatThrownBy(() -> PipelineConfigLoader.parse(YAML, "test.yaml",
-                        List.of("checkpointing.retention=forever", "checkpointing.retained=0")))
+                        List.of("checkpointing.retention=forever", "checkpointing.retained=0",
+                                "checkpointing.tolerable-failures=-1")))
                 .hasMessageContaining("checkpointing.retention is 'forever', expected one of retain-on-cancellation,"
                         + " delete-on-cancellation")
-                .hasMessageContaining("checkpointing.retained is 0, expected 1 or more");
+                .hasMessageContaining("checkpointing.retained is 0, expected 1 or more")
+                .hasMessageContaining("checkpointing.tolerable-failures is -1, expected 0 or more");
     }
 }

@@ -1,6 +1,13 @@
 package io.textintel.connectors.elasticsearch;
 
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.util.BinaryData;
+import co.elastic.clients.util.ContentType;
+
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One index action waiting in the writer: where the document goes, its bytes, how often it has
@@ -18,6 +25,17 @@ record BulkAction(String index, String id, byte[] source, int retries, long firs
     /** A new action that has not failed yet. */
     BulkAction(String index, String id, byte[] source) {
         this(index, id, source, 0, 0L);
+    }
+
+    /** One bulk request that indexes each of {@code actions} under its id, its source sent as it is. */
+    static BulkRequest bulkRequest(List<BulkAction> actions) {
+        List<BulkOperation> operations = new ArrayList<>(actions.size());
+        for (BulkAction action : actions) {
+            BinaryData source = BinaryData.of(action.source(), ContentType.APPLICATION_JSON);
+            operations.add(BulkOperation.of(operation -> operation.index(
+                    index -> index.index(action.index()).id(action.id()).document(source))));
+        }
+        return BulkRequest.of(bulk -> bulk.operations(operations));
     }
 
     /** Bytes of the action and metadata line around the source in the bulk body, roughly. */

@@ -197,6 +197,27 @@ public final class ElasticsearchSinkBuilder<T> {
                 rejectedDocumentSink);
     }
 
+    /**
+     * A {@link CommittedIndexingSink} with this builder's connection, index, serializer, bulk size
+     * ({@code setBulkFlushMaxActions}) and retry policy, which indexes each element when the checkpoint
+     * that holds it completes. Byte limits, the flush interval, in-flight requests and rejected-document
+     * handling do not apply to it: a document it cannot index fails the job.
+     *
+     * @throws IllegalArgumentException naming the setting that is missing or wrong
+     */
+    public CommittedIndexingSink<T> buildCommitted() {
+        if (serializer == null) {
+            throw new IllegalArgumentException(
+                    "Document serializer must be set, e.g. setDocumentSerializer(new DriftReportSerializer()).");
+        }
+        if (rejectedHandlerFactory != null || rejectedDocumentSink != null) {
+            throw new IllegalArgumentException("A rejected-document handler or sink was set, but a committed sink"
+                    + " fails the job for a document it cannot index; set none.");
+        }
+        return new CommittedIndexingSink<>(buildConnection(), serializer, buildIndexFunction(), maxActions,
+                retryPolicy);
+    }
+
     private ElasticsearchConnection buildConnection() {
         if (connection != null) {
             if (!hosts.isEmpty()

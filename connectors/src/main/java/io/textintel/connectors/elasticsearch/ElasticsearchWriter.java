@@ -3,10 +3,7 @@ package io.textintel.connectors.elasticsearch;
 import co.elastic.clients.elasticsearch.ElasticsearchAsyncClient;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
 import co.elastic.clients.elasticsearch.core.BulkResponse;
-import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
-import co.elastic.clients.util.BinaryData;
-import co.elastic.clients.util.ContentType;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -254,13 +251,7 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
     }
 
     private void send(List<BulkAction> batch) {
-        List<BulkOperation> operations = new ArrayList<>(batch.size());
-        for (BulkAction action : batch) {
-            BinaryData source = BinaryData.of(action.source(), ContentType.APPLICATION_JSON);
-            operations.add(BulkOperation.of(operation -> operation.index(
-                    index -> index.index(action.index()).id(action.id()).document(source))));
-        }
-        BulkRequest request = BulkRequest.of(bulk -> bulk.operations(operations));
+        BulkRequest request = BulkAction.bulkRequest(batch);
         inFlightRequests++;
         metrics.bulkRequestSent();
         long startNanos = System.nanoTime();

@@ -65,13 +65,13 @@ final class RejectedDocumentsSerializer implements SimpleVersionedSerializer<Rej
         }
     }
 
-    private static void writeString(DataOutputStream out, String value) throws IOException {
+    static void writeString(DataOutputStream out, String value) throws IOException {
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         out.writeInt(utf8.length);
         out.write(utf8);
     }
 
-    private static String readString(DataInputStream in) throws IOException {
+    static String readString(DataInputStream in) throws IOException {
         byte[] utf8 = new byte[in.readInt()];
         in.readFully(utf8);
         return new String(utf8, StandardCharsets.UTF_8);

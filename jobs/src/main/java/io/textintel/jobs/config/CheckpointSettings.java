@@ -18,9 +18,14 @@ import java.util.List;
  * @param retention {@code retain-on-cancellation} (default: kept when the job is cancelled or fails for
  *     good, deleted only when a bounded job finishes) or {@code delete-on-cancellation}
  * @param retained how many completed checkpoints are kept (default 3)
+ * @param tolerableFailures how many checkpoints in a row may fail or expire before the job fails
+ *     (default 3). While Elasticsearch is away the sink's flush, and with it the checkpoint, waits
+ *     for the retry budget ({@code elasticsearch.retry.max-duration}, 10 min by default); with
+ *     Flink's own default of 0 the first checkpoint to expire ({@code timeout}) would fail the job
+ *     long before the budget is spent
  */
 public record CheckpointSettings(Duration interval, String mode, String directory, Duration timeout,
-        String retention, Integer retained) {
+        String retention, Integer retained, Integer tolerableFailures) {
 
     /** {@link #retention()} that keeps checkpoints when the job is cancelled. */
     public static final String RETAIN_ON_CANCELLATION = "retain-on-cancellation";
@@ -34,11 +39,12 @@ public record CheckpointSettings(Duration interval, String mode, String director
         timeout = timeout == null ? Duration.ofMinutes(5) : timeout;
         retention = retention == null ? RETAIN_ON_CANCELLATION : retention;
         retained = retained == null ? 3 : retained;
+        tolerableFailures = tolerableFailures == null ? 3 : tolerableFailures;
     }
 
     /** All defaults. */
     public static CheckpointSettings defaults() {
-        return new CheckpointSettings(null, null, null, null, null, null);
+        return new CheckpointSettings(null, null, null, null, null, null, null);
     }
 
     void validate(ConfigProblems problems) {
@@ -52,6 +58,7 @@ public record CheckpointSettings(Duration interval, String mode, String director
         problems.requireOneOf("checkpointing.retention", retention,
                 List.of(RETAIN_ON_CANCELLATION, DELETE_ON_CANCELLATION));
         problems.requireAtLeast("checkpointing.retained", retained, 1);
+        problems.requireAtLeast("checkpointing.tolerable-failures", tolerableFailures, 0);
         if (directory != null && directory.isBlank()) {
             problems.add("checkpointing.directory", "is blank", "a checkpoint storage URI or path, or no value");
         }

@@ -74,10 +74,11 @@ import java.util.function.Predicate;
  *                                                                                (Elasticsearch + Kafka), profiles
  * </pre>
  *
- * <p>Delivery: documents, drift reports and profiles in Elasticsearch are idempotent by {@code _id};
- * dead letters (rejections by Elasticsearch included) and drift reports on Kafka are written in
- * Kafka transactions committed with each checkpoint when {@code kafka.delivery-guarantee} is
- * {@code exactly-once} (the default), at least once otherwise.
+ * <p>Delivery: documents in Elasticsearch are idempotent by {@code _id}. When
+ * {@code kafka.delivery-guarantee} is {@code exactly-once} (the default), dead letters (rejections by
+ * Elasticsearch included) and drift reports on Kafka are written in Kafka transactions committed with
+ * each checkpoint, and drift reports and profiles are indexed when their checkpoint completes; at
+ * least once otherwise.
  *
  * <p>Submit with {@code flink run -c io.textintel.jobs.TextIntelligenceJob textintel-jobs.jar
  * --config pipeline.yaml [--set key=value ...]}, or run in-process with {@code bin/textintel run}.

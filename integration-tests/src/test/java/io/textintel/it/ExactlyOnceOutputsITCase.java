@@ -16,7 +16,6 @@ import io.textintel.schemas.PipelineStage;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -181,13 +180,13 @@ class ExactlyOnceOutputsITCase {
                 long lostAt = System.nanoTime();
                 cluster.terminateTaskManager(lose[failure]).get();
                 cluster.startTaskManager();
-                awaitRunning(job, Duration.ofSeconds(120));
+                TestPipeline.awaitRunning(job, Duration.ofSeconds(120));
                 LOG.info("Failure {}: TaskManager {} lost, job running again after {} ms", failure + 1, lose[failure],
                         Duration.ofNanos(System.nanoTime() - lostAt).toMillis());
             }
             int total = 3 * BATCH;
             Set<String> indexed = ids(total, Kind.INDEXED);
-            awaitDocuments(index, indexed.size(), Duration.ofSeconds(180));
+            TestPipeline.awaitDocuments(index, indexed.size(), Duration.ofSeconds(180));
             assertThat(TestPipeline.documents(index).keySet()).as("documents").isEqualTo(indexed);
 
             int expectedLetters = ids(total, Kind.DECODE).size() + ids(total, Kind.VALIDATE).size()
@@ -212,7 +211,7 @@ class ExactlyOnceOutputsITCase {
 
             // Drift reports reach the topic and the index when their checkpoint completes, by two committers
             // that need not finish together: wait until both show the same reports, then require exactly that.
-            awaitDocuments(driftIndex, 10, Duration.ofSeconds(180));
+            TestPipeline.awaitDocuments(driftIndex, 10, Duration.ofSeconds(180));
             Set<String> indexedReports = Set.of();
             List<DriftReport> reports = List.of();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -274,36 +273,7 @@ class ExactlyOnceOutputsITCase {
         throw new AssertionError("expected " + more + " more completed checkpoints within " + timeout);
     }
 
-    private static void awaitRunning(JobClient job, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Thread.sleep(200); // the loss is noticed asynchronously
-        JobStatus status = job.getJobStatus().get();
-        while (status != JobStatus.RUNNING && System.nanoTime() < deadline) {
-            assertThat(status.isGloballyTerminalState()).as("job status %s", status).isFalse();
-            Thread.sleep(100);
-            status = job.getJobStatus().get();
-        }
-        assertThat(status).as("job status after recovery").isEqualTo(JobStatus.RUNNING);
-    }
 
-    /** Waits until {@code index} holds at least {@code expected} documents. */
-    private static void awaitDocuments(String index, int expected, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int seen = 0;
-        while (System.nanoTime() < deadline) {
-            try {
-                seen = TestPipeline.documents(index).size();
-            } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException e) {
-                seen = 0; // the index is created by the first bulk request
-            }
-            if (seen >= expected) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("expected " + expected + " documents in " + index + " within " + timeout
-                + ", saw " + seen);
-    }
 
     /** A job-level gauge, such as {@code numRestarts}, as the reporter last saw it; it must exist. */
     private static long gaugeValue(JobID job, String name) {

@@ -85,7 +85,7 @@ class KafkaBrokerRestartITCase {
         new TextIntelligenceJob(config).addTo(env);
         JobClient job = env.executeAsync(config.jobName());
         try {
-            awaitDocuments(index, 1, Duration.ofSeconds(120));
+            TestPipeline.awaitDocuments(index, 1, Duration.ofSeconds(120));
             long stoppedAt = System.nanoTime();
             broker.stop();
             long indexedAtStop = TestPipeline.documents(index).size();
@@ -96,7 +96,7 @@ class KafkaBrokerRestartITCase {
             TestPipeline.produce(broker.bootstrapServers(), topic, records(half, 2 * half));
 
             int valid = validCount(2 * half);
-            awaitDocuments(index, valid, Duration.ofSeconds(120));
+            TestPipeline.awaitDocuments(index, valid, Duration.ofSeconds(120));
             long drainMillis = Duration.ofNanos(System.nanoTime() - upAt).toMillis();
             int letters = deadLetters(deadLetters, 2 * half - valid);
 
@@ -167,21 +167,4 @@ class KafkaBrokerRestartITCase {
         return count;
     }
 
-    private static void awaitDocuments(String index, int atLeast, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int seen = 0;
-        while (System.nanoTime() < deadline) {
-            try {
-                seen = TestPipeline.documents(index).size();
-            } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException e) {
-                seen = 0; // the index is created by the first bulk request
-            }
-            if (seen >= atLeast) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("expected " + atLeast + " documents in " + index + " within " + timeout
-                + ", saw " + seen);
-    }
 }

@@ -87,16 +87,18 @@ class RecoveryAfterTaskManagerLossITCase {
         new TextIntelligenceJob(config).addTo(env);
         JobClient job = env.executeAsync(config.jobName());
         try {
-            awaitDocuments(index, HALF, Duration.ofSeconds(120));
+            assertThat(TestPipeline.awaitDocuments(index, HALF, Duration.ofSeconds(120))).as("documents in %s", index)
+                    .isEqualTo(HALF);
             Map<String, Map<String, Object>> beforeFailure = TestPipeline.documents(index);
 
             cluster.terminateTaskManager(0).get();
             TestPipeline.produce(topic, records(HALF, 2 * HALF));
-            awaitDocuments(index, 2 * HALF, Duration.ofSeconds(180));
+            assertThat(TestPipeline.awaitDocuments(index, 2 * HALF, Duration.ofSeconds(180))).as("documents in %s", index)
+                    .isEqualTo(2 * HALF);
 
             long restartedAt = cluster.getExecutionGraph(job.getJobID()).get().getStatusTimestamp(JobStatus.RESTARTING);
             assertThat(restartedAt).as("the job restarted after losing a TaskManager").isPositive();
-            awaitRunning(job, Duration.ofSeconds(60));
+            TestPipeline.awaitRunning(job, Duration.ofSeconds(60));
 
             Map<String, Map<String, Object>> after = TestPipeline.documents(index);
             Set<String> expected = new TreeSet<>();
@@ -114,38 +116,5 @@ class RecoveryAfterTaskManagerLossITCase {
         }
     }
 
-    /**
-     * Losing a TaskManager can fail the job more than once (the lost tasks, then the slots the
-     * heartbeat timeout releases), so the job may be restarting again when the documents are
-     * complete; it must come back to RUNNING and must never fail for good.
-     */
-    private static void awaitRunning(JobClient job, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JobStatus status = job.getJobStatus().get();
-        while (status != JobStatus.RUNNING && System.nanoTime() < deadline) {
-            assertThat(status.isGloballyTerminalState()).as("job status %s", status).isFalse();
-            Thread.sleep(100);
-            status = job.getJobStatus().get();
-        }
-        assertThat(status).as("job status after recovery").isEqualTo(JobStatus.RUNNING);
-    }
 
-    private static void awaitDocuments(String index, int expected, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int seen = 0;
-        while (System.nanoTime() < deadline) {
-            try {
-                seen = TestPipeline.documents(index).size();
-            } catch (co.elastic.clients.elasticsearch._types.ElasticsearchException e) {
-                seen = 0; // the index is created by the first bulk request
-            }
-            if (seen >= expected) {
-                assertThat(seen).as("documents in %s", index).isEqualTo(expected);
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("expected " + expected + " documents in " + index + " within " + timeout
-                + ", saw " + seen);
-    }
 }

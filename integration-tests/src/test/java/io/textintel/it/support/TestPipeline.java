@@ -1,5 +1,7 @@
 package io.textintel.it.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.textintel.connectors.elasticsearch.ElasticsearchConnection;
 import io.textintel.jobs.PipelineSetup;
 import io.textintel.jobs.TextIntelligenceJob;
@@ -12,9 +14,12 @@ import io.textintel.serving.tools.TinyBertSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -25,6 +30,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -183,6 +189,44 @@ public final class TestPipeline {
             }
             return byId;
         }
+    }
+
+    /**
+     * Waits until {@code index} holds at least {@code atLeast} documents, and returns how many it held
+     * then; fails after {@code timeout}. The index may not exist yet: its first bulk request creates it.
+     */
+    public static int awaitDocuments(String index, int atLeast, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        while (System.nanoTime() < deadline) {
+            try {
+                seen = documents(index).size();
+            } catch (ElasticsearchException e) {
+                seen = 0;
+            }
+            if (seen >= atLeast) {
+                return seen;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("expected " + atLeast + " documents in " + index + " within " + timeout
+                + ", saw " + seen);
+    }
+
+    /**
+     * Waits until {@code job} is RUNNING again after a failure; it must never reach a terminal state
+     * on the way.
+     */
+    public static void awaitRunning(JobClient job, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Thread.sleep(200); // a lost TaskManager is noticed asynchronously
+        JobStatus status = job.getJobStatus().get();
+        while (status != JobStatus.RUNNING && System.nanoTime() < deadline) {
+            assertThat(status.isGloballyTerminalState()).as("job status %s", status).isFalse();
+            Thread.sleep(100);
+            status = job.getJobStatus().get();
+        }
+        assertThat(status).as("job status after recovery").isEqualTo(JobStatus.RUNNING);
     }
 
     /** The embedding the pipeline's embedder gives {@code text}, computed here in the test JVM. */

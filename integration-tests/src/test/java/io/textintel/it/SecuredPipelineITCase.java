@@ -5,15 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.connectors.elasticsearch.ElasticsearchAccessException;
 import io.textintel.connectors.elasticsearch.ElasticsearchConnection;
+import io.textintel.it.support.CapturingMetricReporter;
 import io.textintel.it.support.TestPipeline;
 import io.textintel.jobs.AvroTopic;
 import io.textintel.jobs.PipelineSetup;
+import io.textintel.jobs.TextIntelligenceJob;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.jobs.config.PipelineConfigLoader;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.services.LocalElasticsearch;
 import io.textintel.services.LocalKafka;
 
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.http.entity.ContentType;
 import org.apache.http.nio.entity.NStringEntity;
 import org.apache.http.util.EntityUtils;
@@ -64,7 +70,10 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -77,7 +86,8 @@ import java.util.concurrent.TimeUnit;
  * in the file realm: the distribution on Maven Central lacks the module the native realm's index
  * needs, so API keys (stored there) cannot be tested here. The servers run as local processes in
  * every environment (the shared, unsecured {@code TestServices} are not used); one node and one
- * broker serve all test methods.
+ * broker serve all test methods. One test takes a privilege from a role of its own while its job
+ * runs ({@link LocalElasticsearch#updateRole}; the node re-reads {@code roles.yml} every second here).
  */
 class SecuredPipelineITCase {
 
@@ -88,6 +98,11 @@ class SecuredPipelineITCase {
     private static final String KAFKA_USER = "textintel-pipeline";
     private static final String WRITER_ROLE = "textintel-writer";
     private static final String PARTIAL_ROLE = "textintel-partial";
+    /** A role of its own for the revocation test, so that taking a privilege away touches no other test. */
+    private static final String REVOCABLE_ROLE = "textintel-revocable";
+    private static final String REVOCABLE_USER = "textintel-revocable";
+    /** Metrics of the documents' writer: its operator is named {@code elasticsearch} (the drift one's differs). */
+    private static final Predicate<String> DOCUMENT_WRITERS = id -> List.of(id.split("\\.")).contains("elasticsearch");
     private static final int N = 12;
 
     private static LocalElasticsearch elasticsearch;
@@ -95,20 +110,26 @@ class SecuredPipelineITCase {
     private static Path secrets;
     private static String writerPassword;
     private static String partialPassword;
+    private static String revocablePassword;
 
     @BeforeAll
     static void startSecuredServices() throws Exception {
         long start = System.nanoTime();
         writerPassword = randomSecret();
         partialPassword = randomSecret();
+        revocablePassword = randomSecret();
         CompletableFuture<LocalElasticsearch> es = CompletableFuture.supplyAsync(() -> {
             try {
                 // Exactly the role the README documents, on this test's index prefixes; and one lacking privileges.
                 return LocalElasticsearch.builder().clusterName("textintel-secured").security(true)
                         .role(WRITER_ROLE, roleJson(true, true))
                         .role(PARTIAL_ROLE, roleJson(false, false))
+                        .role(REVOCABLE_ROLE, revocableRoleJson(true))
                         .user("textintel-writer", writerPassword, WRITER_ROLE)
                         .user("textintel-partial", partialPassword, PARTIAL_ROLE)
+                        .user(REVOCABLE_USER, revocablePassword, REVOCABLE_ROLE)
+                        // roles.yml re-read every second (default 5 s): the revocation test waits less.
+                        .setting("resource.reload.interval.high", "1s")
                         .start();
             } catch (Exception e) {
                 throw new IllegalStateException("secured Elasticsearch did not start", e);
@@ -133,6 +154,7 @@ class SecuredPipelineITCase {
         secrets = Files.createTempDirectory("textintel-it-secrets-");
         Files.writeString(secrets.resolve("es-password"), writerPassword + "\n");
         Files.writeString(secrets.resolve("es-partial-password"), partialPassword);
+        Files.writeString(secrets.resolve("es-revocable-password"), revocablePassword);
     }
 
     @AfterAll
@@ -155,6 +177,21 @@ class SecuredPipelineITCase {
                   ]
                 }""".formatted(templates ? "\"manage_index_templates\"" : "",
                 driftIndex ? ", \"sec-drift-*\"" : "");
+    }
+
+    /**
+     * The README's role, with or without the {@code index} privilege on the documents indices
+     * ({@code create_index} stays, so the index exists but cannot be written).
+     */
+    private static String revocableRoleJson(boolean indexDocuments) {
+        return """
+                {
+                  "cluster": ["manage_index_templates"],
+                  "indices": [
+                    {"names": ["sec-docs-*"], "privileges": [%s]},
+                    {"names": ["sec-profiles-*", "sec-drift-*"], "privileges": ["create_index", "index"]}
+                  ]
+                }""".formatted(indexDocuments ? "\"create_index\", \"index\"" : "\"create_index\"");
     }
 
     @Test
@@ -194,6 +231,120 @@ class SecuredPipelineITCase {
             assertThat(captured).as("captured log (%d chars)", captured.length()).doesNotContain(secret);
             assertThat(documents.values()).as("indexed documents").noneMatch(source -> source.contains(secret));
             assertThat(letters).as("dead letters").noneMatch(letter -> letter.toString().contains(secret));
+        }
+    }
+
+    /**
+     * The {@code index} privilege on the documents index is taken from the running job's role and
+     * given back: meanwhile the writer holds the refused documents (403) and retries them, the job
+     * keeps running (its restart strategy is off, so any failure would be final), nothing is
+     * dead-lettered and one ERROR names the index and the privilege; afterwards every record is
+     * indexed exactly once.
+     */
+    @Test
+    void aPrivilegeRevokedMidStreamHoldsTheDocumentsWithoutRestartOrDeadLetterAndResumesWhenRestored()
+            throws Exception {
+        long testStart = System.nanoTime();
+        String suffix = TestPipeline.uniqueSuffix();
+        String index = "sec-docs-" + suffix;
+        String topic = "in-" + suffix;
+        int before = 20;
+        int during = 30;
+        Path config = writeConfig(suffix, """
+                  username: %s
+                  password: ${file:es-revocable-password}
+                  ca-certificate: %s
+                """.formatted(REVOCABLE_USER, elasticsearch.certificates().caCertificate()));
+        // Unbounded; a refused batch is tried again every 0.5 to 1 s.
+        PipelineConfig pipeline = PipelineConfigLoader.load(config,
+                List.of("kafka.bounded=false", "elasticsearch.retry.max-backoff=1s"));
+        // The start-up privilege check passes: the role is whole until the job has indexed something.
+        PipelineSetup.prepare(pipeline);
+        send(topic, records(suffix, 0, before)); // the topic is created by the setup
+
+        StringWriter log = new StringWriter();
+        JobClient job = null;
+        try (LogCapture ignored = LogCapture.start(log)) {
+            job = start(pipeline);
+            awaitDocuments(index, before, Duration.ofSeconds(60));
+            assertThat(CapturingMetricReporter.count("numBlockedDocuments", DOCUMENT_WRITERS))
+                    .as("document writers reporting numBlockedDocuments").isEqualTo(pipeline.parallelism());
+            long blockedBefore = CapturingMetricReporter.sum("numBlockedDocuments", DOCUMENT_WRITERS);
+
+            long revokedAt = System.nanoTime();
+            elasticsearch.updateRole(REVOCABLE_ROLE, revocableRoleJson(false));
+            awaitIndexPrivilege(index, false, Duration.ofSeconds(30));
+            long revocationMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - revokedAt);
+            send(topic, records(suffix, before, before + during));
+
+            String refusal = "Elasticsearch refuses writes to index " + index + ": status 403";
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (CapturingMetricReporter.sum("numBlockedDocuments", DOCUMENT_WRITERS) <= blockedBefore
+                    || !log.toString().contains(refusal)) {
+                assertThat(System.nanoTime()).as("time to the first refusal, logged").isLessThan(deadline);
+                assertThat(job.getJobStatus().get()).as("job status while refused").isEqualTo(JobStatus.RUNNING);
+                Thread.sleep(200);
+            }
+            long blockedFirst = CapturingMetricReporter.sum("numBlockedDocuments", DOCUMENT_WRITERS);
+            // Held for a few retries: each one is refused again, and none is dead-lettered.
+            long heldUntil = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            while (System.nanoTime() < heldUntil) {
+                assertThat(job.getJobStatus().get()).as("job status while refused").isEqualTo(JobStatus.RUNNING);
+                Thread.sleep(200);
+            }
+            long blockedHeld = CapturingMetricReporter.sum("numBlockedDocuments", DOCUMENT_WRITERS);
+            List<DeadLetter> lettersWhileRefused = AvroTopic.deadLetters(kafka.bootstrapServers(), "dlq-" + suffix,
+                    pipelineKafkaProperties(), Duration.ofSeconds(30));
+            int indexedWhileRefused = documentSources(index).size();
+            String refusalLine = log.toString().lines().filter(line -> line.contains(refusal)).findFirst()
+                    .orElseThrow();
+
+            assertThat(blockedFirst).as("documents refused (403) after the revocation").isGreaterThan(blockedBefore);
+            assertThat(blockedHeld).as("refused again on retry").isGreaterThan(blockedFirst);
+            assertThat(lettersWhileRefused).as("dead letters while refused").isEmpty();
+            assertThat(indexedWhileRefused).as("documents indexed while refused").isEqualTo(before);
+            assertThat(refusalLine).startsWith("ERROR ")
+                    .contains("unauthorized for user [" + REVOCABLE_USER + "]", index,
+                            "granted by the index privileges [", ",index,")
+                    .contains("none is dead-lettered").doesNotContain(revocablePassword);
+            assertThat(log.toString().lines().filter(line -> line.contains(refusal)).count())
+                    .as("ERROR lines about %s (at most one a minute)", index).isEqualTo(1);
+
+            long restoredAt = System.nanoTime();
+            elasticsearch.updateRole(REVOCABLE_ROLE, revocableRoleJson(true));
+            awaitIndexPrivilege(index, true, Duration.ofSeconds(30));
+            long restorationMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restoredAt);
+            awaitDocuments(index, before + during, Duration.ofSeconds(60));
+            long resumeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restoredAt);
+
+            assertThat(job.getJobStatus().get()).as("job status after the privilege is back")
+                    .isEqualTo(JobStatus.RUNNING);
+            Set<String> expected = new TreeSet<>();
+            for (int i = 0; i < before + during; i++) {
+                expected.add("s-" + suffix + "-" + i);
+            }
+            assertThat(new TreeSet<>(documentSources(index).keySet())).isEqualTo(expected);
+            assertThat(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(adminRequest("GET", "/" + index + "/_count", null)).path("count").asLong())
+                    .as("documents in %s", index).isEqualTo(before + during);
+            assertThat(AvroTopic.deadLetters(kafka.bootstrapServers(), "dlq-" + suffix, pipelineKafkaProperties(),
+                    Duration.ofSeconds(30))).as("dead letters at the end").isEmpty();
+            assertThat(CapturingMetricReporter.sum("numRejectedDocuments", DOCUMENT_WRITERS)).isZero();
+            LOG.info("Privilege revoked mid-stream: {} documents indexed before, revocation in force after {} ms,"
+                            + " {} records produced while revoked, {} document refusals (403, retries counted) and 0"
+                            + " dead letters meanwhile, privilege back in force after {} ms, all {} documents indexed"
+                            + " exactly once"
+                            + " {} ms after the role was restored, job restarts 0 (restart strategy off), test {} ms;"
+                            + " logged: {}",
+                    before, revocationMillis, during, blockedHeld - blockedBefore, restorationMillis,
+                    before + during, resumeMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - testStart),
+                    refusalLine);
+        } finally {
+            if (job != null) {
+                job.cancel().get();
+            }
+            // Whole again for whoever comes next, whatever happened above.
+            elasticsearch.updateRole(REVOCABLE_ROLE, revocableRoleJson(true));
         }
     }
 
@@ -337,13 +488,19 @@ class SecuredPipelineITCase {
     }
 
     private static List<byte[]> records(String suffix, String... malformed) {
-        List<byte[]> records = new ArrayList<>();
-        for (int i = 0; i < N; i++) {
-            records.add(("{\"id\":\"s-" + suffix + "-" + i + "\",\"text\":\"secured delivery feedback number " + i
-                    + "\"}").getBytes(StandardCharsets.UTF_8));
-        }
+        List<byte[]> records = records(suffix, 0, N);
         for (String bad : malformed) {
             records.add(bad.getBytes(StandardCharsets.UTF_8));
+        }
+        return records;
+    }
+
+    /** Valid records {@code s-<suffix>-from} up to {@code to}, exclusive. */
+    private static List<byte[]> records(String suffix, int from, int to) {
+        List<byte[]> records = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            records.add(("{\"id\":\"s-" + suffix + "-" + i + "\",\"text\":\"secured delivery feedback number " + i
+                    + "\"}").getBytes(StandardCharsets.UTF_8));
         }
         return records;
     }
@@ -351,6 +508,11 @@ class SecuredPipelineITCase {
     /** Creates the topic and produces the values as the pipeline's Kafka user. */
     private static void produce(String topic, List<byte[]> values) throws Exception {
         kafka.createTopics(1, topic);
+        send(topic, values);
+    }
+
+    /** Produces the values to an existing topic as the pipeline's Kafka user. */
+    private static void send(String topic, List<byte[]> values) throws Exception {
         Map<String, Object> props = kafkaClient(pipelineKafkaProperties());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer =
@@ -369,6 +531,62 @@ class SecuredPipelineITCase {
         Map<String, Object> props = new HashMap<>(security);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         return props;
+    }
+
+    /** Starts the job with its restart strategy off, so that any failure fails it for good. */
+    private static JobClient start(PipelineConfig config) throws Exception {
+        org.apache.flink.configuration.Configuration flink =
+                CapturingMetricReporter.install(TextIntelligenceJob.flinkConfiguration(config));
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), flink);
+        new TextIntelligenceJob(config).addTo(env);
+        return env.executeAsync(config.jobName());
+    }
+
+    /** Waits until {@code index} holds {@code count} documents, read as the admin; never more. */
+    private static void awaitDocuments(String index, int count, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        while (System.nanoTime() < deadline) {
+            try {
+                seen = documentSources(index).size();
+            } catch (org.elasticsearch.client.ResponseException e) {
+                seen = 0; // the index is created by the first bulk request
+            }
+            assertThat(seen).as("documents in %s", index).isLessThanOrEqualTo(count);
+            if (seen == count) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("expected " + count + " documents in " + index + " within " + timeout + ", saw " + seen);
+    }
+
+    /**
+     * Waits until the node, asked as the revocable user ({@code _has_privileges}), grants or denies
+     * the {@code index} privilege on {@code index}: the moment it has re-read {@code roles.yml}.
+     */
+    private static void awaitIndexPrivilege(String index, boolean granted, Duration timeout) throws Exception {
+        ElasticsearchConnection user = ElasticsearchConnection.of(elasticsearch.httpUrl())
+                .withAuth(ElasticsearchConnection.Auth.basic(REVOCABLE_USER, revocablePassword))
+                .withTls(ElasticsearchConnection.Tls.caCertificateFile(elasticsearch.certificates().caCertificate()));
+        String body = "{\"index\": [{\"names\": [\"" + index + "\"], \"privileges\": [\"index\"]}]}";
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (RestClient client = user.createRestClient()) {
+            while (true) {
+                Request request = new Request("POST", "/_security/user/_has_privileges");
+                request.setEntity(new NStringEntity(body, ContentType.APPLICATION_JSON));
+                boolean has = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(EntityUtils.toString(client.performRequest(request).getEntity()))
+                        .path("has_all_requested").asBoolean();
+                if (has == granted) {
+                    return;
+                }
+                assertThat(System.nanoTime()).as("time until the node %s the index privilege on %s",
+                        granted ? "grants" : "denies", index).isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        }
     }
 
     private static ElasticsearchConnection adminConnection() {
@@ -435,8 +653,8 @@ class SecuredPipelineITCase {
                 LoggerConfig logger = configuration.getLoggerConfig(name);
                 capture.levels.put(name, logger.getLevel());
                 logger.setLevel(Level.INFO);
-                logger.addAppender(appender, Level.INFO, null);
             }
+            // On the root only: these loggers are additive, so their events reach it, each once.
             configuration.getRootLogger().addAppender(appender, Level.INFO, null);
             context.updateLoggers();
             return capture;
@@ -446,9 +664,7 @@ class SecuredPipelineITCase {
         public void close() {
             Configuration configuration = context.getConfiguration();
             for (String name : LOGGERS) {
-                LoggerConfig logger = configuration.getLoggerConfig(name);
-                logger.removeAppender(appender.getName());
-                logger.setLevel(levels.get(name));
+                configuration.getLoggerConfig(name).setLevel(levels.get(name));
             }
             configuration.getRootLogger().removeAppender(appender.getName());
             context.updateLoggers();

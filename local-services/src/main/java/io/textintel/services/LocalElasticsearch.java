@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link Builder#security(boolean) security(true)} the node runs x-pack security: HTTPS
  * with a certificate signed by a CA generated at start ({@link #certificates()}), and one
  * superuser in the file realm ({@link #adminUser()}, {@link #adminPassword()}, a random password),
- * plus the file-realm roles and users the builder names. The {@code integ-test-zip} has no
+ * plus the file-realm roles and users the builder names ({@link #updateRole} and {@link #removeRole}
+ * change the roles while the node runs). The {@code integ-test-zip} has no
  * {@code analysis-common} module, which the {@code .security} index's mapping needs: the native
  * realm and API keys do not work on it, so roles and users live in the file realm.
  *
@@ -77,6 +78,7 @@ public final class LocalElasticsearch implements AutoCloseable {
     private volatile ChildProcess process;
     private volatile boolean stopped;
     private final Security security;
+    private final FileRoles fileRoles;
     private final Thread shutdownHook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -98,8 +100,9 @@ public final class LocalElasticsearch implements AutoCloseable {
 
     private LocalElasticsearch(Path workDir, boolean keepWorkDir, int httpPort, int transportPort,
             List<String> command, Map<String, String> environment, Duration startTimeout, ChildProcess process,
-            Security security) {
+            Security security, FileRoles fileRoles) {
         this.security = security;
+        this.fileRoles = fileRoles;
         this.workDir = workDir;
         this.keepWorkDir = keepWorkDir;
         this.httpPort = httpPort;
@@ -157,6 +160,36 @@ public final class LocalElasticsearch implements AutoCloseable {
                     + " runs with security off; start it with builder().security(true)");
         }
         return security;
+    }
+
+    /**
+     * Adds a role to the file realm, or replaces the role of that name, as the JSON body the role
+     * API takes, rewriting {@code roles.yml} atomically. The running node re-reads the file by itself
+     * every {@code resource.reload.interval.high} (5 s unless set with {@link Builder#setting}) and
+     * applies the new role to the next request of every user holding it: how a privilege is granted
+     * or taken away while clients stay connected.
+     *
+     * @throws IllegalStateException when security is off
+     */
+    public void updateRole(String name, String json) throws IOException {
+        secured();
+        checkOpen();
+        fileRoles.put(Builder.requireName(name, "role name"), json);
+        LOG.info("Updated role {} in {}", name, fileRoles.file());
+    }
+
+    /**
+     * Removes a role from the file realm, rewriting {@code roles.yml} atomically; users keep the
+     * role's name but lose its privileges once the node has re-read the file (see {@link #updateRole}).
+     *
+     * @throws IllegalArgumentException when the file realm has no such role
+     * @throws IllegalStateException when security is off
+     */
+    public void removeRole(String name) throws IOException {
+        secured();
+        checkOpen();
+        fileRoles.remove(name);
+        LOG.info("Removed role {} from {}", name, fileRoles.file());
     }
 
     /** The HTTP port. */
@@ -446,12 +479,10 @@ public final class LocalElasticsearch implements AutoCloseable {
                     "ES_JAVA_OPTS", "-Xms" + config.heap + " -Xmx" + config.heap,
                     "ES_TMPDIR", tmpDir.toString());
             Security security = null;
+            FileRoles fileRoles = null;
             if (config.security) {
-                StringBuilder rolesYml = new StringBuilder();
-                // JSON is YAML: each role is one flow mapping.
-                config.roles.forEach((name, json) -> rolesYml.append(name).append(": ")
-                        .append(json.replace('\n', ' ')).append('\n'));
-                Files.writeString(configDir.resolve("roles.yml"), rolesYml.toString(), StandardCharsets.UTF_8);
+                fileRoles = new FileRoles(configDir, user, config.roles);
+                fileRoles.write();
                 security = addAdminUser(distribution, prefix, workDir, environment, certificates);
                 for (Map.Entry<String, FileUser> fileUser : config.users.entrySet()) {
                     addUser(distribution, prefix, workDir, environment, fileUser.getKey(),
@@ -469,7 +500,7 @@ public final class LocalElasticsearch implements AutoCloseable {
             ChildProcess process = ChildProcess.start("Elasticsearch", command, workDir, environment,
                     workDir.resolve("console.log"));
             LocalElasticsearch node = new LocalElasticsearch(workDir, config.keepWorkDir, httpPort, transportPort,
-                    command, environment, config.startTimeout, process, security);
+                    command, environment, config.startTimeout, process, security, fileRoles);
             try {
                 awaitYellow(node, process, config.startTimeout);
             } catch (RuntimeException e) {

@@ -94,7 +94,10 @@ class ElasticsearchOutageITCase {
         String index = "outage-docs-" + suffix;
         int total = 2000;
         TestServices.createTopics(2, topic, deadLetters);
-        PipelineConfig config = config(topic, deadLetters, index, "elasticsearch.bulk-max-actions=50");
+        // Checkpoints wait for the sink while the node is away: with a 40 s timeout at least one expires during
+        // the outage, which the default checkpointing.tolerable-failures (3) must absorb.
+        PipelineConfig config = config(topic, deadLetters, index, "elasticsearch.bulk-max-actions=50",
+                "checkpointing.timeout=40s");
         PipelineSetup.prepare(config);
 
         Thread producer = new Thread(() -> {
@@ -139,18 +142,21 @@ class ElasticsearchOutageITCase {
             assertThat(maxWaitingPerWriter).as("batches waiting per writer, at most the 2 in-flight slots")
                     .isBetween(1L, 2L);
             assertThat(outageMillis).as("the writers were in an outage").isPositive();
+            long expiredCheckpoints = CapturingMetricReporter.max("numberOfFailedCheckpoints", id -> true);
+            assertThat(expiredCheckpoints).as("checkpoints that expired during the outage, tolerated").isPositive();
             assertExactlyOnce(index, total);
             assertThat(deadLetters(deadLetters)).as("dead letters").isZero();
             assertThat(CapturingMetricReporter.sum("numRejectedDocuments", DOCUMENT_WRITERS)).isZero();
             LOG.info("Elasticsearch outage: node down {} ms (stop to up again), {} writers, indexed before {} of {},"
                             + " batches waiting max {} (per writer max {}), bulk retries {} during the outage and {} in"
                             + " all, throttled documents {}, records in {}, documents out {}, time to drain {} ms after"
-                            + " the node was up, overwritten on retry {}, job restarts 0 (restart strategy off)",
+                            + " the node was up, overwritten on retry {}, checkpoints expired and tolerated {}, job"
+                            + " restarts 0 (restart strategy off)",
                     outageLengthMillis, writers, indexedBeforeOutage, total, maxWaiting, maxWaitingPerWriter,
                     retriesDuringOutage, CapturingMetricReporter.sum("numBulkRetries", DOCUMENT_WRITERS),
                     CapturingMetricReporter.sum("numThrottledDocuments", DOCUMENT_WRITERS), total,
                     TestPipeline.documents(node.httpUrl(), index).size(), drainMillis,
-                    CapturingMetricReporter.sum("documentsOverwritten", DOCUMENT_WRITERS));
+                    CapturingMetricReporter.sum("documentsOverwritten", DOCUMENT_WRITERS), expiredCheckpoints);
         } finally {
             producer.join();
             job.cancel().get();

@@ -22,11 +22,13 @@ class ElasticsearchAccessCheckTest {
     private final AtomicInteger status = new AtomicInteger(200);
     private final AtomicReference<String> body = new AtomicReference<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + " "
                     + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             byte[] answer = body.get().getBytes(StandardCharsets.UTF_8);
@@ -68,6 +70,18 @@ class ElasticsearchAccessCheckTest {
         assertThat(requests).hasSize(1);
         assertThat(requests.get(0)).startsWith("POST /_security/user/_has_privileges ")
                 .contains("manage_index_templates", "docs*", "drift*", "create_index");
+    }
+
+    @Test
+    void anApiKeyGoesOnTheWireAsTheApiKeyAuthorizationHeader() throws Exception {
+        body.set("""
+                {"username":"api-key-owner","has_all_requested":true,
+                 "cluster":{"manage_index_templates":true},
+                 "index":{"docs*":{"create_index":true,"index":true},"drift*":{"create_index":true,"index":true}},
+                 "application":{}}""");
+
+        check().run(connection(ElasticsearchConnection.Auth.apiKey("a2V5OnNlY3JldA==")));
+        assertThat(authorizations).containsExactly("ApiKey a2V5OnNlY3JldA==");
     }
 
     @Test

@@ -150,7 +150,7 @@ class ElasticsearchOutageITCase {
             LOG.info("Elasticsearch outage: node down {} ms (stop to up again), {} writers, indexed before {} of {},"
                             + " batches waiting max {} (per writer max {}), bulk retries {} during the outage and {} in"
                             + " all, throttled documents {}, records in {}, documents out {}, time to drain {} ms after"
-                            + " the node was up, overwritten on retry {}, checkpoints expired and tolerated {}, job"
+                            + " the node was up, overwritten on retry {}, failed checkpoints tolerated {}, job"
                             + " restarts 0 (restart strategy off)",
                     outageLengthMillis, writers, indexedBeforeOutage, total, maxWaiting, maxWaitingPerWriter,
                     retriesDuringOutage, CapturingMetricReporter.sum("numBulkRetries", DOCUMENT_WRITERS),

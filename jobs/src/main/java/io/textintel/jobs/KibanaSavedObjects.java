@@ -66,15 +66,20 @@ public final class KibanaSavedObjects {
      * writes to ({@code elasticsearch.index*} and {@code drift.index*}), as NDJSON.
      */
     public static byte[] forPipeline(PipelineConfig config) {
+        return forIndices(config.elasticsearch().index(), config.drift().index());
+    }
+
+    /** The saved objects with the data views on {@code documentsIndex*} and {@code driftIndex*}, as NDJSON. */
+    static byte[] forIndices(String documentsIndex, String driftIndex) {
         StringBuilder ndjson = new StringBuilder();
         for (ObjectNode object : load()) {
             String id = object.path("id").asText();
             if (object.path("type").asText().equals("index-pattern")) {
                 ObjectNode attributes = (ObjectNode) object.get("attributes");
                 if (id.equals(DOCUMENTS_DATA_VIEW)) {
-                    attributes.put("title", config.elasticsearch().index() + "*");
+                    attributes.put("title", documentsIndex + "*");
                 } else if (id.equals(DRIFT_DATA_VIEW)) {
-                    attributes.put("title", config.drift().index() + "*");
+                    attributes.put("title", driftIndex + "*");
                 }
             }
             ndjson.append(write(object)).append('\n');

@@ -174,7 +174,7 @@ public final class PipelineSetup {
         List<IndexTemplate> templates = new ArrayList<>();
         if (dims > 0) {
             templates.add(IndexTemplates.documents(
-                    es.index() + "*", dims, es.indexOptions().options(), es.shards(), es.replicas()));
+                    es.index() + "*", dims, es.indexOptions().options(dims), es.shards(), es.replicas()));
         } else {
             LOG.warn("No embed task: the documents template is not installed and Elasticsearch maps documents dynamically");
         }

@@ -41,12 +41,12 @@ public final class IndexTemplates {
 
     /**
      * The documents template for single-node clusters: one shard, no replicas,
-     * {@link VectorIndexOptions#DEFAULT} vectors.
+     * {@link VectorIndexOptions#defaultFor} vectors.
      *
      * @param embeddingDims the embedding model's hidden size, e.g. 384
      */
     public static IndexTemplate documents(int embeddingDims) {
-        return documents(DOCUMENTS_INDEX_PATTERN, embeddingDims, VectorIndexOptions.DEFAULT, 1, 0);
+        return documents(DOCUMENTS_INDEX_PATTERN, embeddingDims, VectorIndexOptions.defaultFor(embeddingDims), 1, 0);
     }
 
     /**

@@ -27,8 +27,8 @@ class IndexTemplatesTest {
         assertThat(embedding.get("dims").asInt()).isEqualTo(384);
         assertThat(embedding.get("index").asBoolean()).isTrue();
         assertThat(embedding.get("similarity").asText()).isEqualTo("cosine");
-        assertThat(embedding.at("/index_options/type").asText())
-                .isEqualTo(VectorIndexOptions.DEFAULT.type().elasticsearchName());
+        assertThat(embedding.at("/index_options/type").asText()).isEqualTo("bbq_hnsw");
+        assertThat(IndexTemplates.documents(63).json()).contains("\"int8_hnsw\"");
         assertThat(embedding.at("/index_options/m").asInt()).isEqualTo(16);
         assertThat(embedding.at("/index_options/ef_construction").asInt()).isEqualTo(100);
         assertThat(body.at("/template/settings/number_of_shards").asInt()).isEqualTo(1);
@@ -120,7 +120,7 @@ class IndexTemplatesTest {
         assertThatThrownBy(() -> IndexTemplates.documents(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Embedding dims is 0, expected 1 to 4096.");
-        assertThatThrownBy(() -> IndexTemplates.documents("Docs*", 8, VectorIndexOptions.DEFAULT, 1, 0))
+        assertThatThrownBy(() -> IndexTemplates.documents("Docs*", 8, VectorIndexOptions.defaultFor(8), 1, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Index pattern 'Docs*'");
         assertThatThrownBy(() -> IndexTemplates.drift("textintel-drift*", 0, 0))

@@ -22,9 +22,22 @@ class ElasticsearchIndexOptionsSettingsTest {
             """;
 
     @Test
-    void withoutKeysTheDocumentsTemplateGetsTheDefault() {
+    void withoutKeysTheTypeFollowsTheDims() {
         PipelineConfig config = PipelineConfigLoader.parse(PIPELINE, "test.yaml", List.of());
-        assertThat(config.elasticsearch().indexOptions().options()).isEqualTo(VectorIndexOptions.DEFAULT);
+        assertThat(config.elasticsearch().indexOptions().options(384))
+                .isEqualTo(new VectorIndexOptions(VectorIndexOptions.Type.BBQ_HNSW, 16, 100));
+        assertThat(config.elasticsearch().indexOptions().options(32))
+                .isEqualTo(new VectorIndexOptions(VectorIndexOptions.Type.INT8_HNSW, 16, 100));
+    }
+
+    @Test
+    void bbqForTooFewDimsNamesTheKey() {
+        PipelineConfig config = PipelineConfigLoader.parse(PIPELINE, "test.yaml", List.of(
+                "elasticsearch.index-options.type=bbq_hnsw"));
+        assertThatThrownBy(() -> config.elasticsearch().indexOptions().options(32))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("elasticsearch.index-options.type: index_options type bbq_hnsw needs at "
+                        + "least 64 embedding dims, the embedding model has 32");
     }
 
     @Test
@@ -32,7 +45,7 @@ class ElasticsearchIndexOptionsSettingsTest {
         PipelineConfig config = PipelineConfigLoader.parse(PIPELINE, "test.yaml", List.of(
                 "elasticsearch.index-options.type=bbq_hnsw", "elasticsearch.index-options.m=32",
                 "elasticsearch.index-options.ef-construction=200"));
-        assertThat(config.elasticsearch().indexOptions().options())
+        assertThat(config.elasticsearch().indexOptions().options(384))
                 .isEqualTo(new VectorIndexOptions(VectorIndexOptions.Type.BBQ_HNSW, 32, 200));
     }
 
@@ -43,7 +56,7 @@ class ElasticsearchIndexOptionsSettingsTest {
                   index-options:
                     type: hnsw
                 """), "test.yaml", List.of());
-        assertThat(config.elasticsearch().indexOptions().options())
+        assertThat(config.elasticsearch().indexOptions().options(384))
                 .isEqualTo(new VectorIndexOptions(VectorIndexOptions.Type.HNSW, 16, 100));
     }
 

@@ -2,6 +2,7 @@ package io.textintel.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.textintel.it.support.JobJar;
 import io.textintel.it.support.KillScenario;
 import io.textintel.it.support.TestPipeline;
 import io.textintel.it.support.TestServices;
@@ -154,7 +155,8 @@ class RunProcessKillITCase {
                 "--add-modules", "jdk.incubator.vector", "-Xmx1g",
                 "-Dlog4j2.configurationFile=" + log4j.toUri(),
                 "-Dtextintel.log.file=" + log,
-                "-cp", System.getProperty("java.class.path"),
+                // The deployable artifact on the Flink runtime, as bin/textintel runs it.
+                "-cp", JobJar.classpath(),
                 "io.textintel.jobs.cli.TextIntelCommand", "run", "--config", config.toString()));
         for (String override : overrides) {
             command.add("--set");

@@ -2,7 +2,6 @@ package io.textintel.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.textintel.it.support.JobJar;
 import io.textintel.it.support.KillScenario;
 import io.textintel.it.support.TestPipeline;
 import io.textintel.it.support.TestServices;
@@ -155,8 +154,7 @@ class RunProcessKillITCase {
                 "--add-modules", "jdk.incubator.vector", "-Xmx1g",
                 "-Dlog4j2.configurationFile=" + log4j.toUri(),
                 "-Dtextintel.log.file=" + log,
-                // The deployable artifact on the Flink runtime, as bin/textintel runs it.
-                "-cp", JobJar.classpath(),
+                "-cp", System.getProperty("java.class.path"),
                 "io.textintel.jobs.cli.TextIntelCommand", "run", "--config", config.toString()));
         for (String override : overrides) {
             command.add("--set");

@@ -96,6 +96,8 @@ public final class FlinkProcessCluster implements AutoCloseable {
         settings.put("taskmanager.rpc.port", "0");
         settings.put("taskmanager.data.port", "0");
         settings.put("taskmanager.numberOfTaskSlots", Integer.toString(slotsPerTaskManager));
+        // What Flink's scripts pass a TaskManager as dynamic properties (BashJavaUtils): its CPU share, one per slot.
+        settings.put("taskmanager.cpu.cores", Integer.toString(slotsPerTaskManager));
         settings.put("parallelism.default", "1");
         // Memory that fits a 2-core 24 GB machine; the JVM flags below follow from these (see jvmMemoryFlags).
         settings.put("jobmanager.memory.heap.size", JM_HEAP_MB + "m");
@@ -109,6 +111,9 @@ public final class FlinkProcessCluster implements AutoCloseable {
         settings.put("taskmanager.memory.network.min", TM_NETWORK_MB + "m");
         settings.put("taskmanager.memory.network.max", TM_NETWORK_MB + "m");
         settings.put("taskmanager.memory.jvm-metaspace.size", METASPACE_MB + "m");
+        // Fixed, as the scripts' dynamic properties fix it: the TaskManager adds the components up into its total.
+        settings.put("taskmanager.memory.jvm-overhead.min", TM_OVERHEAD_MB + "m");
+        settings.put("taskmanager.memory.jvm-overhead.max", TM_OVERHEAD_MB + "m");
         settings.put("web.upload.dir", Files.createDirectories(directory.resolve("web-upload")).toString());
         settings.put("io.tmp.dirs", Files.createDirectories(directory.resolve("tmp")).toString());
         settings.putAll(extraSettings);
@@ -128,6 +133,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
     private static final int TM_FRAMEWORK_OFF_HEAP_MB = 128;
     private static final int TM_TASK_OFF_HEAP_MB = 64;
     private static final int TM_NETWORK_MB = 64;
+    private static final int TM_OVERHEAD_MB = 192;
 
     /** Flink's log file per process, as the log4j-console-less configuration of a distribution's conf/. */
     private static final String LOG4J = """

@@ -2,12 +2,14 @@ package io.textintel.jobs;
 
 import io.textintel.connectors.deadletter.KafkaRejectedDocumentHandler;
 import io.textintel.connectors.deadletter.KafkaRejectedDocumentSink;
+import io.textintel.connectors.elasticsearch.DeadLetterSerializer;
 import io.textintel.connectors.elasticsearch.DocumentSerializer;
 import io.textintel.connectors.elasticsearch.DriftReportSerializer;
 import io.textintel.connectors.elasticsearch.CommittedIndexingSink;
 import io.textintel.connectors.elasticsearch.ElasticsearchSink;
 import io.textintel.connectors.elasticsearch.ElasticsearchSinkBuilder;
 import io.textintel.connectors.elasticsearch.EnrichedDocumentSerializer;
+import io.textintel.connectors.elasticsearch.LoggedRejectedDocumentHandler;
 import io.textintel.connectors.kafka.AvroKafkaSinkBuilder;
 import io.textintel.connectors.kafka.KafkaRawSource;
 import io.textintel.connectors.kafka.KafkaSinks;
@@ -69,7 +71,8 @@ import java.util.function.Predicate;
  *
  * <pre>
  * kafka-raw → decode-validate → tokenize → inference (async) → route-outcomes ─┬→ elasticsearch
- *                  └────────────────┴────────────────────────────────┴─────────│→ dead-letters (Kafka)
+ *                  └────────────────┴────────────────────────────────┴─────────│→ dead-letters (Kafka
+ *                                                                             │   and Elasticsearch)
  *                                                                             └→ drift monitor → drift reports
  *                                                                                (Elasticsearch + Kafka), profiles
  * </pre>
@@ -133,6 +136,23 @@ public final class TextIntelligenceJob {
                 .name("bound-dead-letters").uid("bound-dead-letters");
         deadLetters.sinkTo(deadLetterSink("dead-letters"))
                 .name("dead-letters").uid("dead-letters");
+        if (config.elasticsearch().indexesDeadLetters()) {
+            addDeadLetterIndexing(deadLetters, config.elasticsearch().deadLetterIndex());
+        }
+    }
+
+    /**
+     * Also indexes the bounded dead letters in {@code index}, for Kibana. Their ids come from their
+     * Kafka provenance and stage ({@link DeadLetterSerializer}), so a replay overwrites what the
+     * failed attempt indexed, and no committed sink is needed. A dead letter Elasticsearch rejects
+     * is logged and counted, not sent to the dead-letter topic (it is there already) nor allowed to
+     * fail the job. Rejections of enriched documents (stage SINK) go to the Kafka topic only.
+     */
+    private void addDeadLetterIndexing(DataStream<DeadLetter> deadLetters, String index) {
+        deadLetters.sinkTo(elasticsearchSinkBuilder(index, new DeadLetterSerializer())
+                        .setRejectedDocumentHandler(LoggedRejectedDocumentHandler.factory())
+                        .build())
+                .name("dead-letters-elasticsearch").uid("dead-letters-elasticsearch");
     }
 
     private static KafkaSource<RawRecord> rawSource(KafkaSettings kafka) {

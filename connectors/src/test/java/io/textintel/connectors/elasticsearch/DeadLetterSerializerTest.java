@@ -18,7 +18,7 @@ class DeadLetterSerializerTest {
         return DeadLetter.newBuilder()
                 .setOriginalBytes(ByteBuffer.wrap("{\"id\":\"r1\",\"text\":".getBytes(StandardCharsets.UTF_8)))
                 .setStage(PipelineStage.DECODE)
-                .setReason("JSON ends inside an object at offset 19, expected a complete document")
+                .setReason("JSON ends inside an object at offset 18, expected a complete document")
                 .setRecordId("r1")
                 .setProvenance(new KafkaProvenance("feedback", 3, 1234L, Instant.parse("2026-12-01T09:00:00Z")))
                 .setTime(Instant.parse("2026-12-01T09:00:01.5Z"))
@@ -41,7 +41,7 @@ class DeadLetterSerializerTest {
         assertThat(json.get("source_offset").asLong()).isEqualTo(1234L);
         assertThat(json.get("source_timestamp").asText()).isEqualTo("2026-12-01T09:00:00Z");
         assertThat(json.get("original_length").asLong()).isEqualTo(70_000L);
-        assertThat(json.get("original_kept_bytes").asInt()).isEqualTo(19);
+        assertThat(json.get("original_kept_bytes").asInt()).isEqualTo(18);
         assertThat(json.get("original_sha256").asText()).isEqualTo("ab".repeat(32));
         assertThat(json.get("original_preview").asText()).isEqualTo("{\"id\":\"r1\",\"text\":");
     }
@@ -50,7 +50,7 @@ class DeadLetterSerializerTest {
     void idIsTheSameOnReplayAndDiffersByStageAndOffset() {
         DeadLetter first = letter().build();
         DeadLetter replayed = letter().setTime(Instant.parse("2026-12-01T10:30:00Z"))
-                .setReason("JSON ends inside an object at offset 19 (replayed)").build();
+                .setReason("JSON ends inside an object at offset 18 (replayed)").build();
         DeadLetter laterStage = letter().setStage(PipelineStage.INFERENCE).build();
         DeadLetter nextOffset = letter()
                 .setProvenance(new KafkaProvenance("feedback", 3, 1235L, Instant.parse("2026-12-01T09:00:00Z")))

@@ -67,7 +67,8 @@ import java.util.function.Predicate;
 /**
  * The textintel pipeline: raw text from Kafka, decoded and validated, tokenized, run through the
  * configured model tasks, and indexed in Elasticsearch; everything that fails on the way goes to the
- * dead-letter topic with its reason.
+ * dead-letter topic with its reason, and is also indexed in {@code elasticsearch.dead-letter-index}
+ * unless that is {@code none}.
  *
  * <pre>
  * kafka-raw → decode-validate → tokenize → inference (async) → route-outcomes ─┬→ elasticsearch
@@ -81,7 +82,8 @@ import java.util.function.Predicate;
  * {@code kafka.delivery-guarantee} is {@code exactly-once} (the default), dead letters (rejections by
  * Elasticsearch included) and drift reports on Kafka are written in Kafka transactions committed with
  * each checkpoint, and drift reports and profiles are indexed when their checkpoint completes; at
- * least once otherwise.
+ * least once otherwise. Dead letters in Elasticsearch are at least once with ids that a replay
+ * overwrites.
  *
  * <p>Submit with {@code flink run -c io.textintel.jobs.TextIntelligenceJob textintel-jobs.jar
  * --config pipeline.yaml [--set key=value ...]}, or run in-process with {@code bin/textintel run}.

@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Where enriched documents are indexed, and how the sink batches and retries.
+ * Where enriched documents (and, for Kibana, dead letters) are indexed, and how the sinks batch and
+ * retry.
  *
  * @param hosts Elasticsearch URLs, e.g. {@code http://localhost:9200}
  * @param index the documents index (an index template matches it)

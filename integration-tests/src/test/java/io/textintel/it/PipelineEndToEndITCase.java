@@ -7,6 +7,7 @@ import io.textintel.it.support.TestPipeline;
 import io.textintel.it.support.TestServices;
 import io.textintel.jobs.AvroTopic;
 import io.textintel.jobs.config.PipelineConfig;
+import io.textintel.connectors.elasticsearch.DeadLetterSerializer;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.TextRecord;
@@ -87,8 +88,11 @@ class PipelineEndToEndITCase {
         avro.add(new byte[] {(byte) 0xC3, 0x01, 1, 2, 3});
         TestPipeline.produce(avroTopic, avro);
 
-        TestPipeline.runToEnd(TestPipeline.config(jsonTopic, "json", deadLetters, index));
-        TestPipeline.runToEnd(TestPipeline.config(avroTopic, "avro", deadLetters, index));
+        String deadLetterIndex = "dead-letters-" + suffix;
+        TestPipeline.runToEnd(TestPipeline.config(jsonTopic, "json", deadLetters, index,
+                "elasticsearch.dead-letter-index=" + deadLetterIndex));
+        TestPipeline.runToEnd(TestPipeline.config(avroTopic, "avro", deadLetters, index,
+                "elasticsearch.dead-letter-index=" + deadLetterIndex));
 
         Map<String, Map<String, Object>> docs = TestPipeline.documents(index);
         Set<String> expectedIds = new HashSet<>();
@@ -121,6 +125,20 @@ class PipelineEndToEndITCase {
         Set<String> originals = letters.stream()
                 .map(l -> StandardCharsets.UTF_8.decode(l.getOriginalBytes()).toString()).collect(Collectors.toSet());
         assertThat(originals).contains("not json at all", "[1,2,3]");
+
+        // The same dead letters, once each, in the dead-letters index for Kibana.
+        Map<String, Map<String, Object>> indexed = TestPipeline.documents(deadLetterIndex);
+        assertThat(indexed).hasSize(letters.size());
+        for (DeadLetter letter : letters) {
+            Map<String, Object> document = indexed.get(DeadLetterSerializer.idOf(letter));
+            assertThat(document).as("indexed dead letter %s", DeadLetterSerializer.idOf(letter)).isNotNull();
+            assertThat(document.get("stage")).isEqualTo(letter.getStage().name().toLowerCase(java.util.Locale.ROOT));
+            assertThat(document.get("reason")).isEqualTo(letter.getReason());
+            assertThat(document.get("source_topic")).isEqualTo(letter.getProvenance().getTopic());
+            assertThat(((Number) document.get("source_offset")).longValue())
+                    .isEqualTo(letter.getProvenance().getOffset());
+        }
+        LOG.info("{} dead letters on the topic, {} in index {}", letters.size(), indexed.size(), deadLetterIndex);
     }
 
     @Test

@@ -173,7 +173,7 @@ class SecuredPipelineITCase {
                 {
                   "cluster": [%s],
                   "indices": [
-                    {"names": ["sec-docs-*", "sec-profiles-*"%s], "privileges": ["create_index", "index"]}
+                    {"names": ["sec-docs-*", "sec-dead-letters-*", "sec-profiles-*"%s], "privileges": ["create_index", "index"]}
                   ]
                 }""".formatted(templates ? "\"manage_index_templates\"" : "",
                 driftIndex ? ", \"sec-drift-*\"" : "");
@@ -189,7 +189,7 @@ class SecuredPipelineITCase {
                   "cluster": ["manage_index_templates"],
                   "indices": [
                     {"names": ["sec-docs-*"], "privileges": [%s]},
-                    {"names": ["sec-profiles-*", "sec-drift-*"], "privileges": ["create_index", "index"]}
+                    {"names": ["sec-dead-letters-*", "sec-profiles-*", "sec-drift-*"], "privileges": ["create_index", "index"]}
                   ]
                 }""".formatted(indexDocuments ? "\"create_index\", \"index\"" : "\"create_index\"");
     }
@@ -359,7 +359,7 @@ class SecuredPipelineITCase {
 
         PipelineSetup.Result result = PipelineSetup.prepare(PipelineConfigLoader.load(config, List.of()), true);
 
-        assertThat(result.templates()).hasSize(3);
+        assertThat(result.templates()).hasSize(4);
         for (String template : result.templates()) {
             assertThat(adminRequest("GET", "/_index_template/" + template, null)).contains("sec-");
         }
@@ -464,6 +464,7 @@ class SecuredPipelineITCase {
                 elasticsearch:
                   hosts: [%s]
                   index: sec-docs-%s
+                  dead-letter-index: sec-dead-letters-%s
                   bulk-max-actions: 50
                   bulk-flush-interval: 200ms
                 %sdrift:
@@ -480,7 +481,7 @@ class SecuredPipelineITCase {
                 checkpointing:
                   interval: 500ms
                 """.formatted(kafka.bootstrapServers(), suffix, suffix, suffix, KAFKA_USER, KAFKA_PASSWORD_VARIABLE,
-                kafka.certificates().caCertificate(), elasticsearch.httpUrl(), suffix, elasticsearchAuth,
+                kafka.certificates().caCertificate(), elasticsearch.httpUrl(), suffix, suffix, elasticsearchAuth,
                 suffix, suffix, suffix, TestPipeline.embedder());
         Path file = secrets.resolve("pipeline-" + suffix + ".yaml");
         Files.writeString(file, yaml);

@@ -16,13 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * textintel's Kibana saved objects ({@value #RESOURCE}): data views of the documents and drift
- * indices, two saved searches, the Lens visualizations and the overview dashboard, and their
- * import with the pipeline's Elasticsearch credentials.
+ * textintel's Kibana saved objects ({@value #RESOURCE}): data views of the documents, drift and
+ * dead-letter indices, three saved searches, the Lens visualizations and the overview dashboard,
+ * and their import with the pipeline's Elasticsearch credentials.
  *
  * <p>The file names the default indices; {@link #forPipeline} points the data views at the indices
- * a configuration writes to, so a renamed index still shows on the dashboard. Dead letters have no
- * data view: they are Avro records on a Kafka topic and never indexed in Elasticsearch.
+ * a configuration writes to, so a renamed index still shows on the dashboard. With
+ * {@code elasticsearch.dead-letter-index: none} the dead-letter objects are still imported, on the
+ * default index, and stay empty.
  */
 public final class KibanaSavedObjects {
 
@@ -34,6 +35,9 @@ public final class KibanaSavedObjects {
 
     /** Id of the drift-reports data view. */
     public static final String DRIFT_DATA_VIEW = "textintel-drift";
+
+    /** Id of the dead-letters data view. */
+    public static final String DEAD_LETTERS_DATA_VIEW = "textintel-dead-letters";
 
     /** Id of the dashboard. */
     public static final String DASHBOARD = "textintel-overview";
@@ -63,14 +67,17 @@ public final class KibanaSavedObjects {
 
     /**
      * The saved objects with the data views' index patterns set to the indices the configuration
-     * writes to ({@code elasticsearch.index*} and {@code drift.index*}), as NDJSON.
+     * writes to ({@code elasticsearch.index*}, {@code drift.index*} and
+     * {@code elasticsearch.dead-letter-index*}), as NDJSON.
      */
     public static byte[] forPipeline(PipelineConfig config) {
-        return forIndices(config.elasticsearch().index(), config.drift().index());
+        String deadLetters = config.elasticsearch().indexesDeadLetters() ? config.elasticsearch().deadLetterIndex()
+                : DEAD_LETTERS_DATA_VIEW;
+        return forIndices(config.elasticsearch().index(), config.drift().index(), deadLetters);
     }
 
-    /** The saved objects with the data views on {@code documentsIndex*} and {@code driftIndex*}, as NDJSON. */
-    static byte[] forIndices(String documentsIndex, String driftIndex) {
+    /** The saved objects with the data views on {@code documentsIndex*}, {@code driftIndex*} and {@code deadLetterIndex*}. */
+    static byte[] forIndices(String documentsIndex, String driftIndex, String deadLetterIndex) {
         StringBuilder ndjson = new StringBuilder();
         for (ObjectNode object : load()) {
             String id = object.path("id").asText();
@@ -80,6 +87,8 @@ public final class KibanaSavedObjects {
                     attributes.put("title", documentsIndex + "*");
                 } else if (id.equals(DRIFT_DATA_VIEW)) {
                     attributes.put("title", driftIndex + "*");
+                } else if (id.equals(DEAD_LETTERS_DATA_VIEW)) {
+                    attributes.put("title", deadLetterIndex + "*");
                 }
             }
             ndjson.append(write(object)).append('\n');

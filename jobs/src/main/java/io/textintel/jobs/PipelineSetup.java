@@ -80,8 +80,8 @@ public final class PipelineSetup {
 
     /**
      * The privileges the pipeline's Elasticsearch user needs: {@code create_index} and {@code index}
-     * on the documents index and, with the drift monitor, on the drift and reference-profile indices
-     * (each as a {@code name*} pattern, as the templates match them); and, to install the templates,
+     * on the documents index, the dead-letters index unless it is {@code none} and, with the drift
+     * monitor, on the drift and reference-profile indices (each as a {@code name*} pattern, as the templates match them); and, to install the templates,
      * the cluster privilege {@code manage_index_templates}.
      */
     public static ElasticsearchAccessCheck accessCheck(PipelineConfig config, boolean installTemplates) {
@@ -90,6 +90,9 @@ public final class PipelineSetup {
         if (config.drift().enabled()) {
             indices.add(config.drift().index() + "*");
             indices.add(config.drift().profileIndex() + "*");
+        }
+        if (config.elasticsearch().indexesDeadLetters()) {
+            indices.add(config.elasticsearch().deadLetterIndex() + "*");
         }
         ElasticsearchAccessCheck.Builder check = ElasticsearchAccessCheck.builder()
                 .indexPrivileges(indices, "create_index", "index");
@@ -180,6 +183,9 @@ public final class PipelineSetup {
         }
         templates.add(IndexTemplates.drift(drift.index() + "*", es.shards(), es.replicas()));
         templates.add(IndexTemplates.referenceProfiles(drift.profileIndex() + "*", es.shards(), es.replicas()));
+        if (es.indexesDeadLetters()) {
+            templates.add(IndexTemplates.deadLetters(es.deadLetterIndex() + "*", es.shards(), es.replicas()));
+        }
         try (ElasticsearchTransport transport = es.connection().createTransport()) {
             ElasticsearchClient client = new ElasticsearchClient(transport);
             for (IndexTemplate template : templates) {

@@ -2,12 +2,14 @@ package io.textintel.jobs;
 
 import io.textintel.connectors.deadletter.KafkaRejectedDocumentHandler;
 import io.textintel.connectors.deadletter.KafkaRejectedDocumentSink;
+import io.textintel.connectors.elasticsearch.DeadLetterSerializer;
 import io.textintel.connectors.elasticsearch.DocumentSerializer;
 import io.textintel.connectors.elasticsearch.DriftReportSerializer;
 import io.textintel.connectors.elasticsearch.CommittedIndexingSink;
 import io.textintel.connectors.elasticsearch.ElasticsearchSink;
 import io.textintel.connectors.elasticsearch.ElasticsearchSinkBuilder;
 import io.textintel.connectors.elasticsearch.EnrichedDocumentSerializer;
+import io.textintel.connectors.elasticsearch.LoggedRejectedDocumentHandler;
 import io.textintel.connectors.kafka.AvroKafkaSinkBuilder;
 import io.textintel.connectors.kafka.KafkaRawSource;
 import io.textintel.connectors.kafka.KafkaSinks;
@@ -65,11 +67,13 @@ import java.util.function.Predicate;
 /**
  * The textintel pipeline: raw text from Kafka, decoded and validated, tokenized, run through the
  * configured model tasks, and indexed in Elasticsearch; everything that fails on the way goes to the
- * dead-letter topic with its reason.
+ * dead-letter topic with its reason, and is also indexed in {@code elasticsearch.dead-letter-index}
+ * unless that is {@code none}.
  *
  * <pre>
  * kafka-raw → decode-validate → tokenize → inference (async) → route-outcomes ─┬→ elasticsearch
- *                  └────────────────┴────────────────────────────────┴─────────│→ dead-letters (Kafka)
+ *                  └────────────────┴────────────────────────────────┴─────────│→ dead-letters (Kafka
+ *                                                                             │   and Elasticsearch)
  *                                                                             └→ drift monitor → drift reports
  *                                                                                (Elasticsearch + Kafka), profiles
  * </pre>
@@ -78,7 +82,8 @@ import java.util.function.Predicate;
  * {@code kafka.delivery-guarantee} is {@code exactly-once} (the default), dead letters (rejections by
  * Elasticsearch included) and drift reports on Kafka are written in Kafka transactions committed with
  * each checkpoint, and drift reports and profiles are indexed when their checkpoint completes; at
- * least once otherwise.
+ * least once otherwise. Dead letters in Elasticsearch are at least once with ids that a replay
+ * overwrites.
  *
  * <p>Submit the shaded {@code jobs/target/textintel-jobs.jar} with {@code flink run -c
  * io.textintel.jobs.TextIntelligenceJob textintel-jobs.jar --config pipeline.yaml [--set key=value ...]},
@@ -136,6 +141,23 @@ public final class TextIntelligenceJob {
                 .name("bound-dead-letters").uid("bound-dead-letters");
         deadLetters.sinkTo(deadLetterSink("dead-letters"))
                 .name("dead-letters").uid("dead-letters");
+        if (config.elasticsearch().indexesDeadLetters()) {
+            addDeadLetterIndexing(deadLetters, config.elasticsearch().deadLetterIndex());
+        }
+    }
+
+    /**
+     * Also indexes the bounded dead letters in {@code index}, for Kibana. Their ids come from their
+     * Kafka provenance and stage ({@link DeadLetterSerializer}), so a replay overwrites what the
+     * failed attempt indexed, and no committed sink is needed. A dead letter Elasticsearch rejects
+     * is logged and counted, not sent to the dead-letter topic (it is there already) nor allowed to
+     * fail the job. Rejections of enriched documents (stage SINK) go to the Kafka topic only.
+     */
+    private void addDeadLetterIndexing(DataStream<DeadLetter> deadLetters, String index) {
+        deadLetters.sinkTo(elasticsearchSinkBuilder(index, new DeadLetterSerializer())
+                        .setRejectedDocumentHandler(LoggedRejectedDocumentHandler.factory())
+                        .build())
+                .name("dead-letters-elasticsearch").uid("dead-letters-elasticsearch");
     }
 
     private static KafkaSource<RawRecord> rawSource(KafkaSettings kafka) {

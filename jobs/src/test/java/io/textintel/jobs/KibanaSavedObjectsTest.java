@@ -45,6 +45,7 @@ class KibanaSavedObjectsTest {
         objects = KibanaSavedObjects.load();
         Map<String, String> documents = mappedFields(IndexTemplates.documents(384).json());
         Map<String, String> drift = mappedFields(IndexTemplates.drift().json());
+        Map<String, String> deadLetters = mappedFields(IndexTemplates.deadLetters().json());
         for (ObjectNode object : objects) {
             if (!object.path("type").asText().equals("index-pattern")) {
                 continue;
@@ -53,6 +54,7 @@ class KibanaSavedObjectsTest {
             Map<String, String> fields = new HashMap<>(
                     title.equals(IndexTemplates.DOCUMENTS_INDEX_PATTERN) ? documents
                             : title.equals(IndexTemplates.DRIFT_INDEX_PATTERN) ? drift
+                            : title.equals(IndexTemplates.DEAD_LETTERS_INDEX_PATTERN) ? deadLetters
                             : Map.of());
             assertThat(fields).as("data view %s has title %s, expected an index pattern of a template",
                     object.get("id"), title).isNotEmpty();
@@ -140,7 +142,7 @@ class KibanaSavedObjectsTest {
     @Test
     void dataViewsFollowTheConfiguredIndices() throws IOException {
         Map<String, String> titles = new HashMap<>();
-        for (String line : new String(KibanaSavedObjects.forIndices("feedback", "feedback-drift"), java.nio.charset.StandardCharsets.UTF_8)
+        for (String line : new String(KibanaSavedObjects.forIndices("feedback", "feedback-drift", "feedback-dead-letters"), java.nio.charset.StandardCharsets.UTF_8)
                 .split("\n")) {
             JsonNode object = JSON.readTree(line);
             if (object.get("type").asText().equals("index-pattern")) {
@@ -148,7 +150,8 @@ class KibanaSavedObjectsTest {
             }
         }
         assertThat(titles).containsExactlyInAnyOrderEntriesOf(Map.of(
-                KibanaSavedObjects.DOCUMENTS_DATA_VIEW, "feedback*", KibanaSavedObjects.DRIFT_DATA_VIEW, "feedback-drift*"));
+                KibanaSavedObjects.DOCUMENTS_DATA_VIEW, "feedback*", KibanaSavedObjects.DRIFT_DATA_VIEW, "feedback-drift*",
+                KibanaSavedObjects.DEAD_LETTERS_DATA_VIEW, "feedback-dead-letters*"));
     }
 
     private void checkLens(ObjectNode lens, Map<String, String> fields) {
@@ -170,7 +173,11 @@ class KibanaSavedObjectsTest {
                         }
                     }
                     case "date_histogram" -> expect(fields, field, Set.of("date"), id);
-                    case "terms" -> expect(fields, field, AGGREGATABLE, id);
+                    case "terms" -> {
+                        expect(fields, field, AGGREGATABLE, id);
+                        column.at("/params/secondaryFields").forEach(secondary ->
+                                expect(fields, secondary.asText(), AGGREGATABLE, id));
+                    }
                     case "average", "sum", "min", "max", "median", "percentile", "standard_deviation" -> {
                         expect(fields, field, NUMERIC, id);
                         assertThat(column.get("dataType").asText()).isEqualTo("number");

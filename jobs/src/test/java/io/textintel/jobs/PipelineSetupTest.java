@@ -14,7 +14,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The documents template's vector size: the embedding model's final output, not its hidden size. */
+/**
+ * The documents template's vector size (the embedding model's final output, not its hidden size),
+ * and the indices the access check covers.
+ */
 class PipelineSetupTest {
 
     @TempDir
@@ -51,8 +54,26 @@ class PipelineSetupTest {
         assertThat(PipelineSetup.embeddingDimension(config)).isZero();
     }
 
+    @Test
+    void theAccessCheckCoversTheDeadLettersIndexUnlessItIsTurnedOff() {
+        Path model = models.resolve("unused");
+        PipelineConfig indexed = PipelineConfigLoader.parse(yaml(model), "test.yaml",
+                List.of("elasticsearch.dead-letter-index=feedback-dead-letters"));
+        assertThat(PipelineSetup.accessCheck(indexed, true).indexPrivileges())
+                .containsKeys("textintel-documents*", "feedback-dead-letters*", "textintel-drift*");
+
+        PipelineConfig off = PipelineConfigLoader.parse(yaml(model), "test.yaml",
+                List.of("elasticsearch.dead-letter-index=none"));
+        assertThat(PipelineSetup.accessCheck(off, true).indexPrivileges()).doesNotContainKey("none*")
+                .doesNotContainKey("textintel-dead-letters*").containsKey("textintel-documents*");
+    }
+
     private static PipelineConfig config(Path model) {
-        return PipelineConfigLoader.parse("""
+        return PipelineConfigLoader.parse(yaml(model), "test.yaml", List.of());
+    }
+
+    private static String yaml(Path model) {
+        return """
                 kafka:
                   bootstrap-servers: localhost:9092
                   topics: [in]
@@ -62,6 +83,6 @@ class PipelineSetupTest {
                   embed:
                     kind: embed
                     model: %s
-                """.formatted(model), "test.yaml", List.of());
+                """.formatted(model);
     }
 }

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The index templates of the documents, drift and reference-profile indices, and their installation.
+ * The index templates of the documents, drift, reference-profile and dead-letter indices, and their
+ * installation.
  *
  * <p>The mappings live as JSON beside this class ({@code documents-index-template.json},
  * {@code drift-index-template.json}), readable as Elasticsearch shows them; the methods here set
@@ -30,6 +31,9 @@ public final class IndexTemplates {
 
     /** Index pattern of the drift template unless another is given. */
     public static final String DRIFT_INDEX_PATTERN = "textintel-drift*";
+
+    /** Index pattern of the dead-letters template unless another is given. */
+    public static final String DEAD_LETTERS_INDEX_PATTERN = "textintel-dead-letters*";
 
     /** Most dimensions Elasticsearch 8.19 indexes in a dense_vector. */
     public static final int MAX_DIMS = 4096;
@@ -91,6 +95,25 @@ public final class IndexTemplates {
      */
     public static IndexTemplate drift(String indexPattern, int shards, int replicas) {
         ObjectNode body = load("drift-index-template.json");
+        applyCommon(body, indexPattern, shards, replicas);
+        return new IndexTemplate(nameOf(indexPattern), write(body));
+    }
+
+    /** The dead-letters template for single-node clusters: one shard, no replicas. */
+    public static IndexTemplate deadLetters() {
+        return deadLetters(DEAD_LETTERS_INDEX_PATTERN, 1, 0);
+    }
+
+    /**
+     * The dead-letters template: stage, source topic and the reason's keyword sub-field are
+     * aggregatable; the reason is also full text; {@code time} is the dead letter's time.
+     *
+     * @param indexPattern the indices it applies to, e.g. {@code textintel-dead-letters*}
+     * @param shards primary shards per index
+     * @param replicas replicas per shard
+     */
+    public static IndexTemplate deadLetters(String indexPattern, int shards, int replicas) {
+        ObjectNode body = load("dead-letters-index-template.json");
         applyCommon(body, indexPattern, shards, replicas);
         return new IndexTemplate(nameOf(indexPattern), write(body));
     }

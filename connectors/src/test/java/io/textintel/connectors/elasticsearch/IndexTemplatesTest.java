@@ -101,6 +101,31 @@ class IndexTemplatesTest {
     }
 
     @Test
+    void deadLettersTemplateMapsEveryFieldTheSerializerWrites() throws Exception {
+        IndexTemplate template = IndexTemplates.deadLetters("feedback-dead-letters*", 2, 1);
+        JsonNode body = JSON.readTree(template.json());
+        JsonNode properties = properties(template);
+
+        assertThat(template.name()).isEqualTo("feedback-dead-letters");
+        assertThat(body.at("/index_patterns/0").asText()).isEqualTo("feedback-dead-letters*");
+        assertThat(body.at("/template/settings/number_of_replicas").asInt()).isEqualTo(1);
+        assertThat(body.at("/template/mappings/dynamic").asBoolean()).isFalse();
+        assertThat(properties.at("/time/type").asText()).isEqualTo("date");
+        assertThat(properties.at("/stage/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/reason/type").asText()).isEqualTo("text");
+        assertThat(properties.at("/reason/fields/keyword/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/source_topic/type").asText()).isEqualTo("keyword");
+        assertThat(properties.at("/source_offset/type").asText()).isEqualTo("long");
+        assertThat(properties.at("/source_timestamp/type").asText()).isEqualTo("date");
+
+        JsonNode written = JSON.readTree(new DeadLetterSerializer().serialize(
+                DeadLetterSerializerTest.letter().build()).source());
+        written.fieldNames().forEachRemaining(field ->
+                assertThat(properties.has(field)).as("field %s is mapped", field).isTrue());
+        assertThat(written.size()).isEqualTo(properties.size());
+    }
+
+    @Test
     void referenceProfileTemplateFixesTheIdentifyingFieldsAndMapsTheSummaryDynamically() throws Exception {
         IndexTemplate template = IndexTemplates.referenceProfiles("textintel-reference-profiles*", 2, 1);
         JsonNode body = JSON.readTree(template.json());

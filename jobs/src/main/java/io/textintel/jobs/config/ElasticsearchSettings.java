@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Where enriched documents are indexed, and how the sink batches and retries.
+ * Where enriched documents (and, for Kibana, dead letters) are indexed, and how the sinks batch and
+ * retry.
  *
  * @param hosts Elasticsearch URLs, e.g. {@code http://localhost:9200}
  * @param index the documents index (an index template matches it)
@@ -23,6 +24,8 @@ import java.util.List;
  * @param shards primary shards of new indices
  * @param replicas replicas of new indices (0 on a single node)
  * @param indexOptions how the documents template indexes the embedding for kNN
+ * @param deadLetterIndex the index that dead letters are also written to, for Kibana (default
+ *     {@code textintel-dead-letters}); {@code none} or empty: dead letters go only to the Kafka topic
  */
 public record ElasticsearchSettings(
         List<String> hosts,
@@ -39,7 +42,11 @@ public record ElasticsearchSettings(
         Boolean installTemplates,
         Integer shards,
         Integer replicas,
-        ElasticsearchIndexOptionsSettings indexOptions) {
+        ElasticsearchIndexOptionsSettings indexOptions,
+        String deadLetterIndex) {
+
+    /** The {@code dead-letter-index} value that turns indexing of dead letters off. */
+    public static final String NONE = "none";
 
     public ElasticsearchSettings {
         hosts = hosts == null ? List.of() : List.copyOf(hosts);
@@ -52,6 +59,14 @@ public record ElasticsearchSettings(
         shards = shards == null ? 1 : shards;
         replicas = replicas == null ? 0 : replicas;
         indexOptions = indexOptions == null ? ElasticsearchIndexOptionsSettings.defaults() : indexOptions;
+        deadLetterIndex = deadLetterIndex == null ? "textintel-dead-letters"
+                : deadLetterIndex.isBlank() || deadLetterIndex.trim().equalsIgnoreCase(NONE) ? NONE
+                : deadLetterIndex.trim();
+    }
+
+    /** Whether dead letters are indexed in {@link #deadLetterIndex()} as well as sent to Kafka. */
+    public boolean indexesDeadLetters() {
+        return !deadLetterIndex.equals(NONE);
     }
 
     void validate(ConfigProblems problems) {
@@ -67,6 +82,17 @@ public record ElasticsearchSettings(
         problems.requireText("elasticsearch.index", index, "an index name");
         if (index != null && !index.equals(index.toLowerCase(java.util.Locale.ROOT))) {
             problems.add("elasticsearch.index", "is '" + index + "'", "a lowercase index name");
+        }
+        if (indexesDeadLetters()) {
+            if (!deadLetterIndex.equals(deadLetterIndex.toLowerCase(java.util.Locale.ROOT))
+                    || deadLetterIndex.contains("*") || deadLetterIndex.startsWith("-")
+                    || deadLetterIndex.startsWith("_")) {
+                problems.add("elasticsearch.dead-letter-index", "is '" + deadLetterIndex + "'",
+                        "a lowercase index name without wildcards, or 'none' to keep dead letters only on Kafka");
+            } else if (deadLetterIndex.equals(index)) {
+                problems.add("elasticsearch.dead-letter-index", "is the documents index '" + index + "'",
+                        "an index of its own, such as textintel-dead-letters");
+            }
         }
         if ((username == null) != (password == null)) {
             problems.add("elasticsearch.username", "is set without a password or the reverse", "both or neither");
@@ -121,6 +147,6 @@ public record ElasticsearchSettings(
                 + ", bulkMaxActions=" + bulkMaxActions + ", bulkMaxSizeMb=" + bulkMaxSizeMb
                 + ", bulkFlushInterval=" + bulkFlushInterval + ", retry=" + retry
                 + ", installTemplates=" + installTemplates + ", shards=" + shards + ", replicas=" + replicas
-                + ", indexOptions=" + indexOptions + "]";
+                + ", indexOptions=" + indexOptions + ", deadLetterIndex=" + deadLetterIndex + "]";
     }
 }

@@ -111,6 +111,30 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void deadLettersAreIndexedInTheirOwnIndexUnlessTurnedOff() {
+        PipelineConfig defaults = PipelineConfigLoader.parse(VALID, "test.yaml", List.of());
+        assertThat(defaults.elasticsearch().deadLetterIndex()).isEqualTo("textintel-dead-letters");
+        assertThat(defaults.elasticsearch().indexesDeadLetters()).isTrue();
+
+        PipelineConfig custom = PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("elasticsearch.dead-letter-index=feedback-dead-letters"));
+        assertThat(custom.elasticsearch().deadLetterIndex()).isEqualTo("feedback-dead-letters");
+
+        PipelineConfig off = PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("elasticsearch.dead-letter-index=none"));
+        assertThat(off.elasticsearch().indexesDeadLetters()).isFalse();
+
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("elasticsearch.dead-letter-index=Dead-Letters")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("elasticsearch.dead-letter-index is 'Dead-Letters', expected a lowercase index");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("elasticsearch.dead-letter-index=textintel-documents")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("elasticsearch.dead-letter-index is the documents index 'textintel-documents'");
+    }
+
+    @Test
     void deadLetterLimitsFollowTheBoundAndAnExplicitRequestSizeMustHoldIt() {
         PipelineConfig defaults = PipelineConfigLoader.parse(VALID, "test.yaml", List.of());
         assertThat(defaults.validation().deadLetterMaxBytes()).isEqualTo(65_536);

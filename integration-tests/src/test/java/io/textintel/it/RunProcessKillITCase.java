@@ -2,6 +2,8 @@ package io.textintel.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.textintel.it.support.FlinkProcessCluster;
+import io.textintel.it.support.JobJar;
 import io.textintel.it.support.KillScenario;
 import io.textintel.it.support.TestPipeline;
 import io.textintel.it.support.TestServices;
@@ -149,12 +151,15 @@ class RunProcessKillITCase {
             throws IOException {
         Path console = dir.resolve("run-" + number + ".out");
         Path log = dir.resolve("run-" + number + ".log");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xmx1g",
+        // The deployable artifact on the Flink runtime, with the JVM flags bin/textintel passes.
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(FlinkProcessCluster.jvmModuleFlags(System.getProperty("textintel.flink.jvm.opens", ""),
+                System.getProperty("textintel.flink.jvm.exports", "")));
+        command.addAll(List.of("-Xmx1g",
                 "-Dlog4j2.configurationFile=" + log4j.toUri(),
                 "-Dtextintel.log.file=" + log,
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", JobJar.classpath(),
                 "io.textintel.jobs.cli.TextIntelCommand", "run", "--config", config.toString()));
         for (String override : overrides) {
             command.add("--set");

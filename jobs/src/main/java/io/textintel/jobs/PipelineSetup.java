@@ -3,7 +3,6 @@ package io.textintel.jobs;
 import io.textintel.connectors.elasticsearch.ElasticsearchAccessCheck;
 import io.textintel.connectors.elasticsearch.IndexTemplate;
 import io.textintel.connectors.elasticsearch.IndexTemplates;
-import io.textintel.connectors.elasticsearch.VectorIndexOptions;
 import io.textintel.jobs.config.DriftMonitorSettings;
 import io.textintel.jobs.config.ElasticsearchSettings;
 import io.textintel.jobs.config.KafkaSettings;
@@ -175,7 +174,7 @@ public final class PipelineSetup {
         List<IndexTemplate> templates = new ArrayList<>();
         if (dims > 0) {
             templates.add(IndexTemplates.documents(
-                    es.index() + "*", dims, VectorIndexOptions.DEFAULT, es.shards(), es.replicas()));
+                    es.index() + "*", dims, es.indexOptions().options(dims), es.shards(), es.replicas()));
         } else {
             LOG.warn("No embed task: the documents template is not installed and Elasticsearch maps documents dynamically");
         }

@@ -80,8 +80,11 @@ import java.util.function.Predicate;
  * each checkpoint, and drift reports and profiles are indexed when their checkpoint completes; at
  * least once otherwise.
  *
- * <p>Submit with {@code flink run -c io.textintel.jobs.TextIntelligenceJob textintel-jobs.jar
- * --config pipeline.yaml [--set key=value ...]}, or run in-process with {@code bin/textintel run}.
+ * <p>Submit the shaded {@code jobs/target/textintel-jobs.jar} with {@code flink run -c
+ * io.textintel.jobs.TextIntelligenceJob textintel-jobs.jar --config pipeline.yaml [--set key=value ...]},
+ * or run in-process with {@code bin/textintel run}. Submission does no set-up: run {@code textintel setup}
+ * (topics, index templates) and {@code textintel models pull} (the models, into the cache the TaskManagers
+ * read) first.
  */
 public final class TextIntelligenceJob {
 
@@ -318,8 +321,8 @@ public final class TextIntelligenceJob {
         if (file == null) {
             throw new IllegalArgumentException("--config FILE is required");
         }
+        // Submission only: topics and templates come from `textintel setup`, models from `textintel models pull`.
         PipelineConfig config = PipelineConfigLoader.load(file, overrides);
-        PipelineSetup.prepare(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, config);
         new TextIntelligenceJob(config).addTo(env);

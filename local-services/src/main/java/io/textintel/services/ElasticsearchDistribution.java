@@ -1,10 +1,14 @@
 package io.textintel.services;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +23,8 @@ final class ElasticsearchDistribution {
 
     /** Marks a completely copied distribution in the cache. */
     private static final String COMPLETE_MARKER = ".textintel-complete";
+
+    private static final Pattern SERVER_JAR = Pattern.compile("elasticsearch-(\\d+\\.\\d+\\.\\d+)\\.jar");
 
     private final Path home;
 
@@ -97,6 +103,25 @@ final class ElasticsearchDistribution {
     /** The distribution's default configuration folder. */
     Path config() {
         return home.resolve("config");
+    }
+
+    /**
+     * The version, from the server jar {@code lib/elasticsearch-<version>.jar} (the folder name may be
+     * a cache copy's).
+     *
+     * @throws IllegalStateException when {@code lib/} holds no such jar
+     */
+    String version() {
+        try (Stream<Path> jars = Files.list(home.resolve("lib"))) {
+            return jars.map(p -> SERVER_JAR.matcher(p.getFileName().toString()))
+                    .filter(Matcher::matches)
+                    .map(m -> m.group(1))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("No server jar elasticsearch-<version>.jar in "
+                            + home.resolve("lib") + ", expected an unpacked Elasticsearch distribution"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + home.resolve("lib"), e);
+        }
     }
 
     /** Whether the distribution ships module {@code name} (e.g. {@code x-pack-ml}). */

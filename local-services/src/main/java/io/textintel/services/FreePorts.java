@@ -13,13 +13,13 @@ import java.util.List;
  * same port twice. Another process may still take a port before the server binds it; the servers
  * fail fast with "Address already in use" in their log then.
  */
-final class FreePorts {
+public final class FreePorts {
 
     private FreePorts() {
     }
 
     /** Picks {@code count} distinct free ports on the loopback address. */
-    static int[] pick(int count) throws IOException {
+    public static int[] pick(int count) throws IOException {
         if (count < 1) {
             throw new IllegalArgumentException("count is " + count + ", expected at least 1");
         }

@@ -22,9 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Elasticsearch server running as a child process from the distribution in
- * {@link ServicesHome#elasticsearchHome()}, with HTTP on a free port of 127.0.0.1 and security off
- * by default.
+ * A real single-node Elasticsearch server running as a child process from a distribution in
+ * {@link ServicesHome#elasticsearchHome(String)}, with HTTP on a free port of 127.0.0.1 and security off
+ * by default. {@link Builder#version} picks the distribution: 8.19 by default, or the one the system
+ * property {@value #VERSION_PROPERTY} names (e.g. {@code 9}); the node runs on the JDK
+ * {@link ElasticsearchJava} finds for that version (Java 21 or newer for 9.x).
  *
  * <p>With {@link Builder#security(boolean) security(true)} the node runs x-pack security: HTTPS
  * with a certificate signed by a CA generated at start ({@link #certificates()}), and one
@@ -62,12 +64,19 @@ public final class LocalElasticsearch implements AutoCloseable {
     /** Heap of the node by default ({@code -Xms} and {@code -Xmx}). */
     public static final String DEFAULT_HEAP = "512m";
 
+    /** System property naming the version {@link Builder#version} defaults to, e.g. {@code 9} or {@code 8.19.21}. */
+    public static final String VERSION_PROPERTY = "textintel.elasticsearch.version";
+
+    /** The version of the distribution started when neither the builder nor {@value #VERSION_PROPERTY} names one. */
+    public static final String DEFAULT_VERSION = "8";
+
     /** The account the node runs as when this JVM runs as root. */
     public static final String SYSTEM_USER = "textintel-es";
 
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     private static final int LOG_TAIL_LINES = 40;
 
+    private final String version;
     private final Path workDir;
     private final boolean keepWorkDir;
     private final int httpPort;
@@ -98,9 +107,10 @@ public final class LocalElasticsearch implements AutoCloseable {
         }
     }
 
-    private LocalElasticsearch(Path workDir, boolean keepWorkDir, int httpPort, int transportPort,
+    private LocalElasticsearch(String version, Path workDir, boolean keepWorkDir, int httpPort, int transportPort,
             List<String> command, Map<String, String> environment, Duration startTimeout, ChildProcess process,
             Security security, FileRoles fileRoles) {
+        this.version = version;
         this.security = security;
         this.fileRoles = fileRoles;
         this.workDir = workDir;
@@ -128,6 +138,11 @@ public final class LocalElasticsearch implements AutoCloseable {
     /** The base URL of the REST API: {@code http://127.0.0.1:<port>}, {@code https} with security on. */
     public String httpUrl() {
         return (security == null ? "http" : "https") + "://127.0.0.1:" + httpPort;
+    }
+
+    /** The node's Elasticsearch version, e.g. {@code 9.5.3}. */
+    public String version() {
+        return version;
     }
 
     /** Whether this node runs with security (TLS and authentication) on. */
@@ -288,12 +303,13 @@ public final class LocalElasticsearch implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "LocalElasticsearch[" + httpUrl() + ", " + workDir + (security == null ? "" : ", " + security) + "]";
+        return "LocalElasticsearch[" + version + ", " + httpUrl() + ", " + workDir + (security == null ? "" : ", " + security) + "]";
     }
 
     /** Settings of a local node; {@link #start()} checks them and starts it. */
     public static final class Builder {
         private Path workDir;
+        private String version;
         private ServicesHome servicesHome;
         private boolean keepWorkDir;
         private String heap = DEFAULT_HEAP;
@@ -314,6 +330,17 @@ public final class LocalElasticsearch implements AutoCloseable {
          */
         public Builder workDir(Path workDir) {
             this.workDir = workDir;
+            return this;
+        }
+
+        /**
+         * The Elasticsearch version to run, whole ({@code 9.5.3}) or its leading part ({@code 9},
+         * {@code 8.19}), matched against the distributions in the services folder. By default the
+         * system property {@value LocalElasticsearch#VERSION_PROPERTY}, else
+         * {@value LocalElasticsearch#DEFAULT_VERSION}.
+         */
+        public Builder version(String version) {
+            this.version = version;
             return this;
         }
 
@@ -416,7 +443,9 @@ public final class LocalElasticsearch implements AutoCloseable {
                 }
             }
             ServicesHome home = servicesHome != null ? servicesHome : ServicesHome.locate();
-            Path distribution = home.elasticsearchHome();
+            String wanted = version != null ? version
+                    : System.getProperty(VERSION_PROPERTY, DEFAULT_VERSION).strip();
+            Path distribution = home.elasticsearchHome(wanted);
             if (workDir != null) {
                 return Launcher.launch(this, workDir.toAbsolutePath().normalize(), distribution);
             }
@@ -447,7 +476,8 @@ public final class LocalElasticsearch implements AutoCloseable {
             ElasticsearchDistribution distribution = user == null
                     ? new ElasticsearchDistribution(distributionHome)
                     : ElasticsearchDistribution.usableBy(user, distributionHome);
-            Path javaHome = ChildProcess.javaHome();
+            String version = distribution.version();
+            Path javaHome = ElasticsearchJava.homeFor(version);
 
             Path configDir = workDir.resolve("config");
             Path dataDir = workDir.resolve("data");
@@ -499,7 +529,7 @@ public final class LocalElasticsearch implements AutoCloseable {
             long startNanos = System.nanoTime();
             ChildProcess process = ChildProcess.start("Elasticsearch", command, workDir, environment,
                     workDir.resolve("console.log"));
-            LocalElasticsearch node = new LocalElasticsearch(workDir, config.keepWorkDir, httpPort, transportPort,
+            LocalElasticsearch node = new LocalElasticsearch(version, workDir, config.keepWorkDir, httpPort, transportPort,
                     command, environment, config.startTimeout, process, security, fileRoles);
             try {
                 awaitYellow(node, process, config.startTimeout);
@@ -507,8 +537,8 @@ public final class LocalElasticsearch implements AutoCloseable {
                 closeAfterFailure(node, e);
                 throw e;
             }
-            LOG.info("Local Elasticsearch up on {} in {} ms (pid {}{}, log {})", node.httpUrl(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), process.pid(),
+            LOG.info("Local Elasticsearch {} up on {} in {} ms (Java {}, pid {}{}, log {})", version, node.httpUrl(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), javaHome, process.pid(),
                     user == null ? "" : ", as user " + user, process.log());
             return node;
         }
@@ -561,8 +591,8 @@ public final class LocalElasticsearch implements AutoCloseable {
             Path java = javaHome.resolve("bin").resolve("java");
             if (!user.canExecute(java)) {
                 throw new IllegalStateException(String.format(
-                        "User %s cannot run %s, expected the running JVM's java.home to be readable by all "
-                                + "users to run Elasticsearch on it", user, java));
+                        "User %s cannot run %s, expected the JDK Elasticsearch runs on to be readable by all "
+                                + "users (or name another with -D%s)", user, java, ElasticsearchJava.PROPERTY));
             }
         }
 

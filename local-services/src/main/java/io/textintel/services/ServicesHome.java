@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * The folder holding the server artifacts that {@link LocalKafka} and {@link LocalElasticsearch}
- * run: the Kafka broker's jars under {@code kafka/libs} and an unpacked Elasticsearch distribution
- * under {@code elasticsearch-<version>}.
+ * run: the Kafka broker's jars under {@code kafka/libs} and unpacked Elasticsearch distributions
+ * under {@code elasticsearch-<version>} (8.19 and 9.x).
  *
  * <p>The build of the {@code local-services} module prepares it in
  * {@code local-services/target/services}. {@link #locate()} finds it through the system property
@@ -113,28 +113,44 @@ public final class ServicesHome {
     }
 
     /**
-     * The unpacked Elasticsearch distribution, the folder holding {@code bin/elasticsearch}.
+     * The unpacked Elasticsearch distribution of the version {@code version} names, the folder
+     * holding {@code bin/elasticsearch}: {@code version} is a whole version ({@code 9.5.3}) or its
+     * leading part ({@code 9}, {@code 8.19}).
      *
-     * @throws IllegalStateException when there is none, or more than one
+     * @throws IllegalStateException when no distribution, or more than one, has such a version
      */
-    public Path elasticsearchHome() {
-        List<Path> candidates;
+    public Path elasticsearchHome(String version) {
+        if (version == null || !version.matches("\\d+(\\.\\d+){0,2}")) {
+            throw new IllegalArgumentException("Elasticsearch version is '" + version
+                    + "', expected a version or its leading part, such as 9, 8.19 or 8.19.21");
+        }
+        List<Path> all = elasticsearchHomes();
+        List<Path> matching = all.stream()
+                .filter(p -> {
+                    String found = p.getFileName().toString().substring("elasticsearch-".length());
+                    return found.equals(version) || found.startsWith(version + ".");
+                })
+                .toList();
+        if (matching.size() != 1) {
+            throw new IllegalStateException(String.format(
+                    "Expected exactly one Elasticsearch distribution (elasticsearch-<version>/bin/elasticsearch) "
+                            + "of version %s in %s, found %s among %s; %s",
+                    version, root, matching, all, HOW_TO_PREPARE));
+        }
+        return matching.get(0);
+    }
+
+    /** Every unpacked Elasticsearch distribution ({@code elasticsearch-<version>/bin/elasticsearch}), sorted. */
+    public List<Path> elasticsearchHomes() {
         try (Stream<Path> children = Files.list(root)) {
-            candidates = children
-                    .filter(p -> p.getFileName().toString().startsWith("elasticsearch-"))
+            return children
+                    .filter(p -> p.getFileName().toString().matches("elasticsearch-\\d+\\.\\d+\\.\\d+"))
                     .filter(p -> Files.isRegularFile(p.resolve("bin").resolve("elasticsearch")))
                     .sorted()
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list services folder " + root, e);
         }
-        if (candidates.size() != 1) {
-            throw new IllegalStateException(String.format(
-                    "Expected exactly one Elasticsearch distribution (elasticsearch-<version>/bin/elasticsearch) "
-                            + "in %s, found %s; %s",
-                    root, candidates, HOW_TO_PREPARE));
-        }
-        return candidates.get(0);
     }
 
     private static Stream<String> listNames(Path dir) {

@@ -23,29 +23,40 @@ import org.elasticsearch.client.RestClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts one real local Elasticsearch node and indexes, searches and kNN-searches through it. */
+/**
+ * Starts one real local Elasticsearch 8.19 node and indexes, searches and kNN-searches through it
+ * with the project's elasticsearch-java 8 client; {@link LocalElasticsearch9ITCase} runs the same on 9.x.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocalElasticsearchITCase {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalElasticsearchITCase.class);
 
-    private static LocalElasticsearch elasticsearch;
-    private static RestClient restClient;
-    private static ElasticsearchClient client;
+    private LocalElasticsearch elasticsearch;
+    private RestClient restClient;
+    private ElasticsearchClient client;
+
+    /** The version asked of {@link LocalElasticsearch.Builder#version}. */
+    String version() {
+        return "8.19";
+    }
 
     @BeforeAll
-    static void startNode() throws Exception {
+    void startNode() throws Exception {
         long start = System.nanoTime();
-        elasticsearch = LocalElasticsearch.builder().clusterName("textintel-it").start();
-        LOG.info("LocalElasticsearch start-up took {} ms", (System.nanoTime() - start) / 1_000_000);
+        elasticsearch = LocalElasticsearch.builder().version(version()).clusterName("textintel-it").start();
+        LOG.info("LocalElasticsearch {} start-up took {} ms", elasticsearch.version(),
+                (System.nanoTime() - start) / 1_000_000);
         restClient = RestClient.builder(HttpHost.create(elasticsearch.httpUrl())).build();
         client = new ElasticsearchClient(new RestClientTransport(restClient, new JacksonJsonpMapper()));
     }
 
     @AfterAll
-    static void stopNode() throws Exception {
+    void stopNode() throws Exception {
         if (restClient != null) {
             restClient.close();
         }
@@ -78,7 +89,8 @@ class LocalElasticsearchITCase {
         assertThat(health.numberOfNodes()).isEqualTo(1);
         // The client cannot decode a single-node _nodes answer (no cluster.election); ask _cat instead.
         Response versions = restClient.performRequest(new Request("GET", "/_cat/nodes?h=version"));
-        assertThat(EntityUtils.toString(versions.getEntity()).strip()).startsWith("8.19.");
+        assertThat(EntityUtils.toString(versions.getEntity()).strip()).startsWith(version() + ".")
+                .isEqualTo(elasticsearch.version());
         assertThat(elasticsearch.httpUrl()).isEqualTo("http://127.0.0.1:" + elasticsearch.httpPort());
         assertThat(elasticsearch.workDir().resolve("data")).isDirectory();
     }
@@ -118,7 +130,7 @@ class LocalElasticsearchITCase {
     void nodeThatCannotStartFailsWithTheEndOfItsLog() throws Exception {
         Path workDir = Files.createTempDirectory("textintel-es-bad-");
 
-        assertThatThrownBy(() -> LocalElasticsearch.builder().workDir(workDir)
+        assertThatThrownBy(() -> LocalElasticsearch.builder().version(version()).workDir(workDir)
                         .setting("textintel.no.such.setting", "x").start())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("Elasticsearch exited with code")
@@ -126,7 +138,7 @@ class LocalElasticsearchITCase {
         assertThat(workDir).doesNotExist();
     }
 
-    private static void indexVector(String id, String label, List<Float> embedding) throws Exception {
+    private void indexVector(String id, String label, List<Float> embedding) throws Exception {
         client.index(i -> i.index("vectors").id(id).refresh(Refresh.True)
                 .document(Map.of("label", label, "embedding", embedding)));
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,13 +72,27 @@ class ServicesHomeTest {
     void findsKafkaLibsAndTheElasticsearchDistribution() throws Exception {
         Files.createDirectories(tmp.resolve("kafka/libs"));
         Files.createFile(tmp.resolve("kafka/libs/kafka_2.13-4.2.0.jar"));
-        Files.createDirectories(tmp.resolve("elasticsearch-8.19.21/bin"));
-        Files.createFile(tmp.resolve("elasticsearch-8.19.21/bin/elasticsearch"));
+        for (String version : List.of("8.19.21", "9.5.3")) {
+            Files.createDirectories(tmp.resolve("elasticsearch-" + version + "/bin"));
+            Files.createFile(tmp.resolve("elasticsearch-" + version + "/bin/elasticsearch"));
+        }
 
         ServicesHome home = ServicesHome.at(tmp);
 
         assertThat(home.kafkaLibs()).isEqualTo(tmp.resolve("kafka/libs"));
-        assertThat(home.elasticsearchHome()).isEqualTo(tmp.resolve("elasticsearch-8.19.21"));
+        assertThat(home.elasticsearchHomes())
+                .containsExactly(tmp.resolve("elasticsearch-8.19.21"), tmp.resolve("elasticsearch-9.5.3"));
+        assertThat(home.elasticsearchHome("8")).isEqualTo(tmp.resolve("elasticsearch-8.19.21"));
+        assertThat(home.elasticsearchHome("8.19.21")).isEqualTo(tmp.resolve("elasticsearch-8.19.21"));
+        assertThat(home.elasticsearchHome("9.5")).isEqualTo(tmp.resolve("elasticsearch-9.5.3"));
+        // A leading part matches whole components only: 9.5 is not 9.50.
+        assertThatThrownBy(() -> home.elasticsearchHome("9.50"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("version 9.50")
+                .hasMessageContaining("elasticsearch-9.5.3");
+        assertThatThrownBy(() -> home.elasticsearchHome("nine"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'nine'");
     }
 
     @Test
@@ -89,7 +104,7 @@ class ServicesHomeTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(tmp.resolve("kafka/libs").toString())
                 .hasMessageContaining("kafka_");
-        assertThatThrownBy(home::elasticsearchHome)
+        assertThatThrownBy(() -> home.elasticsearchHome("8"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("elasticsearch-<version>/bin/elasticsearch");
     }
@@ -100,6 +115,7 @@ class ServicesHomeTest {
         ServicesHome home = ServicesHome.locate();
 
         assertThat(home.kafkaLibs().resolve("kafka-clients-4.2.0.jar")).isRegularFile();
-        assertThat(home.elasticsearchHome().getFileName().toString()).isEqualTo("elasticsearch-8.19.21");
+        assertThat(home.elasticsearchHome("8").getFileName().toString()).isEqualTo("elasticsearch-8.19.21");
+        assertThat(home.elasticsearchHome("9").getFileName().toString()).isEqualTo("elasticsearch-9.5.3");
     }
 }

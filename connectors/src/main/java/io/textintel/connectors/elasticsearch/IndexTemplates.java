@@ -40,13 +40,13 @@ public final class IndexTemplates {
     private IndexTemplates() {}
 
     /**
-     * The documents template for single-node clusters: one shard, no replicas, float32 HNSW with
-     * m=16 and ef_construction=100.
+     * The documents template for single-node clusters: one shard, no replicas,
+     * {@link VectorIndexOptions#defaultFor} vectors.
      *
      * @param embeddingDims the embedding model's hidden size, e.g. 384
      */
     public static IndexTemplate documents(int embeddingDims) {
-        return documents(DOCUMENTS_INDEX_PATTERN, embeddingDims, VectorIndexOptions.DEFAULT, 1, 0);
+        return documents(DOCUMENTS_INDEX_PATTERN, embeddingDims, VectorIndexOptions.defaultFor(embeddingDims), 1, 0);
     }
 
     /**
@@ -54,7 +54,7 @@ public final class IndexTemplates {
      *
      * @param indexPattern the indices it applies to, e.g. {@code textintel-documents*}
      * @param embeddingDims the embedding model's hidden size
-     * @param vectors how the embedding is indexed for kNN
+     * @param vectors how the embedding is indexed for kNN; its type must suit {@code embeddingDims}
      * @param shards primary shards per index
      * @param replicas replicas per shard; 0 on a single node, where replicas could never be assigned
      */
@@ -65,6 +65,7 @@ public final class IndexTemplates {
             throw new IllegalArgumentException("Embedding dims is " + embeddingDims
                     + ", expected 1 to " + MAX_DIMS + ".");
         }
+        vectors.checkDims(embeddingDims);
         ObjectNode body = load("documents-index-template.json");
         applyCommon(body, indexPattern, shards, replicas);
         ObjectNode embedding = (ObjectNode) body.at("/template/mappings/properties/embedding");

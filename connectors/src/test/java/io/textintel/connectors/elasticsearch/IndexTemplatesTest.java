@@ -16,7 +16,7 @@ class IndexTemplatesTest {
     }
 
     @Test
-    void documentsTemplateMapsTheEmbeddingForCosineKnnWithExplicitHnswOptions() throws Exception {
+    void documentsTemplateMapsTheEmbeddingForCosineKnnWithExplicitIndexOptions() throws Exception {
         IndexTemplate template = IndexTemplates.documents(384);
         JsonNode body = JSON.readTree(template.json());
         JsonNode embedding = properties(template).get("embedding");
@@ -27,7 +27,8 @@ class IndexTemplatesTest {
         assertThat(embedding.get("dims").asInt()).isEqualTo(384);
         assertThat(embedding.get("index").asBoolean()).isTrue();
         assertThat(embedding.get("similarity").asText()).isEqualTo("cosine");
-        assertThat(embedding.at("/index_options/type").asText()).isEqualTo("hnsw");
+        assertThat(embedding.at("/index_options/type").asText()).isEqualTo("bbq_hnsw");
+        assertThat(IndexTemplates.documents(63).json()).contains("\"int8_hnsw\"");
         assertThat(embedding.at("/index_options/m").asInt()).isEqualTo(16);
         assertThat(embedding.at("/index_options/ef_construction").asInt()).isEqualTo(100);
         assertThat(body.at("/template/settings/number_of_shards").asInt()).isEqualTo(1);
@@ -119,7 +120,7 @@ class IndexTemplatesTest {
         assertThatThrownBy(() -> IndexTemplates.documents(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Embedding dims is 0, expected 1 to 4096.");
-        assertThatThrownBy(() -> IndexTemplates.documents("Docs*", 8, VectorIndexOptions.DEFAULT, 1, 0))
+        assertThatThrownBy(() -> IndexTemplates.documents("Docs*", 8, VectorIndexOptions.defaultFor(8), 1, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Index pattern 'Docs*'");
         assertThatThrownBy(() -> IndexTemplates.drift("textintel-drift*", 0, 0))
@@ -128,5 +129,27 @@ class IndexTemplatesTest {
         assertThatThrownBy(() -> new VectorIndexOptions(VectorIndexOptions.Type.HNSW, 16, 8))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ef_construction is 8");
+        VectorIndexOptions bbq = new VectorIndexOptions(VectorIndexOptions.Type.BBQ_HNSW, 16, 100);
+        assertThatThrownBy(() -> IndexTemplates.documents("docs*", 63, bbq, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("index_options type bbq_hnsw needs at least 64 embedding dims, the embedding model has 63; "
+                        + "expected int8_hnsw or hnsw for this model");
+    }
+
+    @Test
+    void everyTypeIsWrittenUnderItsElasticsearchName() throws Exception {
+        for (VectorIndexOptions.Type type : VectorIndexOptions.Type.values()) {
+            IndexTemplate template = IndexTemplates.documents("docs*", 64, new VectorIndexOptions(type, 24, 150), 1, 0);
+            JsonNode options = properties(template).get("embedding").get("index_options");
+
+            assertThat(options.get("type").asText()).isEqualTo(type.elasticsearchName());
+            assertThat(options.get("m").asInt()).isEqualTo(24);
+            assertThat(options.get("ef_construction").asInt()).isEqualTo(150);
+            assertThat(VectorIndexOptions.Type.fromElasticsearchName(type.elasticsearchName().toUpperCase()))
+                    .isEqualTo(type);
+        }
+        assertThatThrownBy(() -> VectorIndexOptions.Type.fromElasticsearchName("flat"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("index_options type is 'flat', expected one of [hnsw, int8_hnsw, bbq_hnsw]");
     }
 }

@@ -14,9 +14,11 @@ import io.textintel.serving.tools.TinyBertSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
-import co.elastic.clients.elasticsearch._types.ElasticsearchException;
-import co.elastic.clients.elasticsearch.core.SearchResponse;
-import co.elastic.clients.elasticsearch.core.search.Hit;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+
+
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -28,6 +30,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -177,18 +183,44 @@ public final class TestPipeline {
         return documents(TestServices.elasticsearchUrl(), index);
     }
 
-    /** Every document of {@code index} on the node at {@code elasticsearchUrl} by id, after a refresh. */
-    @SuppressWarnings({"rawtypes", "unchecked"})
+    /**
+     * Every document of {@code index} on the node at {@code elasticsearchUrl} by id, after a refresh,
+     * embeddings included: Elasticsearch 9 leaves {@code dense_vector} fields out of {@code _source}
+     * unless the search asks for them with {@code exclude_vectors: false}, a key 8.x does not know.
+     */
+    @SuppressWarnings("unchecked")
     public static Map<String, Map<String, Object>> documents(String elasticsearchUrl, String index) throws IOException {
-        try (ElasticsearchClient es = ElasticsearchConnection.of(elasticsearchUrl).createClient()) {
-            es.indices().refresh(r -> r.index(index));
-            SearchResponse<Map> response = es.search(s -> s.index(index).size(10_000), Map.class);
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            send(http, HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/" + index + "/_refresh"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            String version = send(http, HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/_cat/nodes?h=version"))
+                    .GET().build()).strip();
+            String body = Integer.parseInt(version.split("\\.")[0]) >= 9
+                    ? "{\"size\": 10000, \"_source\": {\"exclude_vectors\": false}}" : "{\"size\": 10000}";
+            String answer = send(http, HttpRequest.newBuilder(URI.create(elasticsearchUrl + "/" + index + "/_search"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
             Map<String, Map<String, Object>> byId = new LinkedHashMap<>();
-            for (Hit<Map> hit : response.hits().hits()) {
-                byId.put(hit.id(), hit.source());
+            for (JsonNode hit : SEARCH_JSON.readTree(answer).at("/hits/hits")) {
+                byId.put(hit.get("_id").asText(), SEARCH_JSON.convertValue(hit.get("_source"), Map.class));
             }
             return byId;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while reading " + index, e);
         }
+    }
+
+    private static final ObjectMapper SEARCH_JSON = new ObjectMapper();
+
+    private static String send(HttpClient http, HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException(request.method() + " " + request.uri() + " answered " + response.statusCode()
+                    + ": " + response.body());
+        }
+        return response.body();
     }
 
     /**
@@ -201,8 +233,8 @@ public final class TestPipeline {
         while (System.nanoTime() < deadline) {
             try {
                 seen = documents(index).size();
-            } catch (ElasticsearchException e) {
-                seen = 0;
+            } catch (IOException e) {
+                seen = 0; // no such index yet (404), or the node is away
             }
             if (seen >= atLeast) {
                 return seen;

@@ -32,6 +32,11 @@ import org.testcontainers.kafka.KafkaContainer;
  * property {@value ServicesMode#PROPERTY} ({@code docker|local|auto}) forces a path;
  * {@link #path()} tells tests which one ran so they can say so.
  *
+ * <p>The Elasticsearch version is the one the system property
+ * {@value LocalElasticsearch#VERSION_PROPERTY} names ({@link #elasticsearchVersion()}): the build
+ * runs the integration tests against 8.19 and runs the Elasticsearch-facing ones again against 9.x
+ * (failsafe execution {@code elasticsearch-9}).
+ *
  * <p>Both paths behave alike: security off, topics are not created automatically (create them with
  * {@link #createTopics}), one partition unless asked for more.
  */
@@ -48,8 +53,11 @@ public final class TestServices {
     /** The Kafka image of the container path. */
     public static final String KAFKA_IMAGE = "apache/kafka:4.2.0";
 
-    /** The Elasticsearch image of the container path. */
-    public static final String ELASTICSEARCH_IMAGE = "docker.elastic.co/elasticsearch/elasticsearch:8.19.21";
+    /** The Elasticsearch image of the container path, without its tag ({@link #elasticsearchVersion()}). */
+    public static final String ELASTICSEARCH_IMAGE = "docker.elastic.co/elasticsearch/elasticsearch";
+
+    /** The Elasticsearch version when {@value LocalElasticsearch#VERSION_PROPERTY} is not set (a run outside Maven). */
+    public static final String DEFAULT_ELASTICSEARCH_VERSION = "8.19.21";
 
     private static final long ADMIN_TIMEOUT_SECONDS = 30;
 
@@ -71,6 +79,11 @@ public final class TestServices {
     /** The base URL of the Elasticsearch REST API, e.g. {@code http://127.0.0.1:9200}. */
     public static String elasticsearchUrl() {
         return running().elasticsearchUrl;
+    }
+
+    /** The version of the Elasticsearch node, e.g. {@code 9.5.3}. */
+    public static String elasticsearchVersion() {
+        return running().elasticsearchVersion;
     }
 
     /** Creates topics with {@code partitions} partitions each, waiting until Kafka has made them. */
@@ -124,8 +137,8 @@ public final class TestServices {
         };
         long startNanos = System.nanoTime();
         Running started = docker ? startContainers() : startLocalProcesses();
-        LOG.info("Test services run as {} (mode {}): Kafka {}, Elasticsearch {}; up in {} ms", started.path, mode,
-                started.kafkaBootstrapServers, started.elasticsearchUrl,
+        LOG.info("Test services run as {} (mode {}): Kafka {}, Elasticsearch {} {}; up in {} ms", started.path, mode,
+                started.kafkaBootstrapServers, started.elasticsearchVersion, started.elasticsearchUrl,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         return started;
     }
@@ -134,7 +147,8 @@ public final class TestServices {
         KafkaContainer kafka = new KafkaContainer(KAFKA_IMAGE)
                 .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
                 .withEnv("KAFKA_NUM_PARTITIONS", "1");
-        ElasticsearchContainer elasticsearch = new ElasticsearchContainer(ELASTICSEARCH_IMAGE)
+        String version = System.getProperty(LocalElasticsearch.VERSION_PROPERTY, DEFAULT_ELASTICSEARCH_VERSION).strip();
+        ElasticsearchContainer elasticsearch = new ElasticsearchContainer(ELASTICSEARCH_IMAGE + ":" + version)
                 .withEnv("xpack.security.enabled", "false")
                 .withEnv("ES_JAVA_OPTS", "-Xms512m -Xmx512m");
         List<AutoCloseable> resources = new ArrayList<>();
@@ -149,7 +163,7 @@ public final class TestServices {
             throw e;
         }
         return new Running(TESTCONTAINERS, kafka.getBootstrapServers(),
-                "http://" + elasticsearch.getHttpHostAddress(), resources);
+                "http://" + elasticsearch.getHttpHostAddress(), version, resources);
     }
 
     private static Running startLocalProcesses() {
@@ -173,7 +187,8 @@ public final class TestServices {
             resources.add(kafka);
             LocalElasticsearch elasticsearch = esStarted.join();
             resources.add(elasticsearch);
-            return new Running(LOCAL_PROCESSES, kafka.bootstrapServers(), elasticsearch.httpUrl(), resources);
+            return new Running(LOCAL_PROCESSES, kafka.bootstrapServers(), elasticsearch.httpUrl(),
+                    elasticsearch.version(), resources);
         } catch (IOException e) {
             closeAll(resources, e);
             throw new UncheckedIOException("Cannot start local Kafka", e);
@@ -209,12 +224,15 @@ public final class TestServices {
         final String path;
         final String kafkaBootstrapServers;
         final String elasticsearchUrl;
+        final String elasticsearchVersion;
         private final List<AutoCloseable> resources;
 
-        Running(String path, String kafkaBootstrapServers, String elasticsearchUrl, List<AutoCloseable> resources) {
+        Running(String path, String kafkaBootstrapServers, String elasticsearchUrl, String elasticsearchVersion,
+                List<AutoCloseable> resources) {
             this.path = path;
             this.kafkaBootstrapServers = kafkaBootstrapServers;
             this.elasticsearchUrl = elasticsearchUrl;
+            this.elasticsearchVersion = elasticsearchVersion;
             this.resources = List.copyOf(resources);
         }
 

@@ -1,5 +1,6 @@
 package io.textintel.jobs.cli;
 
+import io.textintel.jobs.ModelPull;
 import io.textintel.operators.inference.ModelRepository;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.serving.config.PoolingMode;
@@ -29,7 +30,8 @@ import java.util.regex.Pattern;
  */
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = "Download models into the local cache, import ONNX exports, or generate random-weight checkpoints.",
-        subcommands = {ModelsCommand.Download.class, ModelsCommand.Import.class, ModelsCommand.Generate.class})
+        subcommands = {ModelsCommand.Pull.class, ModelsCommand.Download.class, ModelsCommand.Import.class,
+                ModelsCommand.Generate.class})
 final class ModelsCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -38,6 +40,29 @@ final class ModelsCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "pull", mixinStandardHelpOptions = true,
+            description = "Download or import every model the pipeline's tasks reference into the configured hub"
+                    + " cache (or --cache-dir), e.g. a volume that TaskManagers with hub.offline: true read.")
+    static final class Pull implements Callable<Integer> {
+
+        @picocli.CommandLine.Mixin
+        ConfigOptions config;
+
+        @Option(names = "--cache-dir", description = "Cache directory (default: the configuration's hub.cache-dir).")
+        Path cacheDir;
+
+        @Override
+        public Integer call() throws Exception {
+            List<ModelPull.Pulled> pulled = ModelPull.pull(config.load(), cacheDir == null ? null : cacheDir.toString());
+            for (ModelPull.Pulled model : pulled) {
+                System.out.printf("%s: %s -> %s%s%n", model.task(), model.modelId(), model.resolved().directory(),
+                        model.resolved().revision() == null ? "" : " (revision " + model.resolved().revision() + ")");
+            }
+            System.out.println(pulled.size() + " model(s) in the cache");
+            return 0;
+        }
     }
 
     @Command(name = "download", mixinStandardHelpOptions = true,

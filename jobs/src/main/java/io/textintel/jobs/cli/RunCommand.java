@@ -1,6 +1,5 @@
 package io.textintel.jobs.cli;
 
-import io.textintel.jobs.PipelineSetup;
 import io.textintel.jobs.RetainedCheckpoints;
 import io.textintel.jobs.TextIntelligenceJob;
 import io.textintel.jobs.config.PipelineConfig;
@@ -23,7 +22,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the pipeline in-process (Flink MiniCluster) against the Kafka and Elasticsearch of a"
-                + " configuration file. For a Flink cluster, submit io.textintel.jobs.TextIntelligenceJob instead.")
+                + " configuration file (after textintel setup and textintel models pull). For a Flink cluster, submit"
+                + " io.textintel.jobs.TextIntelligenceJob instead.")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -45,7 +45,6 @@ final class RunCommand implements Callable<Integer> {
             flink.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.folder().toUri().toString());
             System.out.printf("Restoring from checkpoint %s (written %s)%n", restore.folder(), restore.completed());
         }
-        PipelineSetup.prepare(pipeline);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                 pipeline.parallelism(), flink);
         new TextIntelligenceJob(pipeline).addTo(env);

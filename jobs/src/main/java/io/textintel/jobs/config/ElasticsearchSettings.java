@@ -22,6 +22,7 @@ import java.util.List;
  * @param installTemplates install the index templates when the job starts
  * @param shards primary shards of new indices
  * @param replicas replicas of new indices (0 on a single node)
+ * @param indexOptions how the documents template indexes the embedding for kNN
  */
 public record ElasticsearchSettings(
         List<String> hosts,
@@ -37,7 +38,8 @@ public record ElasticsearchSettings(
         ElasticsearchRetrySettings retry,
         Boolean installTemplates,
         Integer shards,
-        Integer replicas) {
+        Integer replicas,
+        ElasticsearchIndexOptionsSettings indexOptions) {
 
     public ElasticsearchSettings {
         hosts = hosts == null ? List.of() : List.copyOf(hosts);
@@ -49,6 +51,7 @@ public record ElasticsearchSettings(
         installTemplates = installTemplates == null || installTemplates;
         shards = shards == null ? 1 : shards;
         replicas = replicas == null ? 0 : replicas;
+        indexOptions = indexOptions == null ? ElasticsearchIndexOptionsSettings.defaults() : indexOptions;
     }
 
     void validate(ConfigProblems problems) {
@@ -85,6 +88,7 @@ public record ElasticsearchSettings(
         problems.requireAtLeast("elasticsearch.bulk-max-actions", bulkMaxActions, 1);
         problems.requireAtLeast("elasticsearch.bulk-max-size-mb", bulkMaxSizeMb, 1);
         retry.validate(problems);
+        indexOptions.validate(problems);
         problems.requireAtLeast("elasticsearch.shards", shards, 1);
         problems.requireAtLeast("elasticsearch.replicas", replicas, 0);
         if (bulkFlushInterval.isNegative() || bulkFlushInterval.isZero()) {
@@ -116,6 +120,7 @@ public record ElasticsearchSettings(
                 + ", caCertificate=" + caCertificate + ", caFingerprint=" + caFingerprint
                 + ", bulkMaxActions=" + bulkMaxActions + ", bulkMaxSizeMb=" + bulkMaxSizeMb
                 + ", bulkFlushInterval=" + bulkFlushInterval + ", retry=" + retry
-                + ", installTemplates=" + installTemplates + ", shards=" + shards + ", replicas=" + replicas + "]";
+                + ", installTemplates=" + installTemplates + ", shards=" + shards + ", replicas=" + replicas
+                + ", indexOptions=" + indexOptions + "]";
     }
 }

@@ -46,7 +46,7 @@ public record PipelineConfig(
         parallelism = parallelism == null ? 1 : parallelism;
         kafka = kafka == null ? new KafkaSettings(null, null, null, null, null, null, null, null, null, null, null) : kafka;
         elasticsearch = elasticsearch == null
-                ? new ElasticsearchSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null)
+                ? new ElasticsearchSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : elasticsearch;
         tasks = tasks == null ? new LinkedHashMap<>() : new LinkedHashMap<>(tasks);
         engine = engine == null ? EngineSettings.defaults() : engine;

@@ -1,0 +1,50 @@
+package io.textintel.jobs;
+
+import io.textintel.jobs.config.PipelineConfig;
+import io.textintel.operators.inference.ModelRepository;
+import io.textintel.operators.inference.ModelTask;
+import io.textintel.serving.text.SpeculationKind;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Fills a model cache with every model a pipeline's tasks reference (each task's model and, with
+ * draft-model speculation, its draft model), so that TaskManagers configured with
+ * {@code hub.offline: true} and the same cache (a shared volume) only read it. Set-up work, done by
+ * {@code textintel models pull} before a job is submitted, never by the job itself.
+ */
+public final class ModelPull {
+
+    /**
+     * One model in the cache.
+     *
+     * @param task the task that references it
+     * @param modelId the model id as configured
+     * @param resolved where the cache holds it and which revision it is
+     */
+    public record Pulled(String task, String modelId, ModelRepository.ResolvedModel resolved) {}
+
+    private ModelPull() {}
+
+    /**
+     * Downloads or imports the pipeline's models into {@code cacheDir}, or into the configured hub
+     * cache when {@code cacheDir} is null. The hub is contacted even if the configuration says
+     * offline: the offline setting is for the TaskManagers that read the filled cache.
+     */
+    public static List<Pulled> pull(PipelineConfig config, String cacheDir) throws IOException {
+        ModelRepository configured = config.hub();
+        ModelRepository online = new ModelRepository(configured.endpoint(),
+                cacheDir != null ? cacheDir : configured.cacheDir(), false);
+        List<Pulled> pulled = new ArrayList<>();
+        for (ModelTask task : config.modelTasks()) {
+            pulled.add(new Pulled(task.name(), task.modelId(), online.resolve(task)));
+            if (task.generative() != null && task.generative().speculationKind() == SpeculationKind.DRAFT_MODEL) {
+                String draft = task.generative().draftModel();
+                pulled.add(new Pulled(task.name(), draft, online.resolve(task.name(), draft, "main")));
+            }
+        }
+        return pulled;
+    }
+}

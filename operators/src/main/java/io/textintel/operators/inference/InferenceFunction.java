@@ -38,6 +38,12 @@ import java.util.concurrent.CompletionException;
  * becomes a dead letter; an overloaded or failing engine fails the request so that the async
  * operator's retry strategy (see {@link #isRetryable}) tries again; a document still unfinished at the
  * timeout becomes a dead letter naming the timeout.
+ *
+ * <p>Metrics: on open it registers its engines' figures (queue depth, batch size, padding share,
+ * tokens/s, forward latency, KV-cache occupancy, speculation acceptance) under
+ * {@code textintel.model.<model>.engine.<engine>} (see {@link EngineMetricGroups}) and the dead
+ * letters it produces under {@code textintel.stage.inference.reason.<reason>.deadLetters}; the
+ * README's "Metrics" section lists them.
  */
 public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, InferenceOutcome> {
 

@@ -83,7 +83,7 @@ class PrometheusMetricsInJobTest {
 
     private static String scrape(HttpClient http, int port) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/")).GET().build(),
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             System.out.println("scrape failed: " + e);
@@ -97,7 +97,8 @@ class PrometheusMetricsInJobTest {
     /** The values of every sample of {@code metric} (its name after {@link #PREFIX}) whose labels contain all {@code labels}. */
     private static List<Double> values(String text, String metric, String... labels) {
         List<Double> values = new ArrayList<>();
-        Matcher m = Pattern.compile("(?m)^" + PREFIX + metric + "\\{([^}]*)} (\\S+)$").matcher(text);
+        String name = (metric.equals("deadLetters") ? "stage_reason_" : "model_engine_") + metric;
+        Matcher m = Pattern.compile("(?m)^" + PREFIX + name + "\\{([^}]*)} (\\S+)$").matcher(text);
         while (m.find()) {
             boolean all = true;
             for (String label : labels) {
@@ -126,6 +127,7 @@ class PrometheusMetricsInJobTest {
         conf.setString("metrics.reporter.prom.factory.class",
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         conf.setString("metrics.reporter.prom.port", Integer.toString(port));
+        conf.setString("metrics.reporters", "prom");
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
         DataStream<RawRecord> raw = env.fromData(records()).map(new HoldLastRecord());
@@ -181,9 +183,9 @@ class PrometheusMetricsInJobTest {
         assertThat(values(text, "draftTokensProposed", decoder)).isNotEmpty().allMatch(v -> v > 0);
         assertThat(values(text, "draftTokensAccepted", decoder)).isNotEmpty().allMatch(v -> v >= 0);
         for (String metric : List.of("queueDepth", "speculationAcceptance")) {
-            assertThat(text).containsPattern(PREFIX + metric + "\\{[^}]*model=\"[^\"]+\"");
-            assertThat(text).containsPattern(PREFIX + metric + "\\{[^}]*subtask_index=\"0\"");
-            assertThat(text).containsPattern(PREFIX + metric + "\\{[^}]*task_name=\"[^\"]+\"");
+            assertThat(text).containsPattern(PREFIX + "model_engine_" + metric + "\\{[^}]*model=\"[^\"]+\"");
+            assertThat(text).containsPattern(PREFIX + "model_engine_" + metric + "\\{[^}]*subtask_index=\"0\"");
+            assertThat(text).containsPattern(PREFIX + "model_engine_" + metric + "\\{[^}]*task_name=\"[^\"]+\"");
         }
         assertThat(values(text, "deadLetters", "stage=\"decode\"", "reason=\"undecodable\"")).containsExactly(1.0);
         assertThat(values(text, "deadLetters", "stage=\"validate\"", "reason=\"invalid\"")).containsExactly(1.0);

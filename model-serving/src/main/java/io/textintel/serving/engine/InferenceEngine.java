@@ -57,12 +57,14 @@ public final class InferenceEngine implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicLong paddingTokens = new AtomicLong();
     private final AtomicLong forwardNanos = new AtomicLong();
+    private final ForwardPassListeners listeners;
 
     InferenceEngine(EncoderModel model, Backend backend, EngineConfig config) {
         this.model = Objects.requireNonNull(model, "model");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.config = Objects.requireNonNull(config, "config");
         ModelConfig modelConfig = model.config();
+        this.listeners = new ForwardPassListeners(model.name());
         this.info = new ModelInfo(model.name(),
                 modelConfig.architectures().isEmpty() ? modelConfig.modelType() : modelConfig.architectures().get(0),
                 modelConfig.hiddenSize(), modelConfig.maxSequenceLength(), model.embeddingDimension(), model.labels());
@@ -116,6 +118,16 @@ public final class InferenceEngine implements AutoCloseable {
         return new EngineMetrics(requests.get(), rejected.get(), invalid.get(), scheduler.dropped(), failed.get(),
                 batchCount, tokens.get(), paddingTokens.get(), queued.get(),
                 batchCount == 0 ? 0.0 : (double) sequences.get() / batchCount, forwardNanos.get());
+    }
+
+    /** Tells {@code listener} of every forward pass from now on, on the scheduler thread. */
+    public void addListener(ForwardPassListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Stops telling {@code listener} of forward passes. */
+    public void removeListener(ForwardPassListener listener) {
+        listeners.remove(listener);
     }
 
     private CompletableFuture<float[]> submit(Task task, int[] tokenIds) {
@@ -228,10 +240,13 @@ public final class InferenceEngine implements AutoCloseable {
         } finally {
             forwardNanos.addAndGet(System.nanoTime() - start);
         }
+        long nanos = System.nanoTime() - start; // the pass and its bookkeeping, within a few microseconds
+        int realTokens = batch.tokens().spans().realTokens();
         batches.incrementAndGet();
         sequences.addAndGet(batchRequests.size());
-        tokens.addAndGet(batch.tokens().spans().realTokens());
+        tokens.addAndGet(realTokens);
         paddingTokens.addAndGet(batch.tokens().paddingRows());
+        listeners.passed(batchRequests.size(), realTokens, nanos);
         for (int i = 0; i < batchRequests.size(); i++) {
             InferenceRequest request = batchRequests.get(i);
             Tensor result = request.task() == Task.EMBED ? output.embeddings() : output.scores();

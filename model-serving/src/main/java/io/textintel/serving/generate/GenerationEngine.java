@@ -1,6 +1,8 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.engine.EngineException;
+import io.textintel.serving.engine.ForwardPassListener;
+import io.textintel.serving.engine.ForwardPassListeners;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;
 import io.textintel.serving.sampling.SamplingParams;
@@ -38,6 +40,7 @@ public final class GenerationEngine implements AutoCloseable {
     private final PagedKvCache cache; // owned by the scheduler thread
     private final GenerationScheduler scheduler; // owned by the scheduler thread
     private final LinkedBlockingQueue<GenerationRequest> inbox = new LinkedBlockingQueue<>();
+    private final ForwardPassListeners listeners;
     private final Thread thread;
     private final Object lifecycle = new Object();
     private volatile boolean closed;
@@ -55,6 +58,7 @@ public final class GenerationEngine implements AutoCloseable {
         this.name = Objects.requireNonNull(name, "name");
         this.model = Objects.requireNonNull(model, "model");
         Objects.requireNonNull(config, "config");
+        this.listeners = new ForwardPassListeners(name);
         this.defaultSpeculation = proposer == null ? SpeculationMode.OFF : SpeculationMode.ON;
         this.cache = new PagedKvCache(model.kvLayout(), config.kvBlockSize(), config.kvBlocks());
         try {
@@ -104,6 +108,20 @@ public final class GenerationEngine implements AutoCloseable {
     /** The counters now; a finished request is counted before its future completes. */
     public GenerationMetrics metrics() {
         return scheduler.metrics();
+    }
+
+    /**
+     * Tells {@code listener} of every forward pass of the generation loop from now on, on the scheduler
+     * thread: sequences are the step's sequences, tokens its new positions (prompt pieces, last tokens
+     * and drafts to verify).
+     */
+    public void addListener(ForwardPassListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Stops telling {@code listener} of forward passes. */
+    public void removeListener(ForwardPassListener listener) {
+        listeners.remove(listener);
     }
 
     private void runLoop() {
@@ -167,7 +185,9 @@ public final class GenerationEngine implements AutoCloseable {
                     "forward pass of " + step + " failed for model " + name + ": " + e.getMessage(), e));
             return;
         }
-        scheduler.update(step, logits, System.nanoTime() - start);
+        long nanos = System.nanoTime() - start;
+        scheduler.update(step, logits, nanos);
+        listeners.passed(step.entries().size(), step.tokens(), nanos);
     }
 
     /** Fails the requests left, stops the scheduler thread (after the running step) and releases the KV cache. */

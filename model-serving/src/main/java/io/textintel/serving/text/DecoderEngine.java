@@ -1,6 +1,7 @@
 package io.textintel.serving.text;
 
 import io.textintel.serving.config.DecoderConfig;
+import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.generate.GenerationEngine;
 import io.textintel.serving.generate.GenerationMetrics;
@@ -328,6 +329,24 @@ public final class DecoderEngine implements AutoCloseable {
     public GenerationMetrics metrics() {
         return generation.metrics().withConstrained(constrainedVerifySteps.get(), constrainedDraftProposed.get(),
                 constrainedDraftAccepted.get());
+    }
+
+    /**
+     * Tells {@code listener} of every forward pass of the generation engine; label scoring and
+     * constrained answers ({@link #withModels}) run outside it and are not reported.
+     */
+    public void addListener(ForwardPassListener listener) {
+        generation.addListener(listener);
+    }
+
+    /** Stops telling {@code listener} of forward passes. */
+    public void removeListener(ForwardPassListener listener) {
+        generation.removeListener(listener);
+    }
+
+    /** KV cache blocks of the generation engine, free or not. */
+    public int kvBlocks() {
+        return config.generation().kvBlocks();
     }
 
     /**

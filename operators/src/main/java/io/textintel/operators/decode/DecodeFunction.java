@@ -1,5 +1,7 @@
 package io.textintel.operators.decode;
 
+import io.textintel.operators.DeadLetterCounters;
+import io.textintel.operators.DeadLetterReason;
 import io.textintel.operators.DeadLetters;
 import io.textintel.operators.DecodedRecord;
 import io.textintel.schemas.KafkaProvenance;
@@ -39,6 +41,7 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
     private transient TextRecordDecoder decoder;
     private transient Counter decoded;
     private transient Counter rejected;
+    private transient DeadLetterCounters deadLetters;
     private transient Clock clock;
 
     /** Decodes {@code format}, strips control characters, and validates with {@code validator}. */
@@ -57,6 +60,8 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
         decoder = TextRecordDecoder.forFormat(format);
         decoded = getRuntimeContext().getMetricGroup().counter("recordsDecoded");
         rejected = getRuntimeContext().getMetricGroup().counter("decodeDeadLetters");
+        deadLetters = new DeadLetterCounters(getRuntimeContext().getMetricGroup(), DeadLetterReason.UNDECODABLE,
+                DeadLetterReason.DECODER_FAILURE, DeadLetterReason.INVALID);
         clock = Clock.systemUTC();
     }
 
@@ -69,14 +74,15 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
             record = normalizer.normalize(decoder.decode(payload, derivedId(provenance)));
             validator.validate(record);
         } catch (RecordDecodeException e) {
-            reject(ctx, payload, e.stage(), e.getMessage(), e.recordId(), provenance);
+            reject(ctx, payload, e.stage(), DeadLetterReason.UNDECODABLE, e.getMessage(), e.recordId(), provenance);
             return;
         } catch (RecordRejectedException e) {
-            reject(ctx, payload, e.stage(), e.getMessage(), record == null ? null : record.getId(), provenance);
+            reject(ctx, payload, e.stage(), DeadLetterReason.INVALID, e.getMessage(),
+                    record == null ? null : record.getId(), provenance);
             return;
         } catch (RuntimeException e) {
             // A decoder bug must not stop the stream: keep the input and say what happened.
-            reject(ctx, payload, PipelineStage.DECODE,
+            reject(ctx, payload, PipelineStage.DECODE, DeadLetterReason.DECODER_FAILURE,
                     "unexpected " + format.configName() + " decoding failure: " + DeadLetters.reasonOf(e),
                     record == null ? null : record.getId(), provenance);
             return;
@@ -88,9 +94,10 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
         out.collect(new DecodedRecord(record, provenance));
     }
 
-    private void reject(Context ctx, byte[] payload, PipelineStage stage, String reason, String recordId,
-            KafkaProvenance provenance) {
+    private void reject(Context ctx, byte[] payload, PipelineStage stage, DeadLetterReason code, String reason,
+            String recordId, KafkaProvenance provenance) {
         rejected.inc();
+        deadLetters.count(code);
         ctx.output(DeadLetters.TAG, DeadLetters.of(payload, stage, reason, recordId, provenance, clock));
     }
 

@@ -1,5 +1,7 @@
 package io.textintel.operators.inference;
 
+import io.textintel.operators.DeadLetterCounters;
+import io.textintel.operators.DeadLetterReason;
 import io.textintel.operators.DeadLetters;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.PipelineStage;
@@ -36,6 +38,12 @@ import java.util.concurrent.CompletionException;
  * becomes a dead letter; an overloaded or failing engine fails the request so that the async
  * operator's retry strategy (see {@link #isRetryable}) tries again; a document still unfinished at the
  * timeout becomes a dead letter naming the timeout.
+ *
+ * <p>Metrics: on open it registers its engines' figures (queue depth, batch size, padding share,
+ * tokens/s, forward latency, KV-cache occupancy, speculation acceptance) under
+ * {@code textintel.model.<model>.engine.<engine>} (see {@link EngineMetricGroups}) and the dead
+ * letters it produces under {@code textintel.stage.inference.reason.<reason>.deadLetters}; the
+ * README's "Metrics" section lists them.
  */
 public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, InferenceOutcome> {
 
@@ -49,6 +57,8 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
     private transient List<TaskRunner<?>> runners;
     private transient Counter enriched;
     private transient Counter rejected;
+    private transient DeadLetterCounters deadLetters;
+    private transient EngineMetricGroups engineMetrics;
     private transient Clock clock;
     /** Engine requests of the documents in flight, by document identity, so that a timeout can cancel them. */
     private transient Map<TokenizedDocument, List<CompletableFuture<?>>> inFlight;
@@ -73,6 +83,9 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
         }
         enriched = getRuntimeContext().getMetricGroup().counter("documentsEnriched");
         rejected = getRuntimeContext().getMetricGroup().counter("inferenceDeadLetters");
+        deadLetters = new DeadLetterCounters(getRuntimeContext().getMetricGroup(), DeadLetterReason.INPUT_REJECTED,
+                DeadLetterReason.TIMEOUT);
+        engineMetrics = EngineMetricGroups.register(getRuntimeContext().getMetricGroup(), resources);
         clock = Clock.systemUTC();
         inFlight = Collections.synchronizedMap(new IdentityHashMap<>());
     }
@@ -127,6 +140,7 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
             if (cause instanceof EngineException e && e.kind() == EngineException.Kind.INPUT) {
                 result.complete(() -> {
                     rejected.inc();
+                    deadLetters.count(DeadLetterReason.INPUT_REJECTED);
                     return List.of(InferenceOutcome.rejected(deadLetter(doc, "model rejected the input: " + e.getMessage())));
                 });
             } else {
@@ -138,6 +152,7 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
     @Override
     public void timeout(TokenizedDocument doc, ResultFuture<InferenceOutcome> result) {
         rejected.inc();
+        deadLetters.count(DeadLetterReason.TIMEOUT);
         String summaryCap = tasks.stream().filter(task -> task.kind() == TaskKind.SUMMARIZE).findFirst()
                 .map(task -> " (its summary reads at most the first " + task.generative().maxSummaryInputTokens()
                         + " tokens, max-summary-input-tokens)")
@@ -167,6 +182,10 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
 
     @Override
     public void close() {
+        if (engineMetrics != null) {
+            engineMetrics.close();
+            engineMetrics = null;
+        }
         if (resources != null) {
             resources.close();
             resources = null;

@@ -7,7 +7,9 @@ import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +24,9 @@ public final class TaskResources implements AutoCloseable {
     private final EngineSettings engineSettings;
     private final List<SharedResources.Lease<?>> leases = new ArrayList<>();
     private final Map<String, ModelRepository.ResolvedModel> models = new HashMap<>();
+    /** Engines handed out, each once, with the model id of the first task that asked for it. */
+    private final Map<InferenceEngine, String> encoders = new LinkedHashMap<>();
+    private final Map<DecoderEngine, String> decoders = new LinkedHashMap<>();
 
     private TaskResources(ModelRepository repository, EngineSettings engineSettings) {
         this.repository = repository;
@@ -66,7 +71,9 @@ public final class TaskResources implements AutoCloseable {
 
     /** The encoder engine of the task's checkpoint. */
     InferenceEngine engine(ModelTask task) throws IOException {
-        return keep(SharedModels.engine(model(task).directory(), requireEngineSettings(task)));
+        InferenceEngine engine = keep(SharedModels.engine(model(task).directory(), requireEngineSettings(task)));
+        encoders.putIfAbsent(engine, task.modelId());
+        return engine;
     }
 
     /** The decoder engine of the task's checkpoint, with the task's speculation (and draft model). */
@@ -77,7 +84,20 @@ public final class TaskResources implements AutoCloseable {
         String draftDir = speculation == SpeculationKind.DRAFT_MODEL
                 ? repository.resolve(task.name(), generative.draftModel(), "main").directory().toString()
                 : null;
-        return keep(SharedModels.decoder(model(task).directory(), settings.toDecoderConfig(speculation, draftDir)));
+        DecoderEngine decoder =
+                keep(SharedModels.decoder(model(task).directory(), settings.toDecoderConfig(speculation, draftDir)));
+        decoders.putIfAbsent(decoder, task.modelId());
+        return decoder;
+    }
+
+    /** The encoder engines opened so far, each with the model id its first task named. */
+    Map<InferenceEngine, String> encoders() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(encoders));
+    }
+
+    /** The decoder engines opened so far, each with the model id its first task named. */
+    Map<DecoderEngine, String> decoders() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(decoders));
     }
 
     private EngineSettings requireEngineSettings(ModelTask task) {
@@ -99,5 +119,7 @@ public final class TaskResources implements AutoCloseable {
             leases.get(i).close();
         }
         leases.clear();
+        encoders.clear();
+        decoders.clear();
     }
 }

@@ -1,5 +1,7 @@
 package io.textintel.operators.tokenize;
 
+import io.textintel.operators.DeadLetterCounters;
+import io.textintel.operators.DeadLetterReason;
 import io.textintel.operators.DeadLetters;
 import io.textintel.operators.DecodedRecord;
 import io.textintel.operators.inference.ModelRepository;
@@ -38,6 +40,7 @@ public class TokenizeFunction extends ProcessFunction<DecodedRecord, TokenizedDo
     private transient List<TaskTokenizer> tokenizers;
     private transient Counter truncated;
     private transient Counter rejected;
+    private transient DeadLetterCounters deadLetters;
     private transient Clock clock;
 
     public TokenizeFunction(List<ModelTask> tasks, ModelRepository repository) {
@@ -57,6 +60,7 @@ public class TokenizeFunction extends ProcessFunction<DecodedRecord, TokenizedDo
         }
         truncated = getRuntimeContext().getMetricGroup().counter("textsTruncated");
         rejected = getRuntimeContext().getMetricGroup().counter("tokenizeDeadLetters");
+        deadLetters = new DeadLetterCounters(getRuntimeContext().getMetricGroup(), DeadLetterReason.TOKENIZER_FAILURE);
         clock = Clock.systemUTC();
     }
 
@@ -72,6 +76,7 @@ public class TokenizeFunction extends ProcessFunction<DecodedRecord, TokenizedDo
             }
         } catch (RuntimeException e) {
             rejected.inc();
+            deadLetters.count(DeadLetterReason.TOKENIZER_FAILURE);
             ctx.output(DeadLetters.TAG, DeadLetters.of(DeadLetters.bytesOf(in.record), PipelineStage.TOKENIZE,
                     "tokenization failed: " + DeadLetters.reasonOf(e), in.record.getId(), in.provenance, clock));
             return;

@@ -75,6 +75,19 @@ class ImageBuildFilesTest {
                 continue;
             }
             for (String source : sources) {
+                if (source.contains("*")) {
+                    Path folder = ROOT.resolve(source).getParent();
+                    try (var matches = Files.newDirectoryStream(folder, Path.of(source).getFileName().toString())) {
+                        int before = copied;
+                        for (Path match : matches) {
+                            assertThat(match).isRegularFile();
+                            copied++;
+                        }
+                        assertThat(copied).as("%s line %d: %s matches files in the build context (run package first)",
+                                name, copy.line(), source).isGreaterThan(before);
+                    }
+                    continue;
+                }
                 assertThat(ROOT.resolve(source)).as("%s line %d: %s in the build context (run package first)",
                         name, copy.line(), source).isRegularFile();
                 copied++;
@@ -83,6 +96,8 @@ class ImageBuildFilesTest {
         assertThat(copied).as("files copied from the build context").isGreaterThan(0);
         assertThat(docker.all("COPY")).anySatisfy(copy -> assertThat(copy.arguments())
                 .endsWith("jobs/target/textintel-jobs.jar /opt/flink/usrlib/textintel-jobs.jar"));
+        assertThat(docker.all("COPY")).as("native-carrying jars in Flink's lib/, loaded parent-first")
+                .anySatisfy(copy -> assertThat(copy.arguments()).endsWith("jobs/target/native-lib/*.jar /opt/flink/lib/"));
 
         assertThat(docker.lastOfFinalStage("ENTRYPOINT").arguments()).isEqualTo("[\"/docker-entrypoint.sh\"]");
         assertThat(docker.lastOfFinalStage("CMD").arguments()).isEqualTo("[\"help\"]");

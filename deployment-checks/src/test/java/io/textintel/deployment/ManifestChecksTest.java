@@ -234,6 +234,8 @@ class ManifestChecksTest {
                 .containsKeys("high-availability.storageDir", "execution.checkpointing.dir",
                         "execution.checkpointing.savepoint-dir")
                 .containsEntry("env.java.opts.taskmanager", "--add-modules jdk.incubator.vector")
+                .as("DJL and JCuda from Flink's lib/, where the image puts native-lib")
+                .containsEntry("classloader.parent-first-patterns.additional", "ai.djl.;jcuda.")
                 .containsEntry("metrics.reporter.prom.factory.class",
                         "org.apache.flink.metrics.prometheus.PrometheusReporterFactory")
                 .containsEntry("metrics.reporter.prom.port", "9249");

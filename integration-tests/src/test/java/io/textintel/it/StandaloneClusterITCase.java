@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +35,13 @@ import java.util.Random;
  * equal to a failure-free reference run, and every invalid input must be a dead letter, once
  * ({@link KillScenario#verify}).
  *
+ * <p>Then the job is cancelled and the same jar submitted again, on a new topic and index with a few
+ * records: the TaskManagers' JVMs give it a new user-code class loader, under which DJL's tokenizer
+ * would fail with "libtokenizers.so already loaded in another classloader" if it came from the job jar.
+ * The TaskManagers therefore have {@code jobs/target/native-lib} on their class path (Flink's lib/) and
+ * {@code classloader.parent-first-patterns.additional: ai.djl.;jcuda.}, as the README's cluster section
+ * and the image do; {@code NativeLibraryClassLoadersITCase} shows the failure without them.
+ *
  * <p>Set-up happens before submission, as {@code textintel setup} would do it: topics and index
  * templates ({@link PipelineSetup#prepare}); the models are generated checkpoints on the local disk,
  * which every process of the cluster sees, with the hub offline and its cache in the test's directory.
@@ -50,6 +58,7 @@ class StandaloneClusterITCase {
     private static final int RECORDS = 4_000;
     private static final Duration PRODUCTION = Duration.ofSeconds(16);
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    private static final int RESUBMITTED_RECORDS = 40;
 
     @Test
     void shadedJarRecoversFromTaskManagerSigkillWithEveryInputIndexedOnce() throws Exception {
@@ -76,10 +85,12 @@ class StandaloneClusterITCase {
         overrides.forEach(o -> programArgs.addAll(List.of("--set", o)));
         List<String> jvmFlags = FlinkProcessCluster.jvmModuleFlags(System.getProperty("textintel.flink.jvm.opens", ""),
                 System.getProperty("textintel.flink.jvm.exports", ""));
-        Map<String, String> settings = Map.of("heartbeat.interval", "1000", "heartbeat.timeout", "10000");
+        Map<String, String> settings = Map.of("heartbeat.interval", "1000", "heartbeat.timeout", "10000",
+                "classloader.parent-first-patterns.additional", "ai.djl.;jcuda.");
 
         long clusterStart = System.nanoTime();
-        try (FlinkProcessCluster cluster = FlinkProcessCluster.start(work, jobsTarget.resolve("flink-lib"), jvmFlags,
+        try (FlinkProcessCluster cluster = FlinkProcessCluster.start(work,
+                List.of(jobsTarget.resolve("flink-lib"), jobsTarget.resolve("native-lib")), jvmFlags,
                 2, 1, settings, TIMEOUT)) {
             try {
                 FlinkRestClient rest = cluster.rest();
@@ -138,11 +149,53 @@ class StandaloneClusterITCase {
                         checkpoints.maxMillis(), seed);
                 assertThat(restarts).as("times the tasks were restarted").isGreaterThanOrEqualTo(1);
                 assertThat(checkpoints.restored()).as("restores from a checkpoint").isGreaterThanOrEqualTo(1);
+
+                resubmitUnderNewUserCodeClassLoader(rest, jarId, jobId, work);
             } catch (Exception | AssertionError e) {
                 LOG.error("Standalone cluster test failed; the cluster's logs:\n{}", cluster.logTails(80));
                 throw e;
             }
         }
+    }
+
+    /**
+     * Waits until {@code cancelled} is terminal, then runs the uploaded jar again on a topic and index of its
+     * own and waits until its records are indexed: a second job in the same TaskManager JVMs.
+     */
+    private static void resubmitUnderNewUserCodeClassLoader(FlinkRestClient rest, String jarId, String cancelled,
+            Path work) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!rest.job(cancelled).globallyTerminal()) {
+            assertThat(System.nanoTime()).as("job %s terminal after cancel", cancelled).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        long start = System.nanoTime();
+        String suffix = TestPipeline.uniqueSuffix();
+        String topic = "resubmit-in-" + suffix;
+        String index = "resubmit-docs-" + suffix;
+        List<String> overrides = new ArrayList<>(TestPipeline.overrides(topic, "json", "resubmit-dl-" + suffix, index));
+        overrides.addAll(List.of("kafka.bounded=false", "checkpointing.interval=300ms",
+                "hub.cache-dir=" + work.resolve("hub-cache"), "hub.offline=true",
+                "checkpointing.directory=file://" + work.resolve("checkpoints-resubmitted")));
+        Path pipelineFile = work.resolve("pipeline.yaml");
+        PipelineSetup.prepare(PipelineConfigLoader.load(pipelineFile, overrides));
+        List<String> programArgs = new ArrayList<>(List.of("--config", pipelineFile.toString()));
+        overrides.forEach(o -> programArgs.addAll(List.of("--set", o)));
+        String jobId = rest.runJar(jarId, TextIntelligenceJob.class.getName(), programArgs, 2);
+        awaitAllTasksRunning(rest, jobId, -1);
+        List<byte[]> records = new ArrayList<>();
+        for (int i = 0; i < RESUBMITTED_RECORDS; i++) {
+            records.add(String.format("{\"id\":\"r-%03d\",\"text\":\"my refund after resubmission %d\","
+                    + "\"language\":\"en\",\"event_time\":\"2026-01-01T00:%02d:00Z\"}", i, i, i)
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        TestPipeline.produce(topic, records);
+        int indexed = TestPipeline.awaitDocuments(index, RESUBMITTED_RECORDS, TIMEOUT);
+        rest.cancel(jobId);
+        LOG.info("Resubmitted job {} (new user-code class loaders in the same TaskManager JVMs, DJL parent-first"
+                + " from native-lib): {} records in, {} documents, {} ms from submission", jobId, RESUBMITTED_RECORDS,
+                indexed, millisSince(start));
+        assertThat(indexed).as("documents of the resubmitted job").isEqualTo(RESUBMITTED_RECORDS);
     }
 
     /**

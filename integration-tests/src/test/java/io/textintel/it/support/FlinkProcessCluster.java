@@ -5,6 +5,7 @@ import io.textintel.services.FreePorts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -30,8 +31,9 @@ import java.util.stream.Stream;
  * {@code flink-dist} itself is not published there, so the {@code jobs} module copies Flink's runtime
  * modules, {@code flink-runtime-web} (the REST handlers that upload and run jars) and log4j into
  * {@code jobs/target/flink-lib/} (see its pom), and every process here runs with {@code flink-lib/*}
- * and nothing else on its classpath. The job's classes reach the cluster only through the jar
- * submitted over REST, as on a real cluster.
+ * and {@code native-lib/*} (the jars with native libraries, loaded parent-first as the README's
+ * cluster section says) and nothing else on its classpath. The job's classes reach the cluster only
+ * through the jar submitted over REST, as on a real cluster.
  *
  * <p>The JVM flags are those of Flink's launch scripts on Java 17: the heap, direct and metaspace
  * limits computed from the memory settings below, the {@code --add-opens}/{@code --add-exports} of the
@@ -57,7 +59,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
     private static final int TAIL_BYTES = 64 * 1024;
 
     private final Path directory;
-    private final Path libDirectory;
+    private final List<Path> libDirectories;
     private final Path configDirectory;
     private final List<String> jvmModuleFlags;
     private final int restPort;
@@ -74,10 +76,10 @@ public final class FlinkProcessCluster implements AutoCloseable {
         }
     }
 
-    private FlinkProcessCluster(Path directory, Path libDirectory, List<String> jvmModuleFlags,
+    private FlinkProcessCluster(Path directory, List<Path> libDirectories, List<String> jvmModuleFlags,
             Map<String, String> extraSettings, int slotsPerTaskManager) throws IOException {
         this.directory = Files.createDirectories(directory);
-        this.libDirectory = libDirectory;
+        this.libDirectories = List.copyOf(libDirectories);
         this.jvmModuleFlags = jvmModuleFlags;
         this.configDirectory = Files.createDirectories(directory.resolve("conf"));
         int[] ports = FreePorts.pick(3);
@@ -153,19 +155,21 @@ public final class FlinkProcessCluster implements AutoCloseable {
 
     /**
      * Starts a JobManager and {@code taskManagers} TaskManagers of {@code slotsPerTaskManager} slots in
-     * {@code directory}, with Flink's classpath from {@code libDirectory}, and waits until every
+     * {@code directory}, with Flink's classpath from the jars in {@code libDirectories} (Flink's lib/), and waits until every
      * TaskManager has registered. {@code extraSettings} are added to {@code config.yaml}.
      *
      * @param jvmModuleFlags the {@code --add-opens}/{@code --add-exports}/{@code --add-modules} flags
      */
-    public static FlinkProcessCluster start(Path directory, Path libDirectory, List<String> jvmModuleFlags,
+    public static FlinkProcessCluster start(Path directory, List<Path> libDirectories, List<String> jvmModuleFlags,
             int taskManagers, int slotsPerTaskManager, Map<String, String> extraSettings, Duration timeout)
             throws Exception {
-        if (!Files.isDirectory(libDirectory)) {
-            throw new IllegalArgumentException("Flink lib directory " + libDirectory + " does not exist; expected"
-                    + " the jobs module's package phase to have filled it (./mvnw -pl integration-tests -am verify)");
+        for (Path libDirectory : libDirectories) {
+            if (!Files.isDirectory(libDirectory)) {
+                throw new IllegalArgumentException("Flink lib directory " + libDirectory + " does not exist; expected"
+                        + " the jobs module's package phase to have filled it (./mvnw -pl integration-tests -am verify)");
+            }
         }
-        FlinkProcessCluster cluster = new FlinkProcessCluster(directory, libDirectory, jvmModuleFlags, extraSettings,
+        FlinkProcessCluster cluster = new FlinkProcessCluster(directory, libDirectories, jvmModuleFlags, extraSettings,
                 slotsPerTaskManager);
         try {
             long start = System.nanoTime();
@@ -293,7 +297,8 @@ public final class FlinkProcessCluster implements AutoCloseable {
         command.addAll(List.of(
                 "-Dlog.file=" + log,
                 "-Dlog4j.configurationFile=file:" + configDirectory.resolve("log4j.properties"),
-                "-classpath", libDirectory + "/*",
+                "-classpath", String.join(File.pathSeparator,
+                        libDirectories.stream().map(d -> d + File.separator + "*").toList()),
                 mainClass,
                 "--configDir", configDirectory.toString()));
         Process process = new ProcessBuilder(command)

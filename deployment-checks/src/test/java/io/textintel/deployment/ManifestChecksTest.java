@@ -19,11 +19,14 @@ import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
 import io.strimzi.api.kafka.model.user.KafkaUser;
+import io.textintel.jobs.TextIntelligenceJob;
+import io.textintel.jobs.cli.TextIntelCommand;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.jobs.config.PipelineConfigs;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,7 +53,6 @@ class ManifestChecksTest {
             .resolve("k8s");
     private static final Path TEST_CA = K8S.resolveSibling("connectors/src/test/resources/tls/test-ca.crt");
     /** KafkaTopics the pipeline configuration does not name (see the file's comment). */
-    private static final Set<String> TOPICS_OUTSIDE_THE_PIPELINE = Set.of("textintel-enriched-documents");
 
     private final Map<String, Integer> checked = new TreeMap<>();
     private final Map<String, List<String>> secretKeys = new HashMap<>();
@@ -96,15 +99,17 @@ class ManifestChecksTest {
             checkPod("Job/" + job.getMetadata().getName(), job.getSpec().getTemplate().getSpec());
         }
 
+        checkCommandLines();
         PipelineConfig pipeline = loadPipeline(flinkPod, flink.spec().job().args());
         checkFlink(overlay, flinkPod);
         checkTopicsAndServices(pipeline, kafkaName, esName);
         assertThat(pipeline.engine().backend()).isEqualTo(overlay.equals("gpu") ? "cuda" : "cpu");
         assertThat(Class.forName(flink.spec().job().entryClass())).as("entryClass on the job jar's classpath").isNotNull();
 
-        System.out.printf("overlay %s: %d objects checked %s; pipeline %s: topics %s, dead letters %s, drift %s%n",
-                overlay, objects.size(), checked, pipeline.jobName(), pipeline.kafka().topics(),
-                pipeline.kafka().deadLetterTopic(), pipeline.drift().topic());
+        System.out.printf("overlay %s: %d objects checked %s; pipeline %s: topics %s, dead letters %s, drift %s,"
+                        + " enriched %s%n", overlay, objects.size(), checked, pipeline.jobName(),
+                pipeline.kafka().topics(), pipeline.kafka().deadLetterTopic(), pipeline.drift().topic(),
+                pipeline.kafka().enrichedTopic());
     }
 
     private void parse(ObjectNode object) {
@@ -191,6 +196,42 @@ class ManifestChecksTest {
         }
     }
 
+    /**
+     * Every Job container running the CLI parses with the CLI's own picocli model down to a command that
+     * runs; the FlinkDeployment runs {@link TextIntelligenceJob#main}, whose arguments are {@code --config
+     * FILE} once and {@code --set key=value} pairs.
+     */
+    private void checkCommandLines() {
+        int parsed = 0;
+        for (Job job : jobs) {
+            PodSpec pod = job.getSpec().getTemplate().getSpec();
+            for (Container c : Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream()).toList()) {
+                if (!c.getCommand().get(c.getCommand().size() - 1).equals(TextIntelCommand.class.getName())) {
+                    continue;
+                }
+                CommandLine.ParseResult result = new CommandLine(new TextIntelCommand())
+                        .parseArgs(c.getArgs().toArray(String[]::new));
+                while (result.subcommand() != null) {
+                    result = result.subcommand();
+                }
+                assertThat(result.unmatched()).as("Job/%s args %s", job.getMetadata().getName(), c.getArgs())
+                        .isEmpty();
+                assertThat(result.commandSpec().userObject()).as("Job/%s runs %s", job.getMetadata().getName(),
+                        result.commandSpec().qualifiedName()).isInstanceOfAny(Runnable.class, Callable.class);
+                parsed++;
+            }
+        }
+        assertThat(parsed).as("Job containers running TextIntelCommand").isGreaterThanOrEqualTo(2);
+
+        assertThat(flink.spec().job().entryClass()).isEqualTo(TextIntelligenceJob.class.getName());
+        List<String> args = flink.spec().job().args();
+        assertThat(args.size() % 2).as("FlinkDeployment args %s come in pairs", args).isZero();
+        for (int i = 0; i < args.size(); i += 2) {
+            assertThat(args.get(i)).as("FlinkDeployment args %s", args).isIn("--config", "--set");
+        }
+        assertThat(args.stream().filter("--config"::equals)).as("--config in %s", args).hasSize(1);
+    }
+
     private PipelineConfig loadPipeline(PodSpec pod, List<String> args) {
         String file = args.get(args.indexOf("--config") + 1);
         for (Container container : pod.getContainers()) {
@@ -265,13 +306,16 @@ class ManifestChecksTest {
         Set<String> pipelineTopics = new HashSet<>(pipeline.kafka().topics());
         pipelineTopics.add(pipeline.kafka().deadLetterTopic());
         pipelineTopics.add(pipeline.drift().topic());
+        if (pipeline.kafka().writesEnrichedDocuments()) {
+            pipelineTopics.add(pipeline.kafka().enrichedTopic());
+        }
         Set<String> declared = new HashSet<>();
         topics.forEach(t -> declared.add(t.getSpec().getTopicName() != null ? t.getSpec().getTopicName()
                 : t.getMetadata().getName()));
         assertThat(declared).as("KafkaTopics").containsAll(pipelineTopics);
         Set<String> extra = new HashSet<>(declared);
         extra.removeAll(pipelineTopics);
-        assertThat(extra).as("KafkaTopics the pipeline does not name").isEqualTo(TOPICS_OUTSIDE_THE_PIPELINE);
+        assertThat(extra).as("KafkaTopics the pipeline does not name").isEmpty();
 
         GenericKafkaListener listener = kafka.getSpec().getKafka().getListeners().stream()
                 .filter(l -> pipeline.kafka().bootstrapServers().equals(kafkaName + "-kafka-bootstrap:" + l.getPort()))

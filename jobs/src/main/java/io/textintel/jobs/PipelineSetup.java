@@ -128,6 +128,9 @@ public final class PipelineSetup {
             Set<String> existing = admin.listTopics().names().get();
             Set<String> wanted = new LinkedHashSet<>(kafka.topics());
             wanted.add(kafka.deadLetterTopic());
+            if (kafka.writesEnrichedDocuments()) {
+                wanted.add(kafka.enrichedTopic());
+            }
             if (drift.enabled()) {
                 wanted.add(drift.topic());
             }

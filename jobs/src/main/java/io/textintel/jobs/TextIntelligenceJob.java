@@ -132,6 +132,9 @@ public final class TextIntelligenceJob {
         if (config.drift().enabled()) {
             addDriftMonitor(documents, config.drift(), kafka);
         }
+        if (kafka.writesEnrichedDocuments()) {
+            addEnrichedKafkaSink(documents, kafka);
+        }
 
         // Bounded before the sink: one huge input must not make the producer fail and the job crash-loop.
         DeadLetterLimits limits = config.deadLetterLimits();
@@ -181,6 +184,14 @@ public final class TextIntelligenceJob {
                 .name("drift-kafka").uid("drift-kafka");
         addDriftElasticsearchSink(outputs.profiles(), drift.profileIndex(), new ReferenceProfileDocumentSerializer(),
                 "drift-profile-elasticsearch");
+    }
+
+    /** Every enriched document also as Avro to {@code kafka.enriched-topic}, with the configured guarantee. */
+    private void addEnrichedKafkaSink(DataStream<EnrichedDocument> documents, KafkaSettings kafka) {
+        documents.sinkTo(kafkaSink(KafkaSinks.enrichedDocuments()
+                        .topic(kafka.enrichedTopic())
+                        .properties(kafka.properties()), "enriched-kafka"))
+                .name("enriched-kafka").uid("enriched-kafka");
     }
 
     /**

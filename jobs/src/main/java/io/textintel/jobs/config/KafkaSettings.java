@@ -25,6 +25,8 @@ import java.util.Map;
  *     appends its own name. Default: the job name. Two jobs writing at the same time must differ
  * @param transactionTimeout {@code transaction.timeout.ms} of the transactional producers; longer
  *     than a checkpoint interval plus timeout, at most the broker's {@code transaction.max.timeout.ms}
+ * @param enrichedTopic when set, every enriched document is also written to this topic as Avro
+ *     ({@code EnrichedDocument}, keyed by id), with {@code deliveryGuarantee}; null writes none
  */
 public record KafkaSettings(
         String bootstrapServers,
@@ -37,7 +39,8 @@ public record KafkaSettings(
         Map<String, String> properties,
         String deliveryGuarantee,
         String transactionalIdPrefix,
-        Duration transactionTimeout) {
+        Duration transactionTimeout,
+        String enrichedTopic) {
 
     /** The default {@code transaction.timeout.ms}: the broker's default {@code transaction.max.timeout.ms}. */
     public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
@@ -64,6 +67,11 @@ public record KafkaSettings(
         return (transactionalIdPrefix == null ? jobName : transactionalIdPrefix) + "-" + sinkName;
     }
 
+    /** Whether enriched documents are also written to Kafka ({@code kafka.enriched-topic} is set). */
+    public boolean writesEnrichedDocuments() {
+        return enrichedTopic != null;
+    }
+
     void validate(ConfigProblems problems) {
         problems.requireText("kafka.bootstrap-servers", bootstrapServers, "host:port of a Kafka broker");
         if (topics.isEmpty()) {
@@ -73,6 +81,13 @@ public record KafkaSettings(
         problems.requireOneOf("kafka.starting-offsets", startingOffsets, List.of("earliest", "latest", "committed-or-earliest"));
         problems.requireOneOf("kafka.input-format", inputFormat, List.of("json", "avro", "text"));
         problems.requireText("kafka.dead-letter-topic", deadLetterTopic, "a topic name");
+        if (enrichedTopic != null) {
+            problems.requireText("kafka.enriched-topic", enrichedTopic, "a topic name, or no key to write none");
+            if (topics.contains(enrichedTopic) || enrichedTopic.equals(deadLetterTopic)) {
+                problems.add("kafka.enriched-topic", "is " + enrichedTopic + ", also an input or the dead-letter topic",
+                        "a topic of its own");
+            }
+        }
         problems.requireOneOf("kafka.delivery-guarantee", deliveryGuarantee, List.of("exactly-once", "at-least-once"));
         if (transactionalIdPrefix != null && transactionalIdPrefix.isBlank()) {
             problems.add("kafka.transactional-id-prefix", "is blank", "a prefix unique to this job, or no key for the"
@@ -115,6 +130,6 @@ public record KafkaSettings(
                 + ", deadLetterTopic=" + deadLetterTopic + ", bounded=" + bounded
                 + ", properties=" + Secrets.maskKafkaProperties(properties)
                 + ", deliveryGuarantee=" + deliveryGuarantee + ", transactionalIdPrefix=" + transactionalIdPrefix
-                + ", transactionTimeout=" + transactionTimeout + "]";
+                + ", transactionTimeout=" + transactionTimeout + ", enrichedTopic=" + enrichedTopic + "]";
     }
 }

@@ -44,7 +44,9 @@ public record PipelineConfig(
     public PipelineConfig {
         jobName = jobName == null ? "textintel" : jobName;
         parallelism = parallelism == null ? 1 : parallelism;
-        kafka = kafka == null ? new KafkaSettings(null, null, null, null, null, null, null, null, null, null, null) : kafka;
+        kafka = kafka == null
+                ? new KafkaSettings(null, null, null, null, null, null, null, null, null, null, null, null)
+                : kafka;
         elasticsearch = elasticsearch == null
                 ? new ElasticsearchSettings(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                         null, null)

@@ -180,7 +180,7 @@ class PipelineConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         "kafka.delivery-guarantee is 'exactly-twice', expected one of exactly-once, at-least-once"));
         ConfigProblems blankPrefix = new ConfigProblems();
-        new KafkaSettings("broker:9092", List.of("in"), null, null, null, null, null, null, null, " ", null)
+        new KafkaSettings("broker:9092", List.of("in"), null, null, null, null, null, null, null, " ", null, null)
                 .validate(blankPrefix);
         assertThatThrownBy(() -> blankPrefix.throwIfAny("test.yaml"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
@@ -203,6 +203,28 @@ class PipelineConfigLoaderTest {
         // At least once neither needs aligned checkpoints nor uses transactions.
         assertThat(PipelineConfigLoader.parse(VALID, "test.yaml", List.of("kafka.delivery-guarantee=at-least-once",
                 "checkpointing.mode=at-least-once", "checkpointing.timeout=15min")).kafka().exactlyOnce()).isFalse();
+    }
+
+    @Test
+    void enrichedDocumentsGoToKafkaOnlyWhenATopicIsSet() {
+        assertThat(PipelineConfigLoader.parse(VALID, "test.yaml", List.of()).kafka().writesEnrichedDocuments())
+                .isFalse();
+        KafkaSettings set = PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
+                "kafka.enriched-topic=feedback-enriched")).kafka();
+        assertThat(set.writesEnrichedDocuments()).isTrue();
+        assertThat(set.enrichedTopic()).isEqualTo("feedback-enriched");
+        assertThat(set.toString()).contains("enrichedTopic=feedback-enriched");
+
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("kafka.enriched-topic=feedback")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "kafka.enriched-topic is feedback, also an input or the dead-letter topic, expected a topic"
+                                + " of its own"));
+        ConfigProblems blank = new ConfigProblems();
+        new KafkaSettings("broker:9092", List.of("in"), null, null, null, null, null, null, null, null, null, " ")
+                .validate(blank);
+        assertThatThrownBy(() -> blank.throwIfAny("test.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(1)
+                        .allSatisfy(problem -> assertThat(problem).startsWith("kafka.enriched-topic")));
     }
 
     @Test

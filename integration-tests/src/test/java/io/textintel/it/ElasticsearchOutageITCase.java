@@ -62,10 +62,12 @@ class ElasticsearchOutageITCase {
 
     /**
      * The documents sink's writers: the operator {@code elasticsearch} (added with {@code ElasticsearchSink#addTo}
-     * under exactly-once, the default), or {@code elasticsearch: Writer} when added with {@code sinkTo}.
+     * under exactly-once, the default), or {@code elasticsearch: Writer} when added with {@code sinkTo}; not
+     * the drift sinks nor {@code dead-letters-elasticsearch}, which index into other indices.
      */
     private static final Predicate<String> DOCUMENT_WRITERS = id -> (id.contains(".elasticsearch.")
-            || id.contains("elasticsearch: Writer")) && !id.contains("drift");
+            || id.contains("elasticsearch: Writer"))
+            && !id.contains("drift") && !id.contains("dead-letters-elasticsearch");
 
     private static LocalElasticsearch node;
 

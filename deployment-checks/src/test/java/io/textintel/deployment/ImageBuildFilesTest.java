@@ -107,6 +107,8 @@ class ImageBuildFilesTest {
         assertThat(run).contains("-Denv.java.opts.taskmanager=--add-modules jdk.incubator.vector")
                 .contains("-Dmetrics.reporter.prom.factory.class=org.apache.flink.metrics.prometheus.PrometheusReporterFactory")
                 .contains("-Dmetrics.reporter.prom.port=9249");
+        assertThat(docker.lastOfFinalStage("EXPOSE").arguments()).as("the port the Prometheus reporter listens on")
+                .isEqualTo("9249");
         Matcher tested = Pattern.compile("test -[fx] (\\S+)").matcher(run);
         int plugins = 0;
         while (tested.find()) {

@@ -287,7 +287,13 @@ class ManifestChecksTest {
             assertThat(conf.get(key)).as("%s on the shared state volume", key).startsWith("file://" + stateMount + "/");
         }
         assertThat(pod.getContainers().get(0).getName()).isEqualTo("flink-main-container");
-        assertThat(pod.getContainers().get(0).getPorts()).anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(9249));
+        // The port Prometheus is told to scrape is the one the reporter listens on and the container opens.
+        int reporterPort = Integer.parseInt(conf.get("metrics.reporter.prom.port"));
+        assertThat(flink.spec().podTemplate().getMetadata().getAnnotations())
+                .containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/port", String.valueOf(reporterPort));
+        assertThat(pod.getContainers().get(0).getPorts()).as("container ports of the Flink pods")
+                .anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(reporterPort));
         if (overlay.equals("gpu")) {
             assertThat(flink.spec().image()).endsWith("-gpu");
             assertThat(conf).containsEntry("external-resources", "gpu")

@@ -11,6 +11,7 @@ import io.textintel.jobs.TextIntelligenceJob;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.DriftReport;
+import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.PipelineStage;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
@@ -138,6 +139,7 @@ class ExactlyOnceOutputsITCase {
         String driftTopic = "eo-drift-" + suffix;
         String index = "eo-docs-" + suffix;
         String driftIndex = "eo-drift-" + suffix;
+        String enriched = "eo-enriched-" + suffix; // created by PipelineSetup
         TestServices.createTopics(2, topic, deadLetters, driftTopic);
         PipelineConfig config = TestPipeline.config(topic, "json", deadLetters, index,
                 "kafka.bounded=false",
@@ -153,7 +155,8 @@ class ExactlyOnceOutputsITCase {
                 "drift.calibration-windows=2000",
                 "drift.index=" + driftIndex,
                 "drift.profile-index=eo-profiles-" + suffix,
-                "drift.topic=" + driftTopic);
+                "drift.topic=" + driftTopic,
+                "kafka.enriched-topic=" + enriched);
         assertThat(config.kafka().exactlyOnce()).as("exactly-once is the default").isTrue();
         PipelineSetup.prepare(config);
         try (ElasticsearchClient es = TestPipeline.elasticsearch()) {
@@ -188,6 +191,15 @@ class ExactlyOnceOutputsITCase {
             Set<String> indexed = ids(total, Kind.INDEXED);
             TestPipeline.awaitDocuments(index, indexed.size(), Duration.ofSeconds(180));
             assertThat(TestPipeline.documents(index).keySet()).as("documents").isEqualTo(indexed);
+
+            // Every enriched document, the ones Elasticsearch rejects included, is on the enriched topic once.
+            Set<String> enrichedIds = new TreeSet<>(indexed);
+            enrichedIds.addAll(ids(total, Kind.SINK));
+            List<EnrichedDocument> enrichedOnKafka = awaitRecords(() -> AvroTopic.readAll(
+                    TestServices.kafkaBootstrapServers(), enriched, EnrichedDocument.class, Map.of(),
+                    Duration.ofSeconds(30)), enrichedIds.size(), Duration.ofSeconds(60));
+            assertThat(enrichedOnKafka).extracting(d -> d.getId().toString()).as("enriched documents on Kafka")
+                    .doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(enrichedIds);
 
             int expectedLetters = ids(total, Kind.DECODE).size() + ids(total, Kind.VALIDATE).size()
                     + ids(total, Kind.SINK).size();
@@ -227,8 +239,9 @@ class ExactlyOnceOutputsITCase {
                     .isEqualTo(indexedReports);
 
             long restarts = gaugeValue(job.getJobID(), "numRestarts");
-            LOG.info("{} records in, {} documents, {} dead letters, {} drift reports on Kafka ({} indexed), {} restarts,"
-                            + " {} ms", total, indexed.size(), letters.size(), reports.size(), indexedReports.size(),
+            LOG.info("{} records in, {} documents, {} enriched on Kafka, {} dead letters, {} drift reports on Kafka"
+                            + " ({} indexed), {} restarts, {} ms", total, indexed.size(), enrichedOnKafka.size(),
+                    letters.size(), reports.size(), indexedReports.size(),
                     restarts, Duration.ofNanos(System.nanoTime() - started).toMillis());
             assertThat(restarts).as("restarts after two TaskManager losses").isGreaterThanOrEqualTo(2);
         } finally {

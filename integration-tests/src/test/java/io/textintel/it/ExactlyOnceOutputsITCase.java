@@ -146,8 +146,11 @@ class ExactlyOnceOutputsITCase {
                 "checkpointing.interval=300ms",
                 "drift.window=1h",
                 "drift.out-of-orderness=10min",
-                // Unkeyed records may all land in one partition: the other source subtask must not hold back windows.
-                "drift.idleness=2s",
+                // Both partitions carry every batch in event-time order (round robin), so neither subtask of the
+                // drift monitor is idle while records flow. A short idleness would let one subtask that restarts or
+                // loads its model more slowly than the other be marked idle; the other's watermark would then close
+                // the reference window before the slow one's documents arrive, and they would be late.
+                "drift.idleness=60s",
                 "drift.reference-from=" + START,
                 "drift.reference-to=" + START.plus(Duration.ofHours(4)),
                 "drift.window-documents=24",
@@ -172,14 +175,14 @@ class ExactlyOnceOutputsITCase {
         new TextIntelligenceJob(config).addTo(env);
 
         long started = System.nanoTime();
-        TestPipeline.produce(topic, records(0, BATCH));
+        TestPipeline.produceRoundRobin(topic, 2, records(0, BATCH));
         JobClient job = env.executeAsync(config.jobName());
         try {
             // Twice: wait for progress and completed checkpoints, then publish more and lose a TaskManager at once.
             int[] lose = {0, 1};
             for (int failure = 0; failure < lose.length; failure++) {
                 awaitCompletedCheckpoints(cluster, job.getJobID(), 3, Duration.ofSeconds(120));
-                TestPipeline.produce(topic, records((failure + 1) * BATCH, (failure + 2) * BATCH));
+                TestPipeline.produceRoundRobin(topic, 2, records((failure + 1) * BATCH, (failure + 2) * BATCH));
                 long lostAt = System.nanoTime();
                 cluster.terminateTaskManager(lose[failure]).get();
                 cluster.startTaskManager();

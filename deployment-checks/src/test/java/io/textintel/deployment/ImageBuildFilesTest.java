@@ -98,6 +98,10 @@ class ImageBuildFilesTest {
                 .endsWith("jobs/target/textintel-jobs.jar /opt/flink/usrlib/textintel-jobs.jar"));
         assertThat(docker.all("COPY")).as("native-carrying jars in Flink's lib/, loaded parent-first")
                 .anySatisfy(copy -> assertThat(copy.arguments()).endsWith("jobs/target/native-lib/*.jar /opt/flink/lib/"));
+        assertThat(docker.all("COPY")).as("no model weights in the image: the model volume holds them")
+                .noneSatisfy(copy -> assertThat(copy.arguments()).containsAnyOf("model-lib", ".onnx", "langchain4j"));
+        assertThat(docker.all("VOLUME")).as("the model volume that textintel models pull fills")
+                .anySatisfy(volume -> assertThat(volume.arguments()).isEqualTo("/opt/textintel/models"));
 
         assertThat(docker.lastOfFinalStage("ENTRYPOINT").arguments()).isEqualTo("[\"/docker-entrypoint.sh\"]");
         assertThat(docker.lastOfFinalStage("CMD").arguments()).isEqualTo("[\"help\"]");

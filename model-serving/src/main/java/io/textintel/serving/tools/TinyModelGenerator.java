@@ -1,15 +1,20 @@
 package io.textintel.serving.tools;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.textintel.serving.config.RopeScaling;
 import io.textintel.serving.weights.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * <p>Command line: {@code TinyModelGenerator embedder|classifier|llama|qwen2 OUTPUT_DIR [--hidden N]
  * [--layers N] [--heads N] [--intermediate N] [--max-positions N] [--vocabulary-words N]
  * [--seed N] [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X]
- * [--family bert|mpnet] [--dense N] [--labels a,b,c] [--multi-label]}.
+ * [--family bert|mpnet] [--dense N] [--labels a,b,c] [--multi-label]}; for {@code llama} and
+ * {@code qwen2} also {@code [--kv-heads N] [--merges N] [--rope-theta X]
+ * [--rope-scaling type=T,factor=X,original=N[,low=X,high=X]]} (key/value heads default to half the
+ * query heads when that divides them, else all; every decoder shape the engine loads can be written).
  */
 public final class TinyModelGenerator {
 
@@ -184,8 +192,8 @@ public final class TinyModelGenerator {
             System.err.println("usage: TinyModelGenerator embedder|classifier|llama|qwen2 OUTPUT_DIR [--hidden N] [--layers N]"
                     + " [--heads N] [--intermediate N] [--max-positions N] [--vocabulary-words N] [--seed N]"
                     + " [--dtype F32|F16|BF16] [--pooling mean|cls] [--bias-norm-std X] [--family bert|mpnet]"
-                    + " [--dense N] [--labels a,b,c]"
-                    + " [--multi-label]");
+                    + " [--dense N] [--labels a,b,c] [--multi-label]; llama and qwen2: [--kv-heads N] [--merges N]"
+                    + " [--rope-theta X] [--rope-scaling type=T,factor=X,original=N[,low=X,high=X]]");
             System.exit(2);
         } catch (IOException e) {
             System.err.println("error: cannot write the model: " + e);
@@ -207,6 +215,7 @@ public final class TinyModelGenerator {
         int layers = spec.layers();
         int heads = spec.heads();
         int intermediate = spec.intermediateSize();
+        DecoderOptions decoder = new DecoderOptions();
         for (int i = 2; i < args.length; i++) {
             String option = args[i];
             if (option.equals("--multi-label")) {
@@ -231,6 +240,10 @@ public final class TinyModelGenerator {
                 case "--family" -> spec = spec.withFamily(parseFamily(value));
                 case "--dense" -> spec = spec.withDenseFeatures(parseInt(option, value));
                 case "--labels" -> labels = new ArrayList<>(Arrays.asList(value.split(",")));
+                case "--kv-heads" -> decoder.kvHeads = parseInt(option, value);
+                case "--merges" -> decoder.merges = parseInt(option, value);
+                case "--rope-theta" -> decoder.ropeTheta = parseDouble(option, value);
+                case "--rope-scaling" -> decoder.ropeScaling = parseRopeScaling(value);
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
@@ -238,23 +251,59 @@ public final class TinyModelGenerator {
         return switch (type) {
             case "embedder" -> writeBertEmbedder(dir, spec);
             case "classifier" -> writeBertClassifier(dir, spec, labels, multiLabel);
-            case "llama" -> writeDecoder(dir, decoderSpec(TinyDecoderSpec.llama(), spec, hidden, layers, heads,
+            case "llama" -> writeDecoder(dir, decoder.apply(TinyDecoderSpec.llama(), spec, hidden, layers, heads,
                     intermediate));
-            case "qwen2" -> writeDecoder(dir, decoderSpec(TinyDecoderSpec.qwen2(), spec, hidden, layers, heads,
+            case "qwen2" -> writeDecoder(dir, decoder.apply(TinyDecoderSpec.qwen2(), spec, hidden, layers, heads,
                     intermediate));
             default -> throw new IllegalArgumentException("model type is " + type
                     + ", expected embedder, classifier, llama or qwen2");
         };
     }
 
-    /** A decoder spec with the sizes, seed, positions and dtype given on the command line. */
-    private static TinyDecoderSpec decoderSpec(TinyDecoderSpec base, TinyBertSpec options, int hidden, int layers,
-            int heads, int intermediate) {
-        int kvHeads = heads % 2 == 0 ? heads / 2 : heads;
-        return base.withSizes(hidden, layers, heads, kvHeads, intermediate)
-                .withSeed(options.seed())
-                .withDtype(options.dtype())
-                .withMaxPositions(Math.max(options.maxPositions(), 4));
+    /** The decoder-only options of the command line; null where not given. */
+    private static final class DecoderOptions {
+        Integer kvHeads;
+        Integer merges;
+        Double ropeTheta;
+        RopeScaling ropeScaling;
+
+        /** {@code base} with the sizes, seed, positions and dtype given on the command line, and these options. */
+        TinyDecoderSpec apply(TinyDecoderSpec base, TinyBertSpec options, int hidden, int layers, int heads,
+                int intermediate) {
+            int kv = kvHeads != null ? kvHeads : heads % 2 == 0 ? heads / 2 : heads;
+            TinyDecoderSpec spec = base.withSizes(hidden, layers, heads, kv, intermediate)
+                    .withSeed(options.seed())
+                    .withDtype(options.dtype())
+                    .withMaxPositions(Math.max(options.maxPositions(), 4))
+                    .withRopeScaling(ropeScaling);
+            spec = merges != null ? spec.withMerges(merges) : spec;
+            return ropeTheta != null ? spec.withRopeTheta(ropeTheta) : spec;
+        }
+    }
+
+    /** {@code type=T,factor=X,original=N[,low=X,high=X]} as a {@link RopeScaling}. */
+    public static RopeScaling parseRopeScaling(String value) {
+        Map<String, String> fields = new HashMap<>();
+        for (String part : value.split(",")) {
+            int equals = part.indexOf('=');
+            if (equals <= 0) {
+                throw new IllegalArgumentException("--rope-scaling part '" + part + "' of " + value
+                        + " is not key=value; expected type=T,factor=X,original=N[,low=X,high=X]");
+            }
+            fields.put(part.substring(0, equals).trim(), part.substring(equals + 1).trim());
+        }
+        Set<String> unknown = new TreeSet<>(fields.keySet());
+        unknown.removeAll(Set.of("type", "factor", "original", "low", "high"));
+        if (!unknown.isEmpty() || !fields.containsKey("type") || !fields.containsKey("factor")
+                || !fields.containsKey("original")) {
+            throw new IllegalArgumentException("--rope-scaling is " + value
+                    + ", expected type=T,factor=X,original=N[,low=X,high=X]" + (unknown.isEmpty() ? ""
+                    : " (unknown keys " + unknown + ")"));
+        }
+        return new RopeScaling(fields.get("type"), parseDouble("--rope-scaling factor", fields.get("factor")),
+                parseDouble("--rope-scaling low", fields.getOrDefault("low", "0")),
+                parseDouble("--rope-scaling high", fields.getOrDefault("high", "0")),
+                parseInt("--rope-scaling original", fields.get("original")));
     }
 
     private static TinyBertSpec.Family parseFamily(String value) {

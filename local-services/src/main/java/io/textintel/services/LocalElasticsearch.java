@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,18 +77,12 @@ public final class LocalElasticsearch implements AutoCloseable {
 
     private final String version;
     private final Path workDir;
-    private final boolean keepWorkDir;
     private final int httpPort;
     private final int transportPort;
-    private final List<String> command;
-    private final Map<String, String> environment;
     private final Duration startTimeout;
-    private volatile ChildProcess process;
-    private volatile boolean stopped;
     private final Security security;
     private final FileRoles fileRoles;
-    private final Thread shutdownHook;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ServiceProcess service;
 
     /** A file-realm user to create at start. */
     private record FileUser(String password, List<String> roles) {
@@ -114,15 +107,11 @@ public final class LocalElasticsearch implements AutoCloseable {
         this.security = security;
         this.fileRoles = fileRoles;
         this.workDir = workDir;
-        this.keepWorkDir = keepWorkDir;
         this.httpPort = httpPort;
         this.transportPort = transportPort;
-        this.command = List.copyOf(command);
-        this.environment = Map.copyOf(environment);
         this.startTimeout = startTimeout;
-        this.process = process;
-        this.shutdownHook = new Thread(this::stopOnJvmExit, "textintel-local-elasticsearch-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.service = new ServiceProcess("Elasticsearch", this::httpUrl, process, command, environment, workDir,
+                keepWorkDir, STOP_GRACE);
     }
 
     /** Starts a node with default settings in {@code workDir} (created if missing). */
@@ -188,7 +177,7 @@ public final class LocalElasticsearch implements AutoCloseable {
      */
     public void updateRole(String name, String json) throws IOException {
         secured();
-        checkOpen();
+        service.checkOpen();
         fileRoles.put(Builder.requireName(name, "role name"), json);
         LOG.info("Updated role {} in {}", name, fileRoles.file());
     }
@@ -202,7 +191,7 @@ public final class LocalElasticsearch implements AutoCloseable {
      */
     public void removeRole(String name) throws IOException {
         secured();
-        checkOpen();
+        service.checkOpen();
         fileRoles.remove(name);
         LOG.info("Removed role {} from {}", name, fileRoles.file());
     }
@@ -224,13 +213,14 @@ public final class LocalElasticsearch implements AutoCloseable {
 
     /** The process this class started: {@code runuser} or the start script. */
     ProcessHandle processHandle() {
-        return ProcessHandle.of(process.pid()).orElseThrow(() -> new IllegalStateException(
-                "Elasticsearch process " + process.pid() + " is gone"));
+        long pid = service.current().pid();
+        return ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
+                "Elasticsearch process " + pid + " is gone"));
     }
 
     /** The file receiving the node's console output. */
     public Path logFile() {
-        return process.log();
+        return service.log();
     }
 
     /**
@@ -240,13 +230,8 @@ public final class LocalElasticsearch implements AutoCloseable {
      *
      * @throws IllegalStateException when the node is closed
      */
-    public synchronized void stop() {
-        checkOpen();
-        if (!stopped) {
-            process.stop(STOP_GRACE);
-            stopped = true;
-            LOG.info("Stopped local Elasticsearch on {} (data kept for a restart)", httpUrl());
-        }
+    public void stop() {
+        service.stop();
     }
 
     /**
@@ -255,50 +240,14 @@ public final class LocalElasticsearch implements AutoCloseable {
      *
      * @throws IllegalStateException when the node is closed or running, or does not come up
      */
-    public synchronized void restart() throws IOException {
-        checkOpen();
-        if (!stopped) {
-            throw new IllegalStateException("Elasticsearch on " + httpUrl() + " is running, expected stop() first");
-        }
-        long startNanos = System.nanoTime();
-        process = ChildProcess.start("Elasticsearch", command, workDir, environment, process.log());
-        stopped = false;
-        Launcher.awaitYellow(this, process, startTimeout);
-        LOG.info("Local Elasticsearch restarted on {} in {} ms (pid {})", httpUrl(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), process.pid());
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("Local Elasticsearch on " + httpUrl() + " is closed");
-        }
+    public void restart() throws IOException {
+        service.restart(started -> Launcher.awaitYellow(this, started, startTimeout));
     }
 
     /** Stops the node and every process it started, then deletes the work folder unless it is kept. */
     @Override
     public void close() throws IOException {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        ChildProcess.removeShutdownHook(shutdownHook);
-        process.stop(STOP_GRACE);
-        if (!keepWorkDir) {
-            Directories.delete(workDir);
-        }
-        LOG.info("Stopped local Elasticsearch on {}", httpUrl());
-    }
-
-    private void stopOnJvmExit() {
-        if (closed.compareAndSet(false, true)) {
-            process.stop(STOP_GRACE);
-            if (!keepWorkDir) {
-                try {
-                    Directories.delete(workDir);
-                } catch (IOException e) {
-                    LOG.warn("Cannot delete Elasticsearch work folder {} at JVM exit", workDir, e);
-                }
-            }
-        }
+        service.close();
     }
 
     @Override

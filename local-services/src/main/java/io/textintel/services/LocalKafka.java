@@ -16,7 +16,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -72,16 +71,11 @@ public final class LocalKafka implements AutoCloseable {
     private static final int LOG_TAIL_LINES = 40;
 
     private final Path workDir;
-    private final boolean keepWorkDir;
     private final int port;
     private final int controllerPort;
-    private final List<String> command;
     private final Duration startTimeout;
-    private volatile ChildProcess process;
-    private volatile boolean stopped;
     private final Scram scram;
-    private final Thread shutdownHook;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ServiceProcess service;
 
     /** The CA and the SCRAM passwords of a SASL_SSL broker. */
     private record Scram(LocalCertificates certificates, String adminPassword, String clientPassword) {
@@ -95,14 +89,11 @@ public final class LocalKafka implements AutoCloseable {
             Scram scram) {
         this.scram = scram;
         this.workDir = config.workDir;
-        this.keepWorkDir = config.keepWorkDir;
         this.port = port;
         this.controllerPort = controllerPort;
-        this.command = List.copyOf(command);
         this.startTimeout = config.startTimeout;
-        this.process = process;
-        this.shutdownHook = new Thread(this::stopOnJvmExit, "textintel-local-kafka-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.service = new ServiceProcess("Kafka broker", this::bootstrapServers, process, command, Map.of(),
+                config.workDir, config.keepWorkDir, STOP_GRACE);
     }
 
     /** Starts a broker with default settings in {@code workDir} (created if missing). */
@@ -192,7 +183,7 @@ public final class LocalKafka implements AutoCloseable {
 
     /** The file receiving the broker's console output and log. */
     public Path logFile() {
-        return process.log();
+        return service.log();
     }
 
     /**
@@ -215,7 +206,7 @@ public final class LocalKafka implements AutoCloseable {
 
     /** Creates the given topics, waiting until the broker has created them. */
     public void createTopics(Collection<NewTopic> topics) {
-        checkOpen();
+        service.checkOpen();
         try (Admin admin = Admin.create(adminProperties(this))) {
             admin.createTopics(topics).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             LOG.debug("Created topics {} on {}", topics, bootstrapServers());
@@ -238,13 +229,8 @@ public final class LocalKafka implements AutoCloseable {
      *
      * @throws IllegalStateException when the broker is closed
      */
-    public synchronized void stop() {
-        checkOpen();
-        if (!stopped) {
-            process.stop(STOP_GRACE);
-            stopped = true;
-            LOG.info("Stopped local Kafka broker on {} (data kept for a restart)", bootstrapServers());
-        }
+    public void stop() {
+        service.stop();
     }
 
     /**
@@ -253,50 +239,14 @@ public final class LocalKafka implements AutoCloseable {
      *
      * @throws IllegalStateException when the broker is closed or running, or does not come up
      */
-    public synchronized void restart() throws IOException {
-        checkOpen();
-        if (!stopped) {
-            throw new IllegalStateException("Kafka broker on " + bootstrapServers() + " is running, expected stop() first");
-        }
-        long startNanos = System.nanoTime();
-        process = ChildProcess.start("Kafka broker", command, workDir, Map.of(), process.log());
-        stopped = false;
-        KafkaLauncher.awaitReady(this, process, startTimeout);
-        LOG.info("Local Kafka broker restarted on {} in {} ms (pid {})", bootstrapServers(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), process.pid());
+    public void restart() throws IOException {
+        service.restart(started -> KafkaLauncher.awaitReady(this, started, startTimeout));
     }
 
     /** Stops the broker (politely, then by force) and deletes the work folder unless it is kept. */
     @Override
     public void close() throws IOException {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        ChildProcess.removeShutdownHook(shutdownHook);
-        process.stop(STOP_GRACE);
-        if (!keepWorkDir) {
-            Directories.delete(workDir);
-        }
-        LOG.info("Stopped local Kafka broker on {}", bootstrapServers());
-    }
-
-    private void stopOnJvmExit() {
-        if (closed.compareAndSet(false, true)) {
-            process.stop(STOP_GRACE);
-            if (!keepWorkDir) {
-                try {
-                    Directories.delete(workDir);
-                } catch (IOException e) {
-                    LOG.warn("Cannot delete Kafka work folder {} at JVM exit", workDir, e);
-                }
-            }
-        }
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("Local Kafka broker on " + bootstrapServers() + " is closed");
-        }
+        service.close();
     }
 
     static Properties adminProperties(LocalKafka kafka) {

@@ -1,7 +1,6 @@
 package io.textintel.serving.engine;
 
 import io.textintel.serving.backend.Backend;
-import io.textintel.serving.backend.BackendFactory;
 import io.textintel.serving.batch.BatchScheduler;
 import io.textintel.serving.batch.InferenceRequest;
 import io.textintel.serving.batch.InferenceRequest.Task;

@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
  * event-time range, windows aggregated per subtask and merged, and reports that fire after an
  * injected shift (another language, embeddings moved along one axis) and not before.
  */
-class DriftMonitorInJobTest {
+class DriftMonitorInJobITCase {
 
     private static final Instant START = Instant.parse("2026-11-01T00:00:00Z");
     private static final int DIMS = 16;

@@ -1,5 +1,6 @@
-package io.textintel.serving.backend;
+package io.textintel.serving.engine;
 
+import io.textintel.serving.backend.Backend;
 import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.CpuKernel;
 import io.textintel.serving.backend.cpu.ScalarBackend;
@@ -10,7 +11,6 @@ import io.textintel.serving.backend.cuda.CudaException;
 import io.textintel.serving.backend.cuda.DeviceWeights;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.engine.EngineException;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * holds its last record back) and checks that every metric the README's "Metrics" section lists is
  * there with its labels and a plausible value.
  */
-class PrometheusMetricsInJobTest {
+class PrometheusMetricsInJobITCase {
 
     private static final String PREFIX = "flink_taskmanager_job_task_operator_textintel_";
     private static final int VALID = 6;

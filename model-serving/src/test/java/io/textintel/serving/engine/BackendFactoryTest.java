@@ -1,16 +1,16 @@
-package io.textintel.serving.backend;
+package io.textintel.serving.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.textintel.serving.backend.Backend;
 import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.backend.cuda.CudaAvailability;
 import io.textintel.serving.backend.cuda.CudaCheck;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.engine.EngineException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;

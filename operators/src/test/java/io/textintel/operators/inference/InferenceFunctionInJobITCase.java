@@ -32,7 +32,7 @@ import java.util.function.Predicate;
  * Runs {@link InferenceFunction} under Flink's real async operator, with retries, in a local
  * environment of two subtasks (one JVM, in-process).
  */
-class InferenceFunctionInJobTest {
+class InferenceFunctionInJobITCase {
 
     private static final int DOCUMENTS = 40;
     private static final long TIMEOUT_MILLIS = 60_000;

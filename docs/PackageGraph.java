@@ -20,13 +20,14 @@ import java.util.spi.ToolProvider;
  * Prints the package dependency graph of compiled classes, as jdeps sees it, and marks its cycles.
  *
  * <pre>
- * java docs/PackageGraph.java [--dot] [CLASSES_DIR] [PACKAGE_PREFIX]
+ * java docs/PackageGraph.java [--dot] [--fail-on-cycles] [CLASSES_DIR] [PACKAGE_PREFIX]
  * </pre>
  *
  * <p>Defaults: {@code model-serving/target/classes} and {@code io.textintel.serving}. Only edges between
  * packages under the prefix are shown. A cycle is a strongly connected component of more than one
  * package; for every edge inside one, the class references that make it are listed. With {@code --dot}
- * the graph is printed in Graphviz DOT instead, cycle edges in red.
+ * the graph is printed in Graphviz DOT instead, cycle edges in red. With {@code --fail-on-cycles} the
+ * exit status is 1 when there is a cycle: the build of model-serving and operators runs it so.
  */
 public class PackageGraph {
 
@@ -34,12 +35,15 @@ public class PackageGraph {
 
     public static void main(String[] args) {
         boolean dot = false;
+        boolean failOnCycles = false;
         List<String> positional = new ArrayList<>();
         for (String arg : args) {
             if (arg.equals("--dot")) {
                 dot = true;
+            } else if (arg.equals("--fail-on-cycles")) {
+                failOnCycles = true;
             } else if (arg.startsWith("-")) {
-                fail("unknown option '" + arg + "', expected --dot");
+                fail("unknown option '" + arg + "', expected --dot or --fail-on-cycles");
             } else {
                 positional.add(arg);
             }
@@ -63,6 +67,10 @@ public class PackageGraph {
             printDot(graph, component, prefix);
         } else {
             printText(graph, component, prefix, classes);
+        }
+        if (failOnCycles && component.values().stream().distinct().count() < component.size()) {
+            System.err.println("Package cycles under " + prefix + " in " + classes + ": see the listing above");
+            System.exit(1);
         }
     }
 

@@ -87,10 +87,7 @@ public final class BackendFactory {
     private static CpuBackend cpu(EngineConfig config, String why) {
         CpuBackend backend = new CpuBackend(config.threads());
         LOG.info("Backend cpu with {} threads and {} kernels, {}", config.threads(), backend.kernel(), why);
-        if (backend.kernel() != CpuKernel.VECTOR && !CpuKernel.VECTOR.isAvailable()) {
-            LOG.warn("The JVM lacks jdk.incubator.vector, so the cpu backend runs its plain-Java kernels, about ten "
-                    + "times slower; start it with --add-modules jdk.incubator.vector");
-        }
+        CpuKernel.missingModuleWarning(backend.kernel(), "the cpu backend").ifPresent(LOG::warn);
         return backend;
     }
 }

@@ -1,6 +1,7 @@
 package io.textintel.serving.backend.cpu;
 
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Which kernel family the {@link CpuBackend} runs: explicit SIMD through the JDK's Vector API,
@@ -38,6 +39,26 @@ public enum CpuKernel {
     public static CpuKernel best() {
         boolean allowed = !"false".equals(System.getProperty(VECTOR_PROPERTY, "true").toLowerCase(Locale.ROOT));
         return allowed && VECTOR.isAvailable() ? VECTOR : PORTABLE;
+    }
+
+    /**
+     * What to warn about when {@code chosen} runs: the portable kernels because this JVM lacks
+     * {@code jdk.incubator.vector}, about ten times slower, with the flag that fixes it. Empty for
+     * the Vector API kernels, and for portable ones chosen while the module is there (switched off
+     * on purpose).
+     *
+     * @param user what runs the kernels, e.g. {@code the cpu backend} or {@code the decoder}
+     */
+    public static Optional<String> missingModuleWarning(CpuKernel chosen, String user) {
+        return missingModuleWarning(chosen, user, VECTOR.isAvailable());
+    }
+
+    static Optional<String> missingModuleWarning(CpuKernel chosen, String user, boolean moduleAvailable) {
+        if (chosen == VECTOR || moduleAvailable) {
+            return Optional.empty();
+        }
+        return Optional.of("The JVM lacks " + VECTOR_MODULE + ", so " + user + " runs its plain-Java kernels, about"
+                + " ten times slower; start it with --add-modules " + VECTOR_MODULE);
     }
 
     DenseKernels create() {

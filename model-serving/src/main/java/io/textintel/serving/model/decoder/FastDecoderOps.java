@@ -12,6 +12,8 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fast CPU {@link DecoderOps}. Linear layers run on the {@link CpuBackend}'s dense kernels
@@ -25,6 +27,8 @@ import java.util.stream.IntStream;
  * within float rounding (tested at 1e-4 relative on logits).
  */
 public final class FastDecoderOps implements DecoderOps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FastDecoderOps.class);
 
     /** Rows of the dense kernel's register tile; passes of 2 .. TILE_ROWS - 1 rows are padded to it. */
     static final int TILE_ROWS = 6;
@@ -52,6 +56,7 @@ public final class FastDecoderOps implements DecoderOps {
             return thread;
         }, null, false);
         this.dense = new CpuBackend(threads, kernel);
+        CpuKernel.missingModuleWarning(kernel, "the decoder").ifPresent(LOG::warn);
     }
 
     @Override

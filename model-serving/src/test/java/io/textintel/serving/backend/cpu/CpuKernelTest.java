@@ -53,4 +53,14 @@ class CpuKernelTest {
                     .hasMessageContaining("were not prepared by the cpu backend's vector kernels");
         }
     }
+
+    @Test
+    void warnsOnlyWhenPortableKernelsRunForWantOfTheModule() {
+        assertThat(CpuKernel.missingModuleWarning(CpuKernel.PORTABLE, "the decoder", false)).hasValueSatisfying(
+                warning -> assertThat(warning).contains("lacks jdk.incubator.vector", "the decoder",
+                        "--add-modules jdk.incubator.vector"));
+        assertThat(CpuKernel.missingModuleWarning(CpuKernel.PORTABLE, "the decoder", true))
+                .as("switched off on purpose").isEmpty();
+        assertThat(CpuKernel.missingModuleWarning(CpuKernel.VECTOR, "the decoder", true)).isEmpty();
+    }
 }

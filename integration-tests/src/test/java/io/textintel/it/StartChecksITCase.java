@@ -46,8 +46,9 @@ class StartChecksITCase {
                 .isInstanceOfSatisfying(StartCheckException.class,
                         e -> assertThat(e.kind()).isEqualTo(StartCheckException.Kind.TOPIC_MISSING))
                 .hasMessageContaining("Kafka at " + TestServices.kafkaBootstrapServers())
-                .hasMessageContaining("has no topic " + deadLetters + ", " + drift + " of the 3")
-                .hasMessageNotContaining("topic " + input + ",")
+                .hasMessageContaining("lacks 2 of the 3 topics the pipeline reads and writes: " + deadLetters + ", "
+                        + drift + ". Create them")
+                .hasMessageNotContaining(input)
                 .hasMessageContaining("textintel setup -c " + config);
 
         TestServices.createTopics(1, deadLetters, drift);

@@ -145,9 +145,10 @@ public final class StartChecks {
         }
         if (!missing.isEmpty()) {
             throw new StartCheckException(StartCheckException.Kind.TOPIC_MISSING, String.format(
-                    "Kafka at %s has no topic %s of the %d the pipeline reads and writes %s. Create them before"
+                    "Kafka at %s lacks %d of the %d topics the pipeline reads and writes: %s. Create them before"
                             + " starting the job: textintel setup -c %s",
-                    kafka.bootstrapServers(), String.join(", ", missing), topics.size(), topics, configFile), null);
+                    kafka.bootstrapServers(), missing.size(), topics.size(), String.join(", ", missing), configFile),
+                    null);
         }
         LOG.info("Kafka at {} has every topic the pipeline uses: {}", kafka.bootstrapServers(), topics);
     }

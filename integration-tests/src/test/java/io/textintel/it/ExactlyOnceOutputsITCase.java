@@ -223,6 +223,8 @@ class ExactlyOnceOutputsITCase {
             assertThat(byStage.get(PipelineStage.SINK)).extracting(DeadLetter::getRecordId)
                     .as("Elasticsearch rejections").doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(ids(total, Kind.SINK));
+            assertThat(byStage.get(PipelineStage.SINK)).extracting(DeadLetter::getReasonCode)
+                    .as("reason codes of Elasticsearch rejections").containsOnly("document_rejected");
 
             // Drift reports reach the topic and the index when their checkpoint completes, by two committers
             // that need not finish together: wait until both show the same reports, then require exactly that.

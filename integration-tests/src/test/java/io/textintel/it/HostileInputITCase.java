@@ -12,6 +12,7 @@ import io.textintel.jobs.PipelineSetup;
 import io.textintel.jobs.TextIntelligenceJob;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.schemas.DeadLetter;
+import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.codec.DeadLetterBound;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
@@ -150,6 +151,8 @@ class HostileInputITCase {
                     DeadLetter letter = letterByPosition.get(topic + "@" + offset);
                     assertThat(letter).as("%s (%s) is dead-lettered", c.kind(), format.getKey()).isNotNull();
                     assertThat(letter.getStage()).as("stage of %s", c.kind()).isEqualTo(dead.stage());
+                    assertThat(DeadLetterReason.ofCode(letter.getReasonCode()).stage())
+                            .as("stage of reason code %s of %s", letter.getReasonCode(), c.kind()).isEqualTo(dead.stage());
                     assertThat(letter.getReason()).as("reason of %s", c.kind()).contains(dead.reasonFragment());
                     String expectedId = HostileCorpus.DERIVED.equals(dead.recordId())
                             ? topic + "-0-" + offset : dead.recordId();

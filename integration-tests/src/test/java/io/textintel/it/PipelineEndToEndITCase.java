@@ -9,6 +9,7 @@ import io.textintel.jobs.AvroTopic;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.connectors.elasticsearch.DeadLetterSerializer;
 import io.textintel.schemas.DeadLetter;
+import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.codec.AvroSingleObjectCodec;
@@ -115,6 +116,7 @@ class PipelineEndToEndITCase {
         assertThat(letters).hasSize(badJson.size() + 2);
         assertThat(letters).allSatisfy(l -> {
             assertThat(l.getStage()).isIn(PipelineStage.DECODE, PipelineStage.VALIDATE);
+            assertThat(DeadLetterReason.ofCode(l.getReasonCode()).stage()).isEqualTo(l.getStage());
             assertThat(l.getReason()).isNotBlank();
             assertThat(l.getProvenance()).isNotNull();
         });
@@ -134,6 +136,7 @@ class PipelineEndToEndITCase {
             assertThat(document).as("indexed dead letter %s", DeadLetterSerializer.idOf(letter)).isNotNull();
             assertThat(document.get("stage")).isEqualTo(letter.getStage().name().toLowerCase(java.util.Locale.ROOT));
             assertThat(document.get("reason")).isEqualTo(letter.getReason());
+            assertThat(document.get("reason_code")).isEqualTo(letter.getReasonCode());
             assertThat(document.get("source_topic")).isEqualTo(letter.getProvenance().getTopic());
             assertThat(((Number) document.get("source_offset")).longValue())
                     .isEqualTo(letter.getProvenance().getOffset());
@@ -229,6 +232,7 @@ class PipelineEndToEndITCase {
         assertThat(letters).extracting(DeadLetter::getRecordId).containsExactlyInAnyOrder("x-0", "x-2", "x-4");
         assertThat(letters).allSatisfy(l -> {
             assertThat(l.getStage()).isEqualTo(PipelineStage.SINK);
+            assertThat(l.getReasonCode()).isEqualTo(DeadLetterReason.DOCUMENT_REJECTED.code());
             assertThat(l.getReason()).contains("rejected by index " + index).contains("language");
             assertThat(StandardCharsets.UTF_8.decode(l.getOriginalBytes()).toString()).contains("\"language\":\"en\"");
         });

@@ -26,7 +26,28 @@ public final class ModelPull {
      */
     public record Pulled(String task, String modelId, ModelRepository.ResolvedModel resolved) {}
 
+    /**
+     * A model a task references.
+     *
+     * @param task the task's name
+     * @param modelId the model id as configured
+     * @param revision the revision to load
+     */
+    public record Reference(String task, String modelId, String revision) {}
+
     private ModelPull() {}
+
+    /** Every model the pipeline's tasks reference: each task's model and, with draft-model speculation, its draft. */
+    public static List<Reference> references(PipelineConfig config) {
+        List<Reference> references = new ArrayList<>();
+        for (ModelTask task : config.modelTasks()) {
+            references.add(new Reference(task.name(), task.modelId(), task.revisionOrDefault()));
+            if (task.generative() != null && task.generative().speculationKind() == SpeculationKind.DRAFT_MODEL) {
+                references.add(new Reference(task.name(), task.generative().draftModel(), "main"));
+            }
+        }
+        return references;
+    }
 
     /**
      * Downloads or imports the pipeline's models into {@code cacheDir}, or into the configured hub
@@ -41,12 +62,9 @@ public final class ModelPull {
                 cacheDir != null ? cacheDir : configured.cacheDir(), false, configured.mavenRepository(),
                 configured.mavenUsername(), configured.mavenPassword());
         List<Pulled> pulled = new ArrayList<>();
-        for (ModelTask task : config.modelTasks()) {
-            pulled.add(new Pulled(task.name(), task.modelId(), online.resolve(task)));
-            if (task.generative() != null && task.generative().speculationKind() == SpeculationKind.DRAFT_MODEL) {
-                String draft = task.generative().draftModel();
-                pulled.add(new Pulled(task.name(), draft, online.resolve(task.name(), draft, "main")));
-            }
+        for (Reference model : references(config)) {
+            pulled.add(new Pulled(model.task(), model.modelId(),
+                    online.resolve(model.task(), model.modelId(), model.revision())));
         }
         return pulled;
     }

@@ -126,14 +126,7 @@ public final class PipelineSetup {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get();
-            Set<String> wanted = new LinkedHashSet<>(kafka.topics());
-            wanted.add(kafka.deadLetterTopic());
-            if (kafka.writesEnrichedDocuments()) {
-                wanted.add(kafka.enrichedTopic());
-            }
-            if (drift.enabled()) {
-                wanted.add(drift.topic());
-            }
+            Set<String> wanted = topics(kafka, drift);
             Map<String, String> deadLetterConfig =
                     Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(deadLetterMessageBytes));
             List<NewTopic> missing = new ArrayList<>();
@@ -158,6 +151,22 @@ public final class PipelineSetup {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while creating Kafka topics", e);
         }
+    }
+
+    /**
+     * The topics the pipeline reads and writes: the input topics, the dead-letter topic, the
+     * enriched topic if set and, with the drift monitor, the drift topic.
+     */
+    static Set<String> topics(KafkaSettings kafka, DriftMonitorSettings drift) {
+        Set<String> topics = new LinkedHashSet<>(kafka.topics());
+        topics.add(kafka.deadLetterTopic());
+        if (kafka.writesEnrichedDocuments()) {
+            topics.add(kafka.enrichedTopic());
+        }
+        if (drift.enabled()) {
+            topics.add(drift.topic());
+        }
+        return topics;
     }
 
     private static void raiseMaxMessageBytes(Admin admin, String topic, int bytes)

@@ -89,7 +89,7 @@ import java.util.function.Predicate;
  * io.textintel.jobs.TextIntelligenceJob textintel-jobs.jar --config pipeline.yaml [--set key=value ...]},
  * or run in-process with {@code bin/textintel run}. Submission does no set-up: run {@code textintel setup}
  * (topics, index templates) and {@code textintel models pull} (the models, into the cache the TaskManagers
- * read) first.
+ * read) first; {@link StartChecks} fails the submission, naming the command, when either is missing.
  */
 public final class TextIntelligenceJob {
 
@@ -356,6 +356,7 @@ public final class TextIntelligenceJob {
         }
         // Submission only: topics and templates come from `textintel setup`, models from `textintel models pull`.
         PipelineConfig config = PipelineConfigLoader.load(file, overrides);
+        StartChecks.run(config, file);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, config);
         new TextIntelligenceJob(config).addTo(env);

@@ -140,6 +140,24 @@ class KibanaSavedObjectsTest {
     }
 
     @Test
+    void deadLettersAreCountedByStageAndReasonCode() {
+        ObjectNode lens = objects.stream().filter(o -> o.get("id").asText().equals("textintel-dead-letters-by-stage"))
+                .findFirst().orElseThrow(() -> new AssertionError("no lens textintel-dead-letters-by-stage"));
+        List<JsonNode> breakdowns = new ArrayList<>();
+        lens.at("/attributes/state/datasourceStates/formBased/layers/layer1/columns").forEach(column -> {
+            if (column.get("operationType").asText().equals("terms")) {
+                breakdowns.add(column);
+            }
+        });
+
+        assertThat(breakdowns).hasSize(1);
+        assertThat(breakdowns.get(0).get("sourceField").asText()).isEqualTo("stage");
+        assertThat(breakdowns.get(0).at("/params/secondaryFields")).extracting(JsonNode::asText)
+                .containsExactly("reason_code");
+        assertThat(FIELDS.get(KibanaSavedObjects.DEAD_LETTERS_DATA_VIEW)).containsEntry("reason_code", "keyword");
+    }
+
+    @Test
     void dataViewsFollowTheConfiguredIndices() throws IOException {
         Map<String, String> titles = new HashMap<>();
         for (String line : new String(KibanaSavedObjects.forIndices("feedback", "feedback-drift", "feedback-dead-letters"), java.nio.charset.StandardCharsets.UTF_8)

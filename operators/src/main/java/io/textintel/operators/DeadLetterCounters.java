@@ -1,5 +1,7 @@
 package io.textintel.operators;
 
+import io.textintel.schemas.DeadLetterReason;
+
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 

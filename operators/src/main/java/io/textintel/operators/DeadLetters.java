@@ -1,8 +1,8 @@
 package io.textintel.operators;
 
 import io.textintel.schemas.DeadLetter;
+import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.KafkaProvenance;
-import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.TextRecord;
 
 import org.apache.flink.util.OutputTag;
@@ -28,7 +28,8 @@ public final class DeadLetters {
     private DeadLetters() {}
 
     /**
-     * A dead letter for input that failed at {@code stage}.
+     * A dead letter for input that failed for {@code code}: of the code's stage, with the code and
+     * the free-text {@code reason}.
      *
      * @param originalBytes the bytes that failed, as read or, after decoding, the decoded record re-encoded
      * @param recordId the record's id if it could be read, else null
@@ -36,15 +37,16 @@ public final class DeadLetters {
      */
     public static DeadLetter of(
             byte[] originalBytes,
-            PipelineStage stage,
+            DeadLetterReason code,
             String reason,
             String recordId,
             KafkaProvenance provenance,
             Clock clock) {
         return DeadLetter.newBuilder()
                 .setOriginalBytes(ByteBuffer.wrap(originalBytes == null ? new byte[0] : originalBytes))
-                .setStage(stage)
+                .setStage(code.stage())
                 .setReason(reason)
+                .setReasonCode(code.code())
                 .setRecordId(recordId)
                 .setProvenance(provenance)
                 .setTime(clock.instant())

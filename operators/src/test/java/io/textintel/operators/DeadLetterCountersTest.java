@@ -1,5 +1,7 @@
 package io.textintel.operators;
 
+import io.textintel.schemas.DeadLetterReason;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

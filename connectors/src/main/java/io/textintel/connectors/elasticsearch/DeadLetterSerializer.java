@@ -18,7 +18,8 @@ import java.util.Locale;
 
 /**
  * The document serializer of {@link DeadLetter}: snake_case JSON for the dead-letters index template
- * of {@link IndexTemplates}, so that Kibana can count dead letters by stage and reason.
+ * of {@link IndexTemplates}, so that Kibana can count dead letters by stage and reason code
+ * ({@code reason_code}, absent for dead letters written before the codes existed).
  *
  * <p>The id is what identifies the failed input across replays: its Kafka provenance and the stage,
  * {@code <topic>:<partition>:<offset>:<stage>}, so a dead letter written again after a failover
@@ -56,6 +57,9 @@ public final class DeadLetterSerializer implements DocumentSerializer<DeadLetter
             writeTime(json, "time", letter.getTime());
             json.writeStringField("stage", letter.getStage().name().toLowerCase(Locale.ROOT));
             json.writeStringField("reason", letter.getReason());
+            if (letter.getReasonCode() != null) {
+                json.writeStringField("reason_code", letter.getReasonCode());
+            }
             if (letter.getRecordId() != null) {
                 json.writeStringField("record_id", letter.getRecordId());
             }

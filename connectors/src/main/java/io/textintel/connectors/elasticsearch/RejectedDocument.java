@@ -1,5 +1,6 @@
 package io.textintel.connectors.elasticsearch;
 
+import io.textintel.schemas.DeadLetterReason;
 import java.util.Objects;
 
 /**
@@ -19,12 +20,23 @@ import java.util.Objects;
 public record RejectedDocument(
         String index, String id, byte[] source, int status, String errorType, String errorReason) {
 
+    private static final int CONTENT_TOO_LARGE = 413;
+
     public RejectedDocument {
         Objects.requireNonNull(index, "index");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(source, "source");
         errorType = errorType == null ? "unknown" : errorType;
         errorReason = errorReason == null ? "no reason given" : errorReason;
+    }
+
+    /**
+     * The dead-letter code of this rejection: {@link DeadLetterReason#TOO_LARGE} for status 413,
+     * else {@link DeadLetterReason#DOCUMENT_REJECTED} (mapping and parse errors, and every other
+     * status the sink does not retry).
+     */
+    public DeadLetterReason reasonCode() {
+        return status == CONTENT_TOO_LARGE ? DeadLetterReason.TOO_LARGE : DeadLetterReason.DOCUMENT_REJECTED;
     }
 
     /** The one-line description used in logs, dead letters and job failures. */

@@ -46,6 +46,7 @@ class KafkaRejectedDocumentHandlerTest {
         assertThat(new String(sent.key(), StandardCharsets.UTF_8)).isEqualTo("fb-7");
         DeadLetter letter = AvroSingleObjectCodec.of(DeadLetter.class).decode(sent.value());
         assertThat(letter.getStage()).isEqualTo(PipelineStage.SINK);
+        assertThat(letter.getReasonCode()).isEqualTo("document_rejected");
         assertThat(letter.getRecordId()).isEqualTo("fb-7");
         assertThat(letter.getReason()).isEqualTo("document fb-7 rejected by index textintel-documents with status 400: "
                 + "mapper_parsing_exception: failed to parse field [embedding]");
@@ -69,6 +70,7 @@ class KafkaRejectedDocumentHandlerTest {
         byte[] value = producer.history().get(0).value();
         assertThat(value.length).isLessThanOrEqualTo(new DeadLetterBound(1024).maxEncodedBytes());
         DeadLetter letter = AvroSingleObjectCodec.of(DeadLetter.class).decode(value);
+        assertThat(letter.getReasonCode()).isEqualTo("document_rejected");
         assertThat(letter.getOriginalBytes().remaining()).isEqualTo(1024);
         assertThat(letter.getOriginalLength()).isEqualTo(huge.length);
         assertThat(letter.getOriginalSha256()).isEqualTo(DeadLetterBound.sha256(java.nio.ByteBuffer.wrap(huge)));

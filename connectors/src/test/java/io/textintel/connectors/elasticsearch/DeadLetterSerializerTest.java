@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.textintel.schemas.DeadLetter;
+import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.KafkaProvenance;
 import io.textintel.schemas.PipelineStage;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ class DeadLetterSerializerTest {
                 .setOriginalBytes(ByteBuffer.wrap("{\"id\":\"r1\",\"text\":".getBytes(StandardCharsets.UTF_8)))
                 .setStage(PipelineStage.DECODE)
                 .setReason("JSON ends inside an object at offset 18, expected a complete document")
+                .setReasonCode(DeadLetterReason.UNDECODABLE.code())
                 .setRecordId("r1")
                 .setProvenance(new KafkaProvenance("feedback", 3, 1234L, Instant.parse("2026-12-01T09:00:00Z")))
                 .setTime(Instant.parse("2026-12-01T09:00:01.5Z"))
@@ -35,6 +37,7 @@ class DeadLetterSerializerTest {
         assertThat(json.get("time").asText()).isEqualTo("2026-12-01T09:00:01.500Z");
         assertThat(json.get("stage").asText()).isEqualTo("decode");
         assertThat(json.get("reason").asText()).startsWith("JSON ends inside an object");
+        assertThat(json.get("reason_code").asText()).isEqualTo("undecodable");
         assertThat(json.get("record_id").asText()).isEqualTo("r1");
         assertThat(json.get("source_topic").asText()).isEqualTo("feedback");
         assertThat(json.get("source_partition").asInt()).isEqualTo(3);
@@ -44,6 +47,25 @@ class DeadLetterSerializerTest {
         assertThat(json.get("original_kept_bytes").asInt()).isEqualTo(18);
         assertThat(json.get("original_sha256").asText()).isEqualTo("ab".repeat(32));
         assertThat(json.get("original_preview").asText()).isEqualTo("{\"id\":\"r1\",\"text\":");
+    }
+
+    @Test
+    void aDeadLetterWithoutAReasonCodeHasNoReasonCodeField() throws Exception {
+        JsonNode json = new ObjectMapper().readTree(
+                new DeadLetterSerializer().serialize(letter().setReasonCode(null).build()).source());
+
+        assertThat(json.has("reason_code")).isFalse();
+        assertThat(json.get("stage").asText()).isEqualTo("decode");
+    }
+
+    @Test
+    void everyFieldItWritesIsMappedByTheDeadLettersTemplate() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode properties = mapper.readTree(IndexTemplates.deadLetters().json()).at("/template/mappings/properties");
+        JsonNode json = mapper.readTree(new DeadLetterSerializer().serialize(letter().build()).source());
+
+        json.fieldNames().forEachRemaining(field -> assertThat(properties.has(field)).as("field %s", field).isTrue());
+        assertThat(properties.at("/reason_code/type").asText()).isEqualTo("keyword");
     }
 
     @Test

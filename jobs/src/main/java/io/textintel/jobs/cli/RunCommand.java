@@ -1,6 +1,7 @@
 package io.textintel.jobs.cli;
 
 import io.textintel.jobs.RetainedCheckpoints;
+import io.textintel.jobs.StartChecks;
 import io.textintel.jobs.TextIntelligenceJob;
 import io.textintel.jobs.config.PipelineConfig;
 
@@ -45,6 +46,7 @@ final class RunCommand implements Callable<Integer> {
             flink.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.folder().toUri().toString());
             System.out.printf("Restoring from checkpoint %s (written %s)%n", restore.folder(), restore.completed());
         }
+        StartChecks.run(pipeline, config.file);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                 pipeline.parallelism(), flink);
         new TextIntelligenceJob(pipeline).addTo(env);

@@ -421,6 +421,11 @@ public final class HubClient implements AutoCloseable {
         }
     }
 
+    /** The cache root this client reads and fills, holding {@code models--org--name} directories. */
+    public Path cacheDir() {
+        return cache.root();
+    }
+
     @Override
     public String toString() {
         return "HubClient[" + endpoint + ", cache " + cache.root() + (offline ? ", offline" : "") + "]";

@@ -1,11 +1,10 @@
 package io.textintel.operators.decode;
 
 import io.textintel.operators.DeadLetterCounters;
-import io.textintel.operators.DeadLetterReason;
 import io.textintel.operators.DeadLetters;
 import io.textintel.operators.DecodedRecord;
+import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.KafkaProvenance;
-import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.RawRecord;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.codec.InputFormat;
@@ -74,15 +73,15 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
             record = normalizer.normalize(decoder.decode(payload, derivedId(provenance)));
             validator.validate(record);
         } catch (RecordDecodeException e) {
-            reject(ctx, payload, e.stage(), DeadLetterReason.UNDECODABLE, e.getMessage(), e.recordId(), provenance);
+            reject(ctx, payload, DeadLetterReason.UNDECODABLE, e.getMessage(), e.recordId(), provenance);
             return;
         } catch (RecordRejectedException e) {
-            reject(ctx, payload, e.stage(), DeadLetterReason.INVALID, e.getMessage(),
+            reject(ctx, payload, DeadLetterReason.INVALID, e.getMessage(),
                     record == null ? null : record.getId(), provenance);
             return;
         } catch (RuntimeException e) {
             // A decoder bug must not stop the stream: keep the input and say what happened.
-            reject(ctx, payload, PipelineStage.DECODE, DeadLetterReason.DECODER_FAILURE,
+            reject(ctx, payload, DeadLetterReason.DECODER_FAILURE,
                     "unexpected " + format.configName() + " decoding failure: " + DeadLetters.reasonOf(e),
                     record == null ? null : record.getId(), provenance);
             return;
@@ -94,11 +93,11 @@ public class DecodeFunction extends ProcessFunction<RawRecord, DecodedRecord> {
         out.collect(new DecodedRecord(record, provenance));
     }
 
-    private void reject(Context ctx, byte[] payload, PipelineStage stage, DeadLetterReason code, String reason,
+    private void reject(Context ctx, byte[] payload, DeadLetterReason code, String reason,
             String recordId, KafkaProvenance provenance) {
         rejected.inc();
         deadLetters.count(code);
-        ctx.output(DeadLetters.TAG, DeadLetters.of(payload, stage, reason, recordId, provenance, clock));
+        ctx.output(DeadLetters.TAG, DeadLetters.of(payload, code, reason, recordId, provenance, clock));
     }
 
     /** The id of a record whose format carries none: stable for a Kafka position, so replays overwrite. */

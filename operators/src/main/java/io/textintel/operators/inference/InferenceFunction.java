@@ -1,10 +1,9 @@
 package io.textintel.operators.inference;
 
 import io.textintel.operators.DeadLetterCounters;
-import io.textintel.operators.DeadLetterReason;
 import io.textintel.operators.DeadLetters;
 import io.textintel.schemas.DeadLetter;
-import io.textintel.schemas.PipelineStage;
+import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.TextRecord;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.InferenceEngine;
@@ -141,7 +140,7 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
                 result.complete(() -> {
                     rejected.inc();
                     deadLetters.count(DeadLetterReason.INPUT_REJECTED);
-                    return List.of(InferenceOutcome.rejected(deadLetter(doc, "model rejected the input: " + e.getMessage())));
+                    return List.of(InferenceOutcome.rejected(deadLetter(doc, DeadLetterReason.INPUT_REJECTED, "model rejected the input: " + e.getMessage())));
                 });
             } else {
                 result.completeExceptionally(cause);
@@ -157,7 +156,7 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
                 .map(task -> " (its summary reads at most the first " + task.generative().maxSummaryInputTokens()
                         + " tokens, max-summary-input-tokens)")
                 .orElse("");
-        result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc, String.format(
+        result.complete(List.of(InferenceOutcome.rejected(deadLetter(doc, DeadLetterReason.TIMEOUT, String.format(
                 "inference did not finish within %d ms (inference.timeout) for a text of %d characters: the engine"
                         + " was busy with other documents, or this one needs more work than the timeout allows%s",
                 timeoutMillis, doc.record.getText().length(), summaryCap)))));
@@ -176,8 +175,8 @@ public class InferenceFunction extends RichAsyncFunction<TokenizedDocument, Infe
                 && (e.kind() == EngineException.Kind.OVERLOADED || e.kind() == EngineException.Kind.BACKEND);
     }
 
-    private DeadLetter deadLetter(TokenizedDocument doc, String reason) {
-        return DeadLetters.of(DeadLetters.bytesOf(doc.record), PipelineStage.INFERENCE, reason, doc.record.getId(), doc.provenance, clock);
+    private DeadLetter deadLetter(TokenizedDocument doc, DeadLetterReason code, String reason) {
+        return DeadLetters.of(DeadLetters.bytesOf(doc.record), code, reason, doc.record.getId(), doc.provenance, clock);
     }
 
     @Override

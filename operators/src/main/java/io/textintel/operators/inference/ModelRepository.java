@@ -1,6 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.hub.HubClient;
+import io.textintel.serving.hub.HubException;
 import io.textintel.serving.importer.RemoteMavenRepository;
 import io.textintel.serving.importer.ShippedModel;
 import io.textintel.serving.importer.ShippedModels;
@@ -99,6 +100,33 @@ public record ModelRepository(String endpoint, String cacheDir, Boolean offline,
             }
             return new ResolvedModel(local.toAbsolutePath().normalize(), null);
         }
+        try (HubClient client = hubClient()) {
+            Path snapshot = client.resolve(modelId, revision);
+            // The cache keeps each revision in snapshots/<commit>: the commit is what was really loaded.
+            return new ResolvedModel(snapshot, snapshot.getFileName().toString());
+        } catch (HubException e) {
+            if (offline && e.kind() == HubException.Kind.NOT_CACHED) {
+                throw new HubException(HubException.Kind.NOT_CACHED, "task '" + taskName + "': " + e.getMessage()
+                        + ". With hub.offline: true the cache must be filled before the job starts: run"
+                        + " `textintel models pull -c <config>` (with --cache-dir for a shared volume)", e);
+            }
+            throw e;
+        }
+    }
+
+    /** Whether {@link #resolve} reads {@code modelId} from the hub cache, not a local directory or a shipped model. */
+    public static boolean isHubModel(String modelId) {
+        return !modelId.startsWith(SHIPPED) && !Files.isDirectory(Path.of(modelId));
+    }
+
+    /** The directory hub models are cached in: {@code cacheDir}, else {@code HF_HUB_CACHE}, else the default. */
+    public Path hubCacheDir() {
+        try (HubClient client = hubClient()) {
+            return client.cacheDir();
+        }
+    }
+
+    private HubClient hubClient() {
         HubClient.Builder hub = HubClient.builder().offline(offline);
         if (endpoint != null) {
             hub.endpoint(URI.create(endpoint));
@@ -106,11 +134,7 @@ public record ModelRepository(String endpoint, String cacheDir, Boolean offline,
         if (cacheDir != null) {
             hub.cacheDir(Path.of(cacheDir));
         }
-        try (HubClient client = hub.build()) {
-            Path snapshot = client.resolve(modelId, revision);
-            // The cache keeps each revision in snapshots/<commit>: the commit is what was really loaded.
-            return new ResolvedModel(snapshot, snapshot.getFileName().toString());
-        }
+        return hub.build();
     }
 
     /**

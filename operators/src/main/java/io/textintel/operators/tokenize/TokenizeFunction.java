@@ -1,7 +1,6 @@
 package io.textintel.operators.tokenize;
 
 import io.textintel.operators.DeadLetterCounters;
-import io.textintel.operators.DeadLetterReason;
 import io.textintel.operators.DeadLetters;
 import io.textintel.operators.DecodedRecord;
 import io.textintel.operators.inference.ModelRepository;
@@ -10,7 +9,7 @@ import io.textintel.operators.inference.TaskInput;
 import io.textintel.operators.inference.TaskResources;
 import io.textintel.operators.inference.TaskTokenizer;
 import io.textintel.operators.inference.TokenizedDocument;
-import io.textintel.schemas.PipelineStage;
+import io.textintel.schemas.DeadLetterReason;
 
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -77,7 +76,7 @@ public class TokenizeFunction extends ProcessFunction<DecodedRecord, TokenizedDo
         } catch (RuntimeException e) {
             rejected.inc();
             deadLetters.count(DeadLetterReason.TOKENIZER_FAILURE);
-            ctx.output(DeadLetters.TAG, DeadLetters.of(DeadLetters.bytesOf(in.record), PipelineStage.TOKENIZE,
+            ctx.output(DeadLetters.TAG, DeadLetters.of(DeadLetters.bytesOf(in.record), DeadLetterReason.TOKENIZER_FAILURE,
                     "tokenization failed: " + DeadLetters.reasonOf(e), in.record.getId(), in.provenance, clock));
             return;
         }

@@ -102,6 +102,7 @@ class DecodeFunctionTest {
             List<DeadLetter> letters = deadLetters(h);
             assertThat(letters).hasSize(3);
             assertThat(letters).allSatisfy(l -> assertThat(l.getStage()).isEqualTo(PipelineStage.DECODE));
+            assertThat(letters).allSatisfy(l -> assertThat(l.getReasonCode()).isEqualTo("undecodable"));
             assertThat(letters.get(0).getOriginalBytes()).isEqualTo(ByteBuffer.wrap(notJson));
             assertThat(letters.get(0).getProvenance().getOffset()).isEqualTo(7L);
             assertThat(letters.get(1).getReason()).contains("text");
@@ -118,6 +119,7 @@ class DecodeFunctionTest {
             assertThat(h.extractOutputValues()).isEmpty();
             DeadLetter letter = deadLetters(h).get(0);
             assertThat(letter.getStage()).isEqualTo(PipelineStage.VALIDATE);
+            assertThat(letter.getReasonCode()).isEqualTo("invalid");
             assertThat(letter.getRecordId()).isEqualTo("fb-9");
             assertThat(letter.getReason()).contains("50");
         }

@@ -224,6 +224,7 @@ class InferenceFunctionTest {
         assertThat(outcome.document).isNull();
         DeadLetter letter = outcome.deadLetter;
         assertThat(letter.getStage()).isEqualTo(PipelineStage.INFERENCE);
+        assertThat(letter.getReasonCode()).isEqualTo("input_rejected");
         assertThat(letter.getReason()).contains("model rejected the input")
                 .contains("token id " + outside).contains("outside the vocabulary");
         assertThat(letter.getRecordId()).isEqualTo("fb-5");
@@ -242,6 +243,7 @@ class InferenceFunctionTest {
 
         DeadLetter letter = result.single().deadLetter;
         assertThat(letter.getStage()).isEqualTo(PipelineStage.INFERENCE);
+        assertThat(letter.getReasonCode()).isEqualTo("timeout");
         assertThat(letter.getReason()).contains("did not finish within " + TIMEOUT_MILLIS + " ms (inference.timeout)")
                 .contains("for a text of " + TEXTS.get(0).length() + " characters").doesNotContain("summary");
         assertThat(letter.getRecordId()).isEqualTo("fb-9");

@@ -70,7 +70,16 @@ class ModelRepositoryTest {
                         e -> assertThat(e.kind()).isEqualTo(HubException.Kind.NOT_CACHED))
                 .hasMessageContaining("org/absent")
                 .hasMessageContaining("v1")
-                .hasMessageContaining(cache.toString());
+                .hasMessageContaining(cache.toString())
+                .hasMessageContaining("task 'embed'")
+                .hasMessageContaining("textintel models pull -c <config>");
+    }
+
+    @Test
+    void theHubCacheDirIsTheConfiguredOne() {
+        Path cache = dir.resolve("hub");
+
+        assertThat(new ModelRepository(null, cache.toString(), true).hubCacheDir()).isEqualTo(cache);
     }
 
     @Test

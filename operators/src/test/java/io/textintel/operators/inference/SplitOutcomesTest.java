@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.operators.DeadLetters;
 import io.textintel.operators.TestModels;
 import io.textintel.schemas.DeadLetter;
+import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.EnrichedDocument;
-import io.textintel.schemas.PipelineStage;
 
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -27,7 +27,7 @@ class SplitOutcomesTest {
     }
 
     private static DeadLetter deadLetter(String id) {
-        return DeadLetters.of(new byte[] {1, 2}, PipelineStage.INFERENCE, "model rejected the input", id,
+        return DeadLetters.of(new byte[] {1, 2}, DeadLetterReason.INPUT_REJECTED, "model rejected the input", id,
                 TestModels.provenance(1), Clock.fixed(NOW, ZoneOffset.UTC));
     }
 

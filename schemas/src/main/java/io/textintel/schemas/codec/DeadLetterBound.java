@@ -36,7 +36,7 @@ public final class DeadLetterBound implements Serializable {
 
     /**
      * Most bytes of a bounded dead letter besides its original bytes: the reason (4096 characters
-     * of at most 3 UTF-8 bytes each), the id, a Kafka topic name (at most 249 characters), the
+     * of at most 3 UTF-8 bytes each), the reason code, the id, a Kafka topic name (at most 249 characters), the
      * hash, Avro framing and the single-object header, rounded up.
      */
     public static final int OVERHEAD_BYTES = 16 * 1024;

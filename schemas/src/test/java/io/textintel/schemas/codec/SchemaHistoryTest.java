@@ -16,14 +16,16 @@ import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /**
  * The schemas as they were in release 0.1 (copied under {@code src/test/resources/avro-0.1}) and the
  * current ones read each other's records: the fields added since (dead-letter length and hash,
- * normalizations, summarised tokens) are optional with defaults.
+ * normalizations, summarised tokens, the dead-letter reason code) are optional with defaults.
  */
 class SchemaHistoryTest {
 
@@ -72,6 +74,29 @@ class SchemaHistoryTest {
         assertThat(read.getTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
         assertThat(read.getOriginalLength()).isNull();
         assertThat(read.getOriginalSha256()).isNull();
+        assertThat(read.getReasonCode()).isNull();
+    }
+
+    @Test
+    void aReleasedReaderReadsACurrentDeadLetterWithoutItsReasonCode() throws Exception {
+        Schema.Parser parser = new Schema.Parser();
+        for (String name : List.of("KafkaProvenance", "DeadLetter")) {
+            try (InputStream in = getClass().getResourceAsStream("/avro-0.1/" + name + ".avsc")) {
+                parser.parse(in);
+            }
+        }
+        Schema released = parser.getTypes().get("io.textintel.schemas.DeadLetter");
+        DeadLetter current = TestRecords.deadLetter();
+        byte[] bytes = new BinaryMessageEncoder<DeadLetter>(
+                new SpecificData(), DeadLetter.getClassSchema()).encode(current).array();
+        BinaryMessageDecoder<GenericRecord> oldConsumer =
+                new BinaryMessageDecoder<>(GenericData.get(), released);
+        oldConsumer.addSchema(DeadLetter.getClassSchema());
+
+        GenericRecord read = oldConsumer.decode(bytes);
+
+        assertThat(read.get("reason").toString()).isEqualTo(current.getReason());
+        assertThat(read.getSchema().getField("reasonCode")).isNull();
     }
 
     private static <T extends SpecificRecord> AvroSingleObjectCodec<T> codecReading(Class<T> type, Schema writer) {

@@ -1,6 +1,7 @@
 package io.textintel.schemas.codec;
 
 import io.textintel.schemas.DeadLetter;
+import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.DriftReport;
 import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.KafkaProvenance;
@@ -84,6 +85,7 @@ final class TestRecords {
                 .setOriginalBytes(ByteBuffer.wrap("{\"id\":".getBytes(StandardCharsets.UTF_8)))
                 .setStage(PipelineStage.DECODE)
                 .setReason("payload is not valid JSON")
+                .setReasonCode(DeadLetterReason.UNDECODABLE.code())
                 .setRecordId(null)
                 .setProvenance(provenance())
                 .setTime(TIME)

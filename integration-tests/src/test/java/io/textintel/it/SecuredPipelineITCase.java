@@ -407,6 +407,14 @@ class SecuredPipelineITCase {
                             .doesNotContain("sec-docs-");
                     LOG.info("Missing privileges: {}", e.getMessage());
                 });
+        // The Flink entry point checks too, before it submits, for what the job needs: not the template privilege.
+        assertThatThrownBy(() -> TextIntelligenceJob.main(new String[] {"--config", config.toString()}))
+                .isInstanceOfSatisfying(ElasticsearchAccessException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(ElasticsearchAccessException.Kind.MISSING_PRIVILEGES);
+                    assertThat(e.getMessage()).contains("textintel-partial", "index 'sec-drift-" + suffix + "*'")
+                            .doesNotContain("manage_index_templates");
+                    LOG.info("Missing privileges at submission: {}", e.getMessage());
+                });
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.textintel.jobs;
 
+import io.textintel.connectors.elasticsearch.ElasticsearchAccessException;
 import io.textintel.jobs.config.KafkaSettings;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.operators.inference.ModelRepository;
@@ -17,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +35,15 @@ import java.util.concurrent.TimeoutException;
  * missing prerequisite fails at once with a message saying which command provides it, instead of a
  * stack trace deep in a task or a job that waits for ever: with {@code hub.offline: true}, that every
  * task's model is in the model cache ({@code textintel models pull}); that every configured Kafka
- * topic exists ({@code textintel setup}). Set-up itself stays with those commands.
+ * topic exists ({@code textintel setup}); that the Elasticsearch credentials, if any, hold the index
+ * privileges the job needs (the template privilege is {@code setup}'s alone). Set-up itself stays
+ * with those commands.
+ *
+ * <p>The Flink entry point may run on a client that only submits ({@code flink run} from a laptop
+ * to a session cluster): there a model cache directory that does not exist on this machine is the
+ * TaskManagers' volume, not checked here (each task checks its own when it opens, naming the same
+ * command). {@code --no-start-checks} on the entry point skips every check, for a client that does
+ * not reach Kafka or Elasticsearch at all.
  */
 public final class StartChecks {
 
@@ -48,10 +58,31 @@ public final class StartChecks {
      * Runs every check for the pipeline read from {@code configFile}.
      *
      * @throws StartCheckException naming what is missing and the command that provides it
+     * @throws ElasticsearchAccessException when the credentials are refused or lack a privilege (all listed)
      */
-    public static void run(PipelineConfig config, Path configFile) {
-        modelsCached(config, configFile);
-        topicsExist(config, configFile, KAFKA_TIMEOUT);
+    public static void run(PipelineConfig config, Path configFile, Where where) throws ElasticsearchAccessException {
+        run(config, configFile, where, KAFKA_TIMEOUT);
+    }
+
+    static void run(PipelineConfig config, Path configFile, Where where, Duration kafkaTimeout)
+            throws ElasticsearchAccessException {
+        Path cache = config.hub().hubCacheDir();
+        if (where == Where.SUBMITTING_CLIENT && config.hub().offline() && !Files.isDirectory(cache)) {
+            LOG.info("The model cache {} is not on this machine: the TaskManagers check theirs when the tasks open",
+                    cache);
+        } else {
+            modelsCached(config, configFile);
+        }
+        PipelineSetup.accessCheck(config, false).run(config.elasticsearch().connection());
+        topicsExist(config, configFile, kafkaTimeout);
+    }
+
+    /** Where the checks run, which decides what a missing model cache directory means. */
+    public enum Where {
+        /** {@code textintel run}: the tasks run in this JVM, so the cache must be here. */
+        TASKS_HERE,
+        /** The Flink entry point: the tasks may run on other machines, with the cache on their volume. */
+        SUBMITTING_CLIENT
     }
 
     /**

@@ -333,11 +333,14 @@ public final class TextIntelligenceJob {
     }
 
     /**
-     * Entry point for {@code flink run}: {@code --config FILE} and any number of {@code --set key=value}.
+     * Entry point for {@code flink run}: {@code --config FILE}, any number of {@code --set key=value},
+     * and {@code --no-start-checks} to submit without {@link StartChecks} (for a client that reaches
+     * neither Kafka nor Elasticsearch).
      */
     public static void main(String[] args) throws Exception {
         Path file = null;
         List<String> overrides = new ArrayList<>();
+        boolean startChecks = true;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if ((arg.equals("--config") || arg.equals("--set")) && i + 1 < args.length) {
@@ -346,9 +349,11 @@ public final class TextIntelligenceJob {
                 } else {
                     overrides.add(args[++i]);
                 }
+            } else if (arg.equals("--no-start-checks")) {
+                startChecks = false;
             } else {
                 throw new IllegalArgumentException("unexpected argument '" + arg
-                        + "', expected --config FILE and --set key=value");
+                        + "', expected --config FILE, --set key=value and --no-start-checks");
             }
         }
         if (file == null) {
@@ -356,7 +361,9 @@ public final class TextIntelligenceJob {
         }
         // Submission only: topics and templates come from `textintel setup`, models from `textintel models pull`.
         PipelineConfig config = PipelineConfigLoader.load(file, overrides);
-        StartChecks.run(config, file);
+        if (startChecks) {
+            StartChecks.run(config, file, StartChecks.Where.SUBMITTING_CLIENT);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, config);
         new TextIntelligenceJob(config).addTo(env);

@@ -26,6 +26,10 @@ class StartChecksTest {
     Path cache;
 
     private PipelineConfig config(boolean offline, String bootstrapServers) {
+        return config(offline, bootstrapServers, cache);
+    }
+
+    private static PipelineConfig config(boolean offline, String bootstrapServers, Path cache) {
         return PipelineConfigLoader.parse("""
                 kafka:
                   bootstrap-servers: %s
@@ -95,5 +99,24 @@ class StartChecksTest {
                 .hasMessageContaining("kafka.bootstrap-servers");
         // The timeout plus the client's start and close; far from the Admin client's default of a minute.
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void aSubmittingClientWithoutTheCacheDirectoryLeavesTheModelsToTheTaskManagers() {
+        // No model is cached and the cache directory does not exist here: the Flink entry point does not fail on
+        // it (the TaskManagers' volume), and goes on to Kafka, which is unreachable in this test.
+        Path elsewhere = cache.resolve("on-the-task-managers");
+        PipelineConfig config = config(true, "127.0.0.1:1", elsewhere);
+        assertThat(elsewhere).doesNotExist();
+
+        assertThatThrownBy(() -> StartChecks.run(config, CONFIG_FILE, StartChecks.Where.SUBMITTING_CLIENT,
+                Duration.ofSeconds(3)))
+                .isInstanceOfSatisfying(StartCheckException.class,
+                        e -> assertThat(e.kind()).isEqualTo(StartCheckException.Kind.KAFKA_UNAVAILABLE));
+        assertThatThrownBy(() -> StartChecks.run(config, CONFIG_FILE, StartChecks.Where.TASKS_HERE,
+                Duration.ofSeconds(3)))
+                .as("textintel run: the tasks run here, so the cache must be here")
+                .isInstanceOfSatisfying(StartCheckException.class,
+                        e -> assertThat(e.kind()).isEqualTo(StartCheckException.Kind.MODEL_NOT_CACHED));
     }
 }

@@ -46,7 +46,7 @@ final class RunCommand implements Callable<Integer> {
             flink.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.folder().toUri().toString());
             System.out.printf("Restoring from checkpoint %s (written %s)%n", restore.folder(), restore.completed());
         }
-        StartChecks.run(pipeline, config.file);
+        StartChecks.run(pipeline, config.file, StartChecks.Where.TASKS_HERE);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(
                 pipeline.parallelism(), flink);
         new TextIntelligenceJob(pipeline).addTo(env);

@@ -79,7 +79,7 @@ class ModelRepositoryTest {
     void theHubCacheDirIsTheConfiguredOne() {
         Path cache = dir.resolve("hub");
 
-        assertThat(new ModelRepository(null, cache.toString(), true).hubCacheDir()).isEqualTo(cache);
+        assertThat(ModelRepository.of(cache.toString(), true).hubCacheDir()).isEqualTo(cache);
     }
 
     @Test

@@ -41,9 +41,12 @@ import java.util.function.Function;
  * interleaved (round 1 of every point and task, then round 2, ...) so that drift in the machine's
  * load hits every point alike. docs/s is the median over the rounds; p50 and p99 latency (from
  * submission to result) are over the documents of all rounds; scaling is docs/s at N over docs/s at
- * the first in-flight count (N = 1 by default) of the same task; "÷ summary" is the task's docs/s over the summaries' at the same N. Load
- * is the one-minute system load average after the point's last round, this run's own threads
- * included. Warm-up: a round of every task at N = 1 and at N = 8 before anything is measured.
+ * the first in-flight count (N = 1 by default) of the same task; "÷ summary" is the task's docs/s
+ * over the summaries' at the same N; passes/doc is forward passes per document, a tagging's own
+ * ({@link Tagging#targetPasses()}) or the generation engine's over the
+ * summaries' rounds (below 1 once batching runs several documents in a pass). Load is the
+ * one-minute system load average after the point's last round, this run's own threads included.
+ * Warm-up: a round of every task at N = 1 and at N = 8 before anything is measured.
  *
  * <p>{@code java --add-modules=jdk.incubator.vector -Xmx2g -cp benchmarks/target/benchmarks.jar
  * io.textintel.benchmarks.GenerativeTaggingReport [threads [documents [rounds [inFlight,...]]]]}:
@@ -88,8 +91,15 @@ public final class GenerativeTaggingReport {
         }
     }
 
-    /** The rounds of one point: a task at one in-flight count. */
-    record Point(Task task, int inFlight, List<InFlightLoad.Round<Integer>> rounds, double[] load) {
+    /**
+     * The rounds of one point: a task at one in-flight count.
+     *
+     * @param enginePasses forward passes of the generation engine over the rounds (the summaries';
+     *     tagging runs outside it)
+     * @param load the load average after the last round
+     */
+    record Point(Task task, int inFlight, List<InFlightLoad.Round<Integer>> rounds, long[] enginePasses,
+            double[] load) {
 
         double documentsPerSecond() {
             return median(rounds.stream().mapToDouble(InFlightLoad.Round::documentsPerSecond).toArray());
@@ -99,10 +109,21 @@ public final class GenerativeTaggingReport {
             return rounds.stream().flatMapToLong(round -> Arrays.stream(round.latencyNanos())).toArray();
         }
 
-        /** Work per document: target passes of a tagging, tokens of a summary. */
-        double workPerDocument() {
+        /** The task's result per document: target passes of a tagging, generated tokens of a summary. */
+        double resultPerDocument() {
             return rounds.stream().flatMap(round -> round.results().stream()).mapToInt(Integer::intValue)
                     .average().orElseThrow();
+        }
+
+        /**
+         * Forward passes per document: a tagging's own, or the generation engine's over the summaries'
+         * rounds, which fall as batching runs several documents in one pass.
+         */
+        double passesPerDocument() {
+            if (task != Task.SUMMARY) {
+                return resultPerDocument();
+            }
+            return (double) enginePasses[0] / rounds.stream().mapToInt(round -> round.results().size()).sum();
         }
     }
 
@@ -172,7 +193,7 @@ public final class GenerativeTaggingReport {
         List<Point> points = new ArrayList<>();
         for (Task task : Task.values()) {
             for (int n : inFlight) {
-                points.add(new Point(task, n, new ArrayList<>(), new double[1]));
+                points.add(new Point(task, n, new ArrayList<>(), new long[1], new double[1]));
             }
         }
         for (int round = 0; round < rounds; round++) {
@@ -180,7 +201,9 @@ public final class GenerativeTaggingReport {
                 List<String> texts = documents.subList(0, Math.max(minDocuments, 2 * n));
                 for (Point point : points) {
                     if (point.inFlight() == n) {
+                        long passes = engine.metrics().steps();
                         point.rounds().add(InFlightLoad.run(texts, n, tasks.get(point.task().ordinal())));
+                        point.enginePasses()[0] += engine.metrics().steps() - passes;
                         point.load()[0] = os.getSystemLoadAverage();
                     }
                 }
@@ -193,22 +216,21 @@ public final class GenerativeTaggingReport {
         double textTokens = documents.stream().mapToInt(engine::countTokens).average().orElseThrow();
         System.out.printf(Locale.ROOT, "%nDocuments of %d words (%.0f tokens on average), max(%d, 2N) per round, %d"
                 + " rounds per point, interleaved; docs/s the median of the rounds, latency percentiles over the"
-                + " documents of all rounds%n%-22s %4s %9s %9s %10s %9s %9s %6s%n", WORDS, textTokens, minDocuments,
-                rounds, "task", "N", "docs/s", "scaling", "÷ summary", "p50 ms", "p99 ms", "load");
+                + " documents of all rounds%n%-22s %4s %9s %9s %10s %9s %9s %11s %6s%n", WORDS, textTokens, minDocuments,
+                rounds, "task", "N", "docs/s", "scaling", "÷ summary", "p50 ms", "p99 ms", "passes/doc", "load");
         for (Point point : points) {
             double rate = point.documentsPerSecond();
             double alone = find(points, point.task(), points.get(0).inFlight()).documentsPerSecond();
             double summary = find(points, Task.SUMMARY, point.inFlight()).documentsPerSecond();
             long[] latencies = point.latencies();
-            System.out.printf(Locale.ROOT, "%-22s %4d %9.2f %8.2fx %9.2fx %9.1f %9.1f %6.2f%n", point.task().title,
-                    point.inFlight(), rate, rate / alone, rate / summary, InFlightLoad.percentileMillis(latencies, 0.5),
-                    InFlightLoad.percentileMillis(latencies, 0.99), point.load()[0]);
+            System.out.printf(Locale.ROOT, "%-22s %4d %9.2f %8.2fx %9.2fx %9.1f %9.1f %11.2f %6.2f%n",
+                    point.task().title, point.inFlight(), rate, rate / alone, rate / summary,
+                    InFlightLoad.percentileMillis(latencies, 0.5), InFlightLoad.percentileMillis(latencies, 0.99),
+                    point.passesPerDocument(), point.load()[0]);
         }
-        System.out.printf(Locale.ROOT, "Work per document: single-label %.1f target passes, multi-label %.1f target"
-                + " passes, summary %.1f generated tokens%n",
-                find(points, Task.TAG_SINGLE, points.get(0).inFlight()).workPerDocument(),
-                find(points, Task.TAG_MULTI, points.get(0).inFlight()).workPerDocument(),
-                find(points, Task.SUMMARY, points.get(0).inFlight()).workPerDocument());
+        System.out.printf(Locale.ROOT, "passes/doc: forward passes per document, a tagging's own (single-label: the"
+                + " prompt's and one per label) or the generation engine's over the summaries, %.1f tokens each%n",
+                find(points, Task.SUMMARY, points.get(0).inFlight()).resultPerDocument());
     }
 
     private static Point find(List<Point> points, Task task, int inFlight) {

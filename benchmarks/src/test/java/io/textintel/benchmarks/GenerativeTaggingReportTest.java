@@ -44,9 +44,14 @@ class GenerativeTaggingReportTest {
                 assertThat(point.latencies()).hasSize(2 * documents);
             }
             // single-label tagging: the prompt's pass and one per label, for every document
-            assertThat(points.get(0).workPerDocument()).isEqualTo(1 + GenerativeTaggingReport.LABELS.size());
-            assertThat(points.get(4).workPerDocument()).as("summary tokens").isBetween(1.0,
+            assertThat(points.get(0).passesPerDocument()).isEqualTo(1 + GenerativeTaggingReport.LABELS.size());
+            // one summary at a time: a pass for the prompt (it fits one step), whose logits give the first token,
+            // and one per further token; several in flight share passes
+            GenerativeTaggingReport.Point alone = points.get(4);
+            assertThat(alone.resultPerDocument()).as("summary tokens").isBetween(1.0,
                     (double) GenerativeTaggingReport.SUMMARY_TOKENS);
+            assertThat(alone.passesPerDocument()).isEqualTo(alone.resultPerDocument());
+            assertThat(points.get(5).passesPerDocument()).isLessThan(alone.passesPerDocument());
         }
     }
 

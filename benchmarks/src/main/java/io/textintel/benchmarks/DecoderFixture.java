@@ -24,14 +24,24 @@ final class DecoderFixture {
 
     private DecoderFixture() {}
 
-    /** The checkpoint directory, written first if an earlier run has not finished writing it. */
+    /** The checkpoint directory of {@link #SPEC}, written first if an earlier run has not finished writing it. */
     static Path checkpoint() throws IOException {
+        return checkpoint(SPEC);
+    }
+
+    /**
+     * The checkpoint directory of {@code spec} under {@code java.io.tmpdir}, named by its family,
+     * shape, positions, merges, storage type and seed (the fixtures keep the family's RoPE settings),
+     * written first if an earlier run has not finished writing it.
+     */
+    static Path checkpoint(TinyDecoderSpec spec) throws IOException {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), String.format(Locale.ROOT,
-                "textintel-bench-decoder-h%d-l%d-a%d-kv%d-i%d-s%d", SPEC.hiddenSize(), SPEC.layers(), SPEC.heads(),
-                SPEC.kvHeads(), SPEC.intermediateSize(), SPEC.seed()));
+                "textintel-bench-%s-h%d-l%d-a%d-kv%d-i%d-p%d-m%d-%s-s%d", spec.family().name().toLowerCase(Locale.ROOT),
+                spec.hiddenSize(), spec.layers(), spec.heads(), spec.kvHeads(), spec.intermediateSize(),
+                spec.maxPositions(), spec.merges(), spec.dtype(), spec.seed()));
         Path done = dir.resolve(".complete");
         if (!Files.exists(done)) {
-            TinyModelGenerator.writeDecoder(dir, SPEC);
+            TinyModelGenerator.writeDecoder(dir, spec);
             Files.writeString(done, "written\n");
         }
         return dir;

@@ -3,7 +3,7 @@ package io.textintel.jobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.textintel.serving.config.DecoderConfig;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.importer.OnnxModelImporter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -43,7 +43,7 @@ class ModelsCommandTest {
         Path dir = cache.resolve("all-minilm-l6-v2");
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.out()).contains("Imported into " + dir);
-        assertThat(ModelConfig.read(dir).hiddenSize()).isEqualTo(384);
+        assertThat(EncoderConfig.read(dir).hiddenSize()).isEqualTo(384);
         long written = Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis();
 
         Run second = run("models", "import", "--artifact",
@@ -86,7 +86,7 @@ class ModelsCommandTest {
         Run embedder = run("models", "generate", cache.resolve("bert").toString(), "--hidden", "64", "--layers", "1",
                 "--heads", "2", "--intermediate", "128");
         assertThat(embedder.exitCode()).as(embedder.err()).isZero();
-        assertThat(ModelConfig.read(cache.resolve("bert")).hiddenSize()).isEqualTo(64);
+        assertThat(EncoderConfig.read(cache.resolve("bert")).hiddenSize()).isEqualTo(64);
 
         Run unknown = run("models", "generate", cache.resolve("x").toString(), "--kind", "gpt9");
         assertThat(unknown.exitCode()).isEqualTo(2);

@@ -6,7 +6,7 @@ import io.textintel.serving.batch.InferenceRequest;
 import io.textintel.serving.batch.InferenceRequest.Task;
 import io.textintel.serving.batch.ScheduledBatch;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.model.EncoderModel;
 import io.textintel.serving.tensor.Tensor;
 import java.nio.file.Path;
@@ -62,7 +62,7 @@ public final class InferenceEngine implements AutoCloseable {
         this.model = Objects.requireNonNull(model, "model");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.config = Objects.requireNonNull(config, "config");
-        ModelConfig modelConfig = model.config();
+        EncoderConfig modelConfig = model.config();
         this.listeners = new ForwardPassListeners(model.name());
         this.info = new ModelInfo(model.name(),
                 modelConfig.architectures().isEmpty() ? modelConfig.modelType() : modelConfig.architectures().get(0),

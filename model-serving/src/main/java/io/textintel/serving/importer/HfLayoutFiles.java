@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.config.PoolingMode;
 
 /**
@@ -20,7 +20,7 @@ final class HfLayoutFiles {
     private HfLayoutFiles() {}
 
     /** {@code config.json} with transformers' key names (DistilBERT's own where it has them). */
-    static ObjectNode config(ModelConfig config) {
+    static ObjectNode config(EncoderConfig config) {
         ObjectNode node = JSON.objectNode();
         ArrayNode architectures = node.putArray("architectures");
         config.architectures().forEach(architectures::add);

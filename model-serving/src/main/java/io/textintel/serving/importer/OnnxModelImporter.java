@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.textintel.serving.backend.cpu.ScalarBackend;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.config.PoolingConfig;
 import io.textintel.serving.model.EncoderModel;
 import io.textintel.serving.weights.DType;
@@ -101,7 +101,7 @@ public final class OnnxModelImporter {
         Files.createDirectories(dir);
         JsonNode tokenizer = MAPPER.readTree(tokenizerBytes);
         try (OnnxWeights weights = openWeights(source)) {
-            ModelConfig config = config(weights, spec, tokenizer);
+            EncoderConfig config = config(weights, spec, tokenizer);
             int maxLength = spec.maxSeqLength().orElse(config.maxSequenceLength());
             if (maxLength > config.maxSequenceLength()) {
                 throw new IllegalArgumentException("max_seq_length " + maxLength + " of " + spec.name()
@@ -111,7 +111,7 @@ public final class OnnxModelImporter {
             if (spec.config() != null) {
                 configJson = (ObjectNode) MAPPER.readTree(spec.config().toFile());
             }
-            writeJson(dir.resolve(ModelConfig.FILE_NAME), configJson);
+            writeJson(dir.resolve(EncoderConfig.FILE_NAME), configJson);
             writeSafetensors(dir.resolve("model.safetensors"), weights, spec, source);
             writeJson(dir.resolve("tokenizer.json"), HfLayoutFiles.tokenizerWithoutLimits(tokenizer));
             writeJson(dir.resolve("tokenizer_config.json"),
@@ -139,16 +139,16 @@ public final class OnnxModelImporter {
         }
     }
 
-    private static ModelConfig config(OnnxWeights weights, ImportSpec spec, JsonNode tokenizer) throws IOException {
+    private static EncoderConfig config(OnnxWeights weights, ImportSpec spec, JsonNode tokenizer) throws IOException {
         if (spec.config() != null) {
-            return ModelConfig.parse(Files.readString(spec.config()));
+            return EncoderConfig.parse(Files.readString(spec.config()));
         }
-        ModelConfig derived = weights.deriveConfig(spec.numAttentionHeads());
+        EncoderConfig derived = weights.deriveConfig(spec.numAttentionHeads());
         if (derived.offsetsPositionsByPadding()) {
             return derived; // the graph's padding id is the one its positions are offset by
         }
         int pad = HfLayoutFiles.padTokenId(tokenizer, derived.padTokenId());
-        return new ModelConfig(derived.modelType(), derived.architectures(), derived.hiddenSize(),
+        return new EncoderConfig(derived.modelType(), derived.architectures(), derived.hiddenSize(),
                 derived.numHiddenLayers(), derived.numAttentionHeads(), derived.intermediateSize(), derived.hiddenAct(),
                 derived.maxPositionEmbeddings(), derived.typeVocabSize(), derived.vocabSize(), derived.layerNormEps(),
                 pad, derived.labels(), derived.problemType(), derived.positionEmbeddingType());

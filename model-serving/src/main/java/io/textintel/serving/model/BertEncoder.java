@@ -4,7 +4,7 @@ import io.textintel.serving.backend.Activation;
 import io.textintel.serving.backend.Backend;
 import io.textintel.serving.backend.LinearWeights;
 import io.textintel.serving.batch.TokenBatch;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.model.EncoderTensorNames.LayerPart;
 import io.textintel.serving.tensor.SequenceSpans;
 import io.textintel.serving.tensor.Tensor;
@@ -27,7 +27,7 @@ import java.util.Objects;
  */
 public final class BertEncoder {
 
-    private final ModelConfig config;
+    private final EncoderConfig config;
     private final Backend backend;
     private final Activation activation;
     private final float epsilon;
@@ -51,7 +51,7 @@ public final class BertEncoder {
             Tensor outputNormGamma, // [hidden]
             Tensor outputNormBeta) {} // [hidden]
 
-    private BertEncoder(ModelConfig config, Backend backend, EncoderTensorNames names, CheckpointTensors tensors) {
+    private BertEncoder(EncoderConfig config, Backend backend, EncoderTensorNames names, CheckpointTensors tensors) {
         this.config = config;
         this.backend = backend;
         this.activation = Activation.fromHuggingFace(config.hiddenAct());
@@ -83,7 +83,7 @@ public final class BertEncoder {
      *
      * @throws IllegalArgumentException naming the tensor, or the config value, that does not fit
      */
-    public static BertEncoder load(ModelConfig config, WeightLoader weights, Backend backend) {
+    public static BertEncoder load(EncoderConfig config, WeightLoader weights, Backend backend) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(weights, "weights");
         Objects.requireNonNull(backend, "backend");
@@ -117,7 +117,7 @@ public final class BertEncoder {
     }
 
     /** The checkpoint's configuration. */
-    public ModelConfig config() {
+    public EncoderConfig config() {
         return config;
     }
 

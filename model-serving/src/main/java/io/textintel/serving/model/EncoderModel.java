@@ -2,7 +2,7 @@ package io.textintel.serving.model;
 
 import io.textintel.serving.backend.Backend;
 import io.textintel.serving.batch.TokenBatch;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.config.PoolingConfig;
 import io.textintel.serving.config.PoolingMode;
 import io.textintel.serving.tensor.SequenceSpans;
@@ -53,7 +53,7 @@ public final class EncoderModel {
      * @throws IllegalArgumentException if the configs are invalid or disagree
      */
     public static int outputDimension(Path modelDir) throws IOException {
-        ModelConfig config = ModelConfig.read(modelDir);
+        EncoderConfig config = EncoderConfig.read(modelDir);
         Optional<PoolingConfig> pooling = PoolingConfig.read(modelDir);
         requireConsistent(config, pooling);
         return pooling.map(PoolingConfig::outputDimension).orElse(config.hiddenSize());
@@ -68,7 +68,7 @@ public final class EncoderModel {
      * @throws IllegalArgumentException naming the value that does not fit
      */
     public static EncoderModel load(Path modelDir, Backend backend) throws IOException {
-        ModelConfig config = ModelConfig.read(modelDir);
+        EncoderConfig config = EncoderConfig.read(modelDir);
         Optional<PoolingConfig> pooling = PoolingConfig.read(modelDir);
         try (CheckpointWeights weights = CheckpointWeights.open(modelDir)) {
             Path fileName = modelDir.toAbsolutePath().normalize().getFileName();
@@ -82,7 +82,7 @@ public final class EncoderModel {
      *
      * @throws java.io.UncheckedIOException if a Dense module's weights cannot be read
      */
-    public static EncoderModel load(String name, ModelConfig config, Optional<PoolingConfig> pooling,
+    public static EncoderModel load(String name, EncoderConfig config, Optional<PoolingConfig> pooling,
             WeightLoader weights, Backend backend) {
         Objects.requireNonNull(name, "name");
         requireConsistent(config, pooling);
@@ -94,7 +94,7 @@ public final class EncoderModel {
         return new EncoderModel(name, encoder, mode, dense, dimension, head);
     }
 
-    private static void requireConsistent(ModelConfig config, Optional<PoolingConfig> pooling) {
+    private static void requireConsistent(EncoderConfig config, Optional<PoolingConfig> pooling) {
         if (pooling.isPresent() && pooling.get().dimension() != config.hiddenSize()) {
             throw new IllegalArgumentException("pooling word_embedding_dimension " + pooling.get().dimension()
                     + " differs from hidden_size " + config.hiddenSize() + ", expected them equal");
@@ -106,7 +106,7 @@ public final class EncoderModel {
         return name;
     }
 
-    public ModelConfig config() {
+    public EncoderConfig config() {
         return encoder.config();
     }
 

@@ -1,6 +1,6 @@
 package io.textintel.serving.model;
 
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.weights.WeightLoader;
 
 /**
@@ -32,7 +32,7 @@ final class EncoderTensorNames {
      *
      * @throws IllegalArgumentException if no tensor is named {@code <prefix>embeddings.word_embeddings.weight}
      */
-    static EncoderTensorNames detect(ModelConfig config, WeightLoader weights) {
+    static EncoderTensorNames detect(EncoderConfig config, WeightLoader weights) {
         String found = null;
         for (String name : weights.tensorNames()) {
             if (name.endsWith(WORD_EMBEDDINGS)) {

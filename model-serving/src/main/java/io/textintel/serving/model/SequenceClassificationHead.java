@@ -3,7 +3,7 @@ package io.textintel.serving.model;
 import io.textintel.serving.backend.Activation;
 import io.textintel.serving.backend.Backend;
 import io.textintel.serving.backend.LinearWeights;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.config.PoolingMode;
 import io.textintel.serving.tensor.SequenceSpans;
 import io.textintel.serving.tensor.Tensor;
@@ -48,7 +48,7 @@ public final class SequenceClassificationHead {
      * @return empty when the checkpoint has no classifier tensors
      * @throws IllegalArgumentException if the head is incomplete or disagrees with {@code id2label}
      */
-    public static Optional<SequenceClassificationHead> load(ModelConfig config, WeightLoader weights, Backend backend) {
+    public static Optional<SequenceClassificationHead> load(EncoderConfig config, WeightLoader weights, Backend backend) {
         CheckpointTensors tensors = new CheckpointTensors(weights, backend);
         EncoderTensorNames names = EncoderTensorNames.detect(config, weights);
         int hidden = config.hiddenSize();

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.config.PoolingConfig;
 import io.textintel.serving.config.PoolingMode;
 import io.textintel.serving.weights.CheckpointWeights;
@@ -53,7 +53,7 @@ class OnnxModelImporterTest {
 
         Path dir = result.directory();
         assertThat(result.written()).isTrue();
-        ModelConfig config = ModelConfig.read(dir);
+        EncoderConfig config = EncoderConfig.read(dir);
         assertThat(config.numAttentionHeads()).isEqualTo(2);
         assertThat(config.numHiddenLayers()).isEqualTo(2);
         PoolingConfig pooling = PoolingConfig.read(dir).orElseThrow();
@@ -125,7 +125,7 @@ class OnnxModelImporterTest {
         Path distil = OnnxModelImporter.importInto(root.resolve("distil"), ModelSource.bytes("distil",
                 TinyBertExportAccess.distilbert(4, 2).bytes(), TOKENIZER.getBytes(StandardCharsets.UTF_8)),
                 ImportSpec.embedder("org/distil", "MIT", PoolingMode.MEAN)).directory();
-        ModelConfig distilConfig = ModelConfig.read(distil);
+        EncoderConfig distilConfig = EncoderConfig.read(distil);
         assertThat(distilConfig.modelType()).isEqualTo("distilbert");
         assertThat(distilConfig.numAttentionHeads()).isEqualTo(2);
         assertThat(distilConfig.typeVocabSize()).isZero();
@@ -133,7 +133,7 @@ class OnnxModelImporterTest {
         Path roberta = OnnxModelImporter.importInto(root.resolve("roberta"), ModelSource.bytes("roberta",
                 TinyBertExportAccess.roberta(5, 2).bytes(), TOKENIZER.getBytes(StandardCharsets.UTF_8)),
                 ImportSpec.embedder("org/roberta", "MIT", PoolingMode.MEAN)).directory();
-        ModelConfig robertaConfig = ModelConfig.read(roberta);
+        EncoderConfig robertaConfig = EncoderConfig.read(roberta);
         assertThat(robertaConfig.modelType()).isEqualTo("roberta");
         assertThat(robertaConfig.padTokenId()).as("the graph's padding id, not the tokenizer's pad_id 0").isEqualTo(1);
         assertThat(robertaConfig.maxSequenceLength()).isEqualTo(robertaConfig.maxPositionEmbeddings() - 2);
@@ -158,7 +158,7 @@ class OnnxModelImporterTest {
         Path dir = OnnxModelImporter.importInto(root.resolve("tiny"), tiny(1),
                 ImportSpec.embedder("org/tiny", "MIT", PoolingMode.MEAN).withConfig(config)).directory();
 
-        ModelConfig read = ModelConfig.read(dir);
+        EncoderConfig read = EncoderConfig.read(dir);
         assertThat(read.numAttentionHeads()).isEqualTo(1);
         assertThat(read.layerNormEps()).isEqualTo(1e-7);
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.config.PoolingConfig;
 import io.textintel.serving.config.PoolingMode;
 import io.textintel.serving.tokenizer.TextTokenizer;
@@ -28,7 +28,7 @@ class ShippedModelsTest {
         Path dir = ShippedModels.importInto(cache, "minilm");
 
         assertThat(dir).isEqualTo(cache.resolve("all-minilm-l6-v2"));
-        ModelConfig config = ModelConfig.read(dir);
+        EncoderConfig config = EncoderConfig.read(dir);
         assertThat(config.hiddenSize()).isEqualTo(384);
         assertThat(config.numHiddenLayers()).isEqualTo(6);
         assertThat(config.numAttentionHeads()).isEqualTo(12);

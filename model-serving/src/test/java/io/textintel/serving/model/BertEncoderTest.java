@@ -9,7 +9,7 @@ import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.CpuKernel;
 import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.batch.TokenBatch;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.config.PoolingConfig;
 import io.textintel.serving.config.PoolingMode;
 import io.textintel.serving.tensor.Tensor;
@@ -48,9 +48,9 @@ class BertEncoderTest {
         FAST.close();
     }
 
-    static ModelConfig config(String type, int vocab, int hidden, int layers, int heads, int intermediate, String act,
+    static EncoderConfig config(String type, int vocab, int hidden, int layers, int heads, int intermediate, String act,
             int positions, int types, int pad) {
-        return new ModelConfig(type, List.of(), hidden, layers, heads, intermediate, act, positions, types, vocab,
+        return new EncoderConfig(type, List.of(), hidden, layers, heads, intermediate, act, positions, types, vocab,
                 1e-12, pad, List.of(), null, "absolute");
     }
 
@@ -81,7 +81,7 @@ class BertEncoderTest {
                 .put(layer + "intermediate.dense.weight", identity, 4, 4).put(layer + "intermediate.dense.bias", zeros4, 4)
                 .put(layer + "output.dense.weight", identity, 4, 4).put(layer + "output.dense.bias", zeros4, 4)
                 .put(layer + "output.LayerNorm.weight", ones4, 4).put(layer + "output.LayerNorm.bias", zeros4, 4);
-        ModelConfig config = config("bert", 3, 4, 1, 1, 4, "relu", 4, 1, 0);
+        EncoderConfig config = config("bert", 3, 4, 1, 1, 4, "relu", 4, 1, 0);
         EncoderModel model = EncoderModel.load("hand", config, Optional.empty(), weights, REFERENCE);
 
         Tensor hidden = model.encoder().forward(TokenBatch.packed(List.of(new int[] {1, 2})));
@@ -205,7 +205,7 @@ class BertEncoderTest {
     void poolingConfigSelectsClsAndMax() {
         Random random = new Random(6);
         MapWeights weights = new MapWeights().randomBert(random, "", 50, 16, 1, 32, 20, 2);
-        ModelConfig config = config("bert", 50, 16, 1, 4, 32, "gelu", 20, 2, 0);
+        EncoderConfig config = config("bert", 50, 16, 1, 4, 32, "gelu", 20, 2, 0);
         TokenBatch batch = TokenBatch.packed(List.of(new int[] {1, 5, 9, 2}));
         Tensor hidden = EncoderModel.load("m", config, Optional.empty(), weights, REFERENCE).encoder().forward(batch);
         EncoderModel cls = EncoderModel.load("m", config, Optional.of(new PoolingConfig(PoolingMode.CLS, 16, true)),
@@ -228,7 +228,7 @@ class BertEncoderTest {
     @Test
     void missingOrMisshapenTensorsAreNamed() {
         Random random = new Random(7);
-        ModelConfig config = config("bert", 50, 16, 1, 4, 32, "gelu", 20, 2, 0);
+        EncoderConfig config = config("bert", 50, 16, 1, 4, 32, "gelu", 20, 2, 0);
         MapWeights missing = new MapWeights().randomBert(random, "bert.", 50, 16, 1, 32, 20, 2)
                 .without("bert.encoder.layer.0.output.dense.bias");
         assertThatThrownBy(() -> BertEncoder.load(config, missing, REFERENCE))
@@ -242,7 +242,7 @@ class BertEncoderTest {
                 .hasMessageContaining("unsupported activation swish");
     }
 
-    static List<int[]> randomSequences(Random random, ModelConfig config, int... lengths) {
+    static List<int[]> randomSequences(Random random, EncoderConfig config, int... lengths) {
         List<int[]> sequences = new ArrayList<>();
         for (int length : lengths) {
             int[] ids = new int[length];

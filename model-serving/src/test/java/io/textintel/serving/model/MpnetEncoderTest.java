@@ -10,7 +10,7 @@ import io.textintel.serving.backend.cpu.CpuKernel;
 import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.backend.cuda.CudaBackend;
 import io.textintel.serving.batch.TokenBatch;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.tensor.Tensor;
 import io.textintel.serving.tokenizer.TextTokenizer;
 import io.textintel.serving.tools.TinyBertSpec;
@@ -52,7 +52,7 @@ class MpnetEncoderTest {
     static Path models;
 
     private static Path modelDir;
-    private static ModelConfig config;
+    private static EncoderConfig config;
     private static List<int[]> sequences;
 
     @BeforeAll
@@ -60,7 +60,7 @@ class MpnetEncoderTest {
         // biases, norms and the relative bias perturbed (std 0.3) so that ignoring or misplacing one shows
         TinyBertSpec spec = TinyBertSpec.small().withFamily(TinyBertSpec.Family.MPNET).withBiasAndNormStd(0.3);
         modelDir = TinyModelGenerator.writeBertEmbedder(models.resolve("mpnet"), spec);
-        config = ModelConfig.read(modelDir);
+        config = EncoderConfig.read(modelDir);
         Random random = new Random(5);
         sequences = new ArrayList<>();
         // lengths reach distances in every bucket: exact (< 8), logarithmic, and the last (>= 91)

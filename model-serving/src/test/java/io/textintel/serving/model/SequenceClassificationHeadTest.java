@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.batch.TokenBatch;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.tensor.Tensor;
 import io.textintel.serving.tools.TinyBertSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
@@ -76,7 +76,7 @@ class SequenceClassificationHeadTest {
         MapWeights weights = new MapWeights().randomBert(random, "roberta.", 40, 8, 1, 16, 12, 1)
                 .linear(random, "classifier.dense", 8, 8)
                 .linear(random, "classifier.out_proj", 3, 8);
-        ModelConfig config = new ModelConfig("roberta", List.of("RobertaForSequenceClassification"), 8, 1, 2, 16,
+        EncoderConfig config = new EncoderConfig("roberta", List.of("RobertaForSequenceClassification"), 8, 1, 2, 16,
                 "gelu", 12, 1, 40, 1e-5, 1, List.of("neg", "neu", "pos"), null, "absolute");
         ScalarBackend backend = new ScalarBackend();
         EncoderModel model = EncoderModel.load("r", config, Optional.empty(), weights, backend);
@@ -119,7 +119,7 @@ class SequenceClassificationHeadTest {
         MapWeights weights = new MapWeights().randomBert(random, "bert.", 40, 8, 1, 16, 12, 2)
                 .linear(random, "bert.pooler.dense", 8, 8)
                 .linear(random, "classifier", 3, 8);
-        ModelConfig config = new ModelConfig("bert", List.of(), 8, 1, 2, 16, "gelu", 12, 2, 40, 1e-12, 0,
+        EncoderConfig config = new EncoderConfig("bert", List.of(), 8, 1, 2, 16, "gelu", 12, 2, 40, 1e-12, 0,
                 List.of("a", "b"), null, "absolute");
         assertThatThrownBy(() -> SequenceClassificationHead.load(config, weights, new ScalarBackend()))
                 .hasMessage("config.json: id2label has 2 labels, but classifier.weight has 3 rows;"

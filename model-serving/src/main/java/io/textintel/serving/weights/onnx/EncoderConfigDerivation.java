@@ -2,7 +2,7 @@ package io.textintel.serving.weights.onnx;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.weights.TensorInfo;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -52,7 +52,7 @@ final class EncoderConfigDerivation {
      * @param heads the number of attention heads when the caller knows it; otherwise read from the graph
      * @throws IllegalArgumentException if the tensors are not a BERT encoder's, or the heads cannot be found
      */
-    ModelConfig derive(OptionalInt heads) {
+    EncoderConfig derive(OptionalInt heads) {
         Set<String> names = mapping.tensors().keySet();
         String prefix = prefix(names);
         boolean distilbert = names.stream().anyMatch(n -> n.startsWith(prefix + "transformer.layer."));
@@ -76,7 +76,7 @@ final class EncoderConfigDerivation {
         String act = activation(firstLayer + up);
         String type = distilbert ? "distilbert" : positionPadding.isPresent() ? "roberta" : "bert";
         String architecture = distilbert ? "DistilBertModel" : positionPadding.isPresent() ? "RobertaModel" : "BertModel";
-        return new ModelConfig(type, List.of(architecture), hidden, layers, headCount, intermediate, act,
+        return new EncoderConfig(type, List.of(architecture), hidden, layers, headCount, intermediate, act,
                 (int) positions.dim(0), types, (int) words.dim(0), eps, positionPadding.orElse(0), List.of(), null,
                 "absolute");
     }

@@ -3,7 +3,7 @@ package io.textintel.serving.weights.onnx;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.weights.TensorInfo;
 import io.textintel.serving.weights.WeightLoader;
 import java.io.IOException;
@@ -118,7 +118,7 @@ public final class OnnxWeights implements WeightLoader {
      *     Reshape constants, and the call fails if they do not give it
      * @throws IllegalArgumentException if the export is not a BERT encoder, or the heads cannot be found
      */
-    public ModelConfig deriveConfig(OptionalInt numAttentionHeads) {
+    public EncoderConfig deriveConfig(OptionalInt numAttentionHeads) {
         try {
             return new EncoderConfigDerivation(graph, mapping, this::info).derive(numAttentionHeads);
         } catch (IllegalArgumentException e) {

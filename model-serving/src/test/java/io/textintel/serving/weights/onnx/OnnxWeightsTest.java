@@ -8,7 +8,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
-import io.textintel.serving.config.ModelConfig;
+import io.textintel.serving.config.EncoderConfig;
 import io.textintel.serving.weights.DType;
 import io.textintel.serving.weights.Float16;
 import java.io.IOException;
@@ -58,7 +58,7 @@ class OnnxWeightsTest {
     @Test
     void derivesTheConfigFromShapesAndTheAttentionReshapeConstants() {
         TinyBertExport export = new TinyBertExport(3, 3);
-        ModelConfig config = OnnxWeights.of(export.model(), "tiny").deriveConfig(OptionalInt.empty());
+        EncoderConfig config = OnnxWeights.of(export.model(), "tiny").deriveConfig(OptionalInt.empty());
 
         assertThat(config.modelType()).isEqualTo("bert");
         assertThat(config.hiddenSize()).isEqualTo(TinyBertExport.HIDDEN);
@@ -75,7 +75,7 @@ class OnnxWeightsTest {
     @Test
     void derivesRobertaFromPositionIdsMadeOfTheInputIdsWithTheirPaddingId() {
         TinyBertExport export = new TinyBertExport(11, 2, TinyBertExport.Family.ROBERTA);
-        ModelConfig config = OnnxWeights.of(export.model(), "tiny").deriveConfig(OptionalInt.empty());
+        EncoderConfig config = OnnxWeights.of(export.model(), "tiny").deriveConfig(OptionalInt.empty());
 
         assertThat(config.modelType()).isEqualTo("roberta");
         assertThat(config.padTokenId()).isEqualTo(TinyBertExport.ROBERTA_PAD);
@@ -90,7 +90,7 @@ class OnnxWeightsTest {
         try (OnnxWeights weights = OnnxWeights.of(export.model(), "tiny")) {
             assertThat(weights.tensorNames()).contains("transformer.layer.1.attention.q_lin.weight",
                     "transformer.layer.1.ffn.lin2.weight", "transformer.layer.1.sa_layer_norm.weight");
-            ModelConfig config = weights.deriveConfig(OptionalInt.empty());
+            EncoderConfig config = weights.deriveConfig(OptionalInt.empty());
             assertThat(config.modelType()).isEqualTo("distilbert");
             assertThat(config.numHiddenLayers()).isEqualTo(2);
             assertThat(config.numAttentionHeads()).isEqualTo(TinyBertExport.HEADS);

@@ -11,11 +11,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ModelConfigTest {
+class EncoderConfigTest {
 
     @Test
     void mapsHuggingFaceNames() throws IOException {
-        ModelConfig config = ModelConfig.parse("""
+        EncoderConfig config = EncoderConfig.parse("""
                 {"model_type": "xlm-roberta", "architectures": ["XLMRobertaForSequenceClassification"],
                  "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072,
                  "hidden_act": "gelu", "max_position_embeddings": 514, "type_vocab_size": 1, "vocab_size": 250002,
@@ -31,7 +31,7 @@ class ModelConfigTest {
 
     @Test
     void mapsDistilbertNames() throws IOException {
-        ModelConfig config = ModelConfig.parse("""
+        EncoderConfig config = EncoderConfig.parse("""
                 {"model_type": "distilbert", "dim": 768, "n_layers": 6, "n_heads": 12, "hidden_dim": 3072,
                  "activation": "gelu", "max_position_embeddings": 512, "vocab_size": 30522, "pad_token_id": 0}
                 """);
@@ -43,15 +43,15 @@ class ModelConfigTest {
 
     @Test
     void rejectsInconsistentValuesNamingThem() {
-        assertThatThrownBy(() -> ModelConfig.parse("""
+        assertThatThrownBy(() -> EncoderConfig.parse("""
                 {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 5, "intermediate_size": 512,
                  "vocab_size": 100}"""))
                 .hasMessage("config.json: num_attention_heads 5 does not divide hidden_size 128");
-        assertThatThrownBy(() -> ModelConfig.parse("""
+        assertThatThrownBy(() -> EncoderConfig.parse("""
                 {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 512,
                  "vocab_size": 100, "id2label": {"0": "a", "2": "c"}}"""))
                 .hasMessage("config.json: id2label ids [0, 2], expected the contiguous ids 0..1");
-        assertThatThrownBy(() -> ModelConfig.parse("""
+        assertThatThrownBy(() -> EncoderConfig.parse("""
                 {"hidden_size": 128, "num_hidden_layers": 0, "num_attention_heads": 4, "intermediate_size": 512,
                  "vocab_size": 100}"""))
                 .hasMessage("config.json: num_hidden_layers 0, expected > 0");

@@ -39,7 +39,7 @@ import java.util.TreeMap;
  * @param problemType {@code problem_type}, e.g. {@code multi_label_classification}; may be null
  * @param positionEmbeddingType {@code position_embedding_type}
  */
-public record ModelConfig(
+public record EncoderConfig(
         String modelType,
         List<String> architectures,
         int hiddenSize,
@@ -65,7 +65,7 @@ public record ModelConfig(
     private static final ObjectMapper MAPPER =
             new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    public ModelConfig {
+    public EncoderConfig {
         Objects.requireNonNull(modelType, "modelType");
         architectures = List.copyOf(architectures == null ? List.of() : architectures);
         labels = List.copyOf(labels == null ? List.of() : labels);
@@ -101,7 +101,7 @@ public record ModelConfig(
      * @throws IOException if the file cannot be read or is not JSON
      * @throws IllegalArgumentException naming the key and value when the content is invalid
      */
-    public static ModelConfig read(Path modelDir) throws IOException {
+    public static EncoderConfig read(Path modelDir) throws IOException {
         Path file = modelDir.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) {
             throw new IOException("model directory " + modelDir + " has no " + FILE_NAME);
@@ -110,7 +110,7 @@ public record ModelConfig(
     }
 
     /** Parses the text of a {@code config.json}. */
-    public static ModelConfig parse(String json) throws IOException {
+    public static EncoderConfig parse(String json) throws IOException {
         return MAPPER.readValue(json, Json.class).toConfig();
     }
 
@@ -211,12 +211,12 @@ public record ModelConfig(
         @JsonProperty("position_embedding_type")
         String positionEmbeddingType = "absolute";
 
-        ModelConfig toConfig() {
+        EncoderConfig toConfig() {
             // DistilBERT and MPNet have no token type embeddings; MPNet pads with id 1
             boolean noTypes = "distilbert".equals(modelType) || "mpnet".equals(modelType);
             int types = typeVocabSize != null ? typeVocabSize : (noTypes ? 0 : 2);
             int pad = padTokenId != null ? padTokenId : ("mpnet".equals(modelType) ? 1 : 0);
-            return new ModelConfig(modelType, architectures, hiddenSize, numHiddenLayers, numAttentionHeads,
+            return new EncoderConfig(modelType, architectures, hiddenSize, numHiddenLayers, numAttentionHeads,
                     intermediateSize, hiddenAct, maxPositionEmbeddings, types, vocabSize, layerNormEps, pad,
                     labelsInIdOrder(id2label), problemType, positionEmbeddingType);
         }

@@ -16,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Continuous batching for a decoder: prefill pieces and decode steps of different sequences share
@@ -87,27 +86,7 @@ public final class GenerationScheduler {
     private final ArrayDeque<GeneratingSequence> waiting = new ArrayDeque<>(); // head runs next
     private final List<GeneratingSequence> running = new ArrayList<>(); // admission order, oldest first
     private long nextId;
-
-    // Counters: written by the scheduler thread only, read by metrics() from any thread.
-    private volatile long requests;
-    private volatile long completed;
-    private volatile long cancelled;
-    private volatile long failed;
-    private volatile long steps;
-    private volatile long prefillTokens;
-    private volatile long generatedTokens;
-    private volatile long preemptions;
-    private volatile long verifySteps;
-    private volatile long draftProposed;
-    private volatile long draftAccepted;
-    private volatile long forwardNanos;
-    private volatile long unspeculatedSteps;
-    private volatile long offForBatchSize;
-    private volatile long offForAcceptance;
-    private final AtomicLongArray draftLengths; // [maxDraftTokens + 1]: decode steps by chosen γ
-    private volatile int runningCount;
-    private volatile int waitingCount;
-    private volatile int freeKvBlocks;
+    private final SchedulerCounters counters; // written here, read by metrics() from any thread
 
     /**
      * @param model the model the steps are for (only its shape is used here)
@@ -121,7 +100,7 @@ public final class GenerationScheduler {
         this.proposer = proposer;
         this.vocabSize = model.vocabSize();
         this.maxSequenceLength = model.maxSequenceLength();
-        this.draftLengths = new AtomicLongArray(config.maxDraftTokens() + 1);
+        this.counters = new SchedulerCounters(config.maxDraftTokens());
         if (!cache.layout().equals(model.kvLayout())) {
             throw new IllegalArgumentException("KV cache layout " + cache.layout() + " does not match the model's "
                     + model.kvLayout());
@@ -164,7 +143,7 @@ public final class GenerationScheduler {
         AdaptiveDraftLength adaptive = proposer != null && request.speculation() == SpeculationMode.ON
                 && config.adaptiveSpeculation() != null ? new AdaptiveDraftLength(config.adaptiveSpeculation()) : null;
         waiting.addLast(new GeneratingSequence(nextId++, request, adaptive));
-        requests++;
+        counters.requestAdded();
         publish();
     }
 
@@ -238,8 +217,7 @@ public final class GenerationScheduler {
      */
     public void update(ScheduledStep step, float[][] logits, long forwardNanos) {
         checkLogits(step, logits);
-        steps++;
-        this.forwardNanos += forwardNanos;
+        counters.stepRan(forwardNanos);
         int row = 0;
         for (ScheduledStep.Entry entry : step.entries()) {
             SequenceChunk chunk = entry.chunk();
@@ -255,11 +233,10 @@ public final class GenerationScheduler {
                 cache.commit(sequence.id, chunk.endPosition());
                 sequence.computed = chunk.endPosition();
                 if (entry.prefill()) {
-                    prefillTokens += chunk.length();
+                    counters.prefilled(chunk.length());
                 }
                 if (entry.draftLength() >= 0) {
-                    countChoice(entry);
-                    unspeculatedSteps++;
+                    counters.unspeculatedStep(entry.draftLength(), entry.standDown());
                 }
                 if (entry.samples()) {
                     int token = Sampler.sample(rows[rows.length - 1], sequence.request.params(), sequence.random);
@@ -267,7 +244,6 @@ public final class GenerationScheduler {
                 }
                 continue;
             }
-            countChoice(entry);
             Proposal proposal = entry.proposal();
             Verification verification = SpeculativeVerifier.verify(proposal, rows, sequence.request.params(),
                     sequence.random);
@@ -280,9 +256,7 @@ public final class GenerationScheduler {
             cache.commit(sequence.id, valid);
             cache.truncate(sequence.id, valid);
             sequence.computed = valid;
-            verifySteps++;
-            draftProposed += proposal.size();
-            draftAccepted += accepted;
+            counters.verifiedStep(entry.draftLength(), entry.standDown(), proposal.size(), accepted);
             sequence.draftProposed += proposal.size();
             sequence.draftAccepted += accepted;
             sequence.verifySteps++;
@@ -324,7 +298,7 @@ public final class GenerationScheduler {
     private void failEach(Iterable<GeneratingSequence> sequences, Throwable error) {
         for (GeneratingSequence sequence : sequences) {
             if (!sequence.abandoned()) {
-                failed++;
+                counters.requestFailed();
             }
         }
         publish();
@@ -335,32 +309,11 @@ public final class GenerationScheduler {
 
     /** A snapshot of the counters; any thread may call it. */
     public GenerationMetrics metrics() {
-        return new GenerationMetrics(requests, completed, cancelled, failed, steps, prefillTokens, generatedTokens,
-                preemptions, verifySteps, draftProposed, draftAccepted, runningCount, waitingCount, freeKvBlocks,
-                forwardNanos, unspeculatedSteps, offForBatchSize, offForAcceptance, histogram());
-    }
-
-    private long[] histogram() {
-        long[] counts = new long[draftLengths.length()];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = draftLengths.get(i);
-        }
-        return counts;
-    }
-
-    private void countChoice(ScheduledStep.Entry entry) {
-        draftLengths.incrementAndGet(entry.draftLength());
-        if (entry.standDown() == ScheduledStep.StandDown.BATCH_SIZE) {
-            offForBatchSize++;
-        } else if (entry.standDown() == ScheduledStep.StandDown.ACCEPTANCE) {
-            offForAcceptance++;
-        }
+        return counters.snapshot();
     }
 
     private void publish() {
-        runningCount = running.size();
-        waitingCount = waiting.size();
-        freeKvBlocks = cache.freeBlocks();
+        counters.publish(running.size(), waiting.size(), cache.freeBlocks());
     }
 
     /**
@@ -452,7 +405,7 @@ public final class GenerationScheduler {
                         + vocabSize + ". This is a bug.");
             }
             sequence.append(token);
-            generatedTokens++;
+            counters.tokenGenerated();
             FinishReason reason = sequence.request.params().stopTokenIds().contains(token) ? FinishReason.STOP
                     : sequence.generated() >= sequence.request.params().maxNewTokens() ? FinishReason.MAX_TOKENS
                     : sequence.size() >= maxSequenceLength ? FinishReason.MAX_LENGTH : null;
@@ -468,16 +421,15 @@ public final class GenerationScheduler {
         leave(sequence);
         GenerationRequest request = sequence.request;
         if (sequence.abandoned()) {
-            cancelled++;
+            counters.requestsCancelled(1);
             return;
         }
-        completed++;
+        counters.requestCompleted();
         publish();
         if (!request.future().complete(new GenerationResult(sequence.generatedTokens(), reason,
                 sequence.promptLength(), System.nanoTime() - request.submittedNanos(), sequence.draftProposed,
                 sequence.draftAccepted, sequence.verifySteps))) {
-            completed--; // cancelled in between
-            cancelled++;
+            counters.completedWasCancelled();
         }
     }
 
@@ -486,7 +438,7 @@ public final class GenerationScheduler {
         cache.free(victim.id);
         victim.computed = 0;
         waiting.addFirst(victim);
-        preemptions++;
+        counters.preempted();
     }
 
     private void dropAbandoned() {
@@ -495,7 +447,7 @@ public final class GenerationScheduler {
             if (sequence.abandoned()) {
                 running.remove(i);
                 leave(sequence);
-                cancelled++;
+                counters.requestsCancelled(1);
             }
         }
         int before = waiting.size();
@@ -506,7 +458,7 @@ public final class GenerationScheduler {
             }
             return false;
         });
-        cancelled += before - waiting.size();
+        counters.requestsCancelled(before - waiting.size());
         publish();
     }
 

@@ -1,6 +1,7 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.model.SequenceChunk;
+import io.textintel.serving.spec.DraftLengthPolicy.StandDown;
 import io.textintel.serving.spec.Proposal;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,16 +30,6 @@ public final class ScheduledStep {
         Entry(GeneratingSequence sequence, SequenceChunk chunk, boolean prefill, boolean samples) {
             this(sequence, chunk, null, prefill, samples, -1, StandDown.NONE);
         }
-    }
-
-    /** Why the speculation policy gave a decode step no drafts. */
-    enum StandDown {
-        /** It did not: drafts were asked for (or speculation is off for the request). */
-        NONE,
-        /** More sequences in the step than {@code SpeculationOptions.maxBatchSize}. */
-        BATCH_SIZE,
-        /** The sequence's acceptance rate is under the floor or too low to pay for drafts. */
-        ACCEPTANCE
     }
 
     private final List<Entry> entries;

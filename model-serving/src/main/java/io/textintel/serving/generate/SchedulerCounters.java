@@ -1,6 +1,6 @@
 package io.textintel.serving.generate;
 
-import io.textintel.serving.generate.ScheduledStep.StandDown;
+import io.textintel.serving.spec.DraftLengthPolicy.StandDown;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**

@@ -3,7 +3,7 @@ package io.textintel.serving.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.textintel.serving.generate.ScheduledStep.StandDown;
+import io.textintel.serving.spec.DraftLengthPolicy.StandDown;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

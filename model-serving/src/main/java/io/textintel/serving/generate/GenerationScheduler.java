@@ -318,14 +318,13 @@ public final class GenerationScheduler {
             boolean recompute = sequence.generated() > 0;
             int wanted = recompute ? pending - 1 : pending;
             int length = Math.min(wanted, budget);
-            SequenceChunk chunk = new SequenceChunk(sequence.id, sequence.tokens(start, start + length), start, 1);
-            return new ScheduledStep.Entry(sequence, chunk, true, !recompute && length == pending);
+            return ScheduledStep.Entry.prefill(sequence,
+                    new SequenceChunk(sequence.id, sequence.tokens(start, start + length), start, 1));
         }
-        boolean prefill = start < sequence.promptLength(); // a one-token prompt
         SequenceChunk last = new SequenceChunk(sequence.id, new int[] {sequence.lastToken()}, start, 1);
         DraftLengthPolicy policy = sequence.draftPolicy;
         if (policy == null) {
-            return new ScheduledStep.Entry(sequence, last, prefill, true);
+            return ScheduledStep.Entry.decode(sequence, last);
         }
         // how many drafts: the policy, then this sequence's own limits, then the step's budget
         DraftLengthPolicy.Choice choice = policy.choose(sequence.size(), batchSize);
@@ -338,13 +337,13 @@ public final class GenerationScheduler {
         }
         Proposal proposal = limit == 0 ? Proposal.none() : propose(sequence, limit);
         if (proposal.size() == 0) {
-            return new ScheduledStep.Entry(sequence, last, null, prefill, true, limit, choice.standDown());
+            return ScheduledStep.Entry.undrafted(sequence, last, limit, choice.standDown());
         }
         int[] tokens = new int[1 + proposal.size()];
         tokens[0] = sequence.lastToken();
         System.arraycopy(proposal.tokens(), 0, tokens, 1, proposal.size());
-        return new ScheduledStep.Entry(sequence, new SequenceChunk(sequence.id, tokens, start, tokens.length),
-                proposal, false, true, limit, choice.standDown());
+        return ScheduledStep.Entry.verify(sequence, new SequenceChunk(sequence.id, tokens, start, tokens.length),
+                proposal, limit, choice.standDown());
     }
 
     /** Up to {@code limit} (at least 1) drafts for a decoding sequence. */

@@ -115,7 +115,7 @@ public final class DraftLengthPolicy {
         return !sampled;
     }
 
-    /** Records one verification of this sequence: {@code proposed} drafts, of which the first {@code accepted} were kept. */
+    /** Records one of this sequence's verifications: {@code accepted} of {@code proposed} drafts kept. */
     public void record(int proposed, int accepted) {
         if (adaptive != null) {
             adaptive.record(proposed, accepted);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class DraftLengthPolicyTest {
 
-    /** γ up to 4, free drafts, off above 2 sequences, floor 0.3 after 4 verifications, prior 0.7, probe every 5th step. */
+    /** γ up to 4, free drafts, off above 2 sequences, floor 0.3 after 4 verifications, prior 0.7, probe every 5th. */
     private static final SpeculationOptions OPTIONS = new SpeculationOptions(4, 0.0, 2, 0.3, 4, 0.7, 0.5, 5);
 
     private static final boolean GREEDY = false;

@@ -1,7 +1,7 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.sampling.SequenceRandom;
-import io.textintel.serving.spec.AdaptiveDraftLength;
+import io.textintel.serving.spec.DraftLengthPolicy;
 import java.util.Arrays;
 
 /**
@@ -20,15 +20,13 @@ final class GeneratingSequence {
     int draftProposed;
     int draftAccepted;
     int verifySteps;
-    /** This sequence's draft-length policy, fed only its own verifications; null for a fixed γ or no speculation. */
-    final AdaptiveDraftLength adaptive;
-    private int decidedAtSize = -1;
-    private int decidedDraftLength;
+    /** This sequence's draft-length policy, fed only its own verifications; null without speculation. */
+    final DraftLengthPolicy draftPolicy;
 
-    GeneratingSequence(long id, GenerationRequest request, AdaptiveDraftLength adaptive) {
+    GeneratingSequence(long id, GenerationRequest request, DraftLengthPolicy draftPolicy) {
         this.id = id;
         this.request = request;
-        this.adaptive = adaptive;
+        this.draftPolicy = draftPolicy;
         this.random = new SequenceRandom(request.params().seed());
         this.tokens = Arrays.copyOf(request.promptIds(), request.promptIds().length + 16);
         this.size = request.promptIds().length;
@@ -68,20 +66,6 @@ final class GeneratingSequence {
 
     int[] generatedTokens() {
         return Arrays.copyOfRange(tokens, promptLength(), size);
-    }
-
-    /**
-     * The adaptive policy's draft length for the decode step at the current size, asked once per
-     * size: a step planned twice (a retry with a smaller budget, a join that did not fit) gets the
-     * same answer and advances the policy's probe counter once, so γ depends only on this
-     * sequence's own tokens and verifications.
-     */
-    int adaptiveDraftLength() {
-        if (decidedAtSize != size) {
-            decidedDraftLength = adaptive.draftLength(1); // the batch-size rule is the scheduler's
-            decidedAtSize = size;
-        }
-        return decidedDraftLength;
     }
 
     boolean abandoned() {

@@ -14,7 +14,7 @@ import java.io.Serializable;
  *     the model's maximum length, so the oldest running sequence can always finish
  * @param maxDraftTokens most draft tokens (γ) asked of the proposer per sequence and step
  * @param adaptiveSpeculation how each sequence's γ adapts to its acceptance rate and when
- *     speculation stands down (see {@link io.textintel.serving.spec.AdaptiveDraftLength}); γ is then
+ *     speculation stands down (see {@link io.textintel.serving.spec.DraftLengthPolicy}); γ is then
  *     also at most {@code maxDraftTokens}. Null: every step of a speculating sequence asks for
  *     {@code maxDraftTokens} drafts.
  */

@@ -4,7 +4,7 @@ import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;
 import io.textintel.serving.model.SequenceChunk;
 import io.textintel.serving.sampling.Sampler;
-import io.textintel.serving.spec.AdaptiveDraftLength;
+import io.textintel.serving.spec.DraftLengthPolicy;
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.Proposal;
 import io.textintel.serving.spec.SpeculativeVerifier;
@@ -16,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Continuous batching for a decoder: prefill pieces and decode steps of different sequences share
@@ -37,42 +36,28 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>Running sequences, oldest first. One still prefilling gets the next piece of its prompt
  *       that fits the remaining budget (chunked prefill); one decoding gets its last token, plus,
  *       with speculation, up to γ draft tokens from the {@link DraftProposer} (verification).
- *       When the cache cannot hold a chunk, its drafts are dropped; if that is not enough, the
- *       newest running sequence is preempted (its blocks freed, itself requeued at the head of
- *       the waiting queue to recompute its tokens) until the chunk fits or the sequence preempted
- *       is this one. Older sequences are never preempted for newer ones, and the cache holds one
- *       full-length sequence, so the oldest always advances: no deadlock.</li>
+ *       When the cache cannot hold a chunk, its drafts are dropped (greedy sequences only); if
+ *       that is not enough, the newest running sequence is preempted (its blocks freed, itself
+ *       requeued at the head of the waiting queue to recompute its tokens) until the chunk fits or
+ *       the sequence preempted is this one. Older sequences are never preempted for newer ones,
+ *       and the cache holds one full-length sequence, so the oldest always advances: no
+ *       deadlock.</li>
  *   <li>Waiting sequences, in order, join while fewer than {@code maxRunningSequences} run, budget
  *       is left and the cache holds their first piece; joining never preempts, and nobody joins
  *       in a step that preempted (the preempted rejoin first, once blocks are free).</li>
  * </ol>
  *
- * <p>Speculation policy, for requests with speculation on. With a fixed γ
- * ({@code adaptiveSpeculation} null) every decode step asks for {@code maxDraftTokens} drafts. With
- * {@link io.textintel.serving.spec.SpeculationOptions adaptive speculation} each sequence has its own
- * {@link AdaptiveDraftLength}, fed only its own verifications: γ follows its smoothed acceptance
- * rate, drops to 0 under the acceptance floor (with one-token probes every {@code probeInterval}
- * of its steps), and greedy sequences also stand down while the step's batch (running sequences
- * plus those about to join) is above {@code maxBatchSize}, where verifying extra positions is no
- * longer nearly free. The choices are counted in {@link GenerationMetrics}.
- *
- * <p>Reproducibility. Greedy output never depends on γ: it is token for token plain greedy
- * output, whatever the batch, cache or policy did. Sampled output does depend on γ (each examined
- * draft consumes a uniform from the request's stream), so for a sampled request γ is a function of
- * its own history only: its tokens, its verifications and the fixed config; never of other requests,
- * the batch size, the budget left in a step or the cache. Such a sequence is therefore exempt from
- * the batch-size rule; when its drafts do not fit the step's budget it waits for the next step
- * instead of shortening them; when the cache is short it preempts (or is preempted) instead of
- * dropping them; after a preemption it recomputes all but its last token, which it then decodes
- * as an ordinary step. Given the same model, proposer (deterministic in the sequence's own context
- * and seed), prompt, parameters and config, a sampled request then gives the same tokens alone or
- * in any mix of traffic: this is tested. What is not promised: the same tokens as plain sampling
- * with the same seed (the distribution is the same, the draws are not), nor across a different
- * {@code adaptiveSpeculation} or {@code maxDraftTokens}.
+ * <p>Speculation: each request with speculation on has its own {@link DraftLengthPolicy}, which
+ * chooses γ for each decode step (fixed, or adaptive with stand-down and probes, the batch-size rule
+ * for greedy sequences) and says how a sampled sequence keeps γ a function of its own history only:
+ * it waits for a step with room instead of shortening its drafts, and preempts instead of dropping
+ * them. So a sampled request gives the same tokens alone or in any mix of traffic (this is tested),
+ * and greedy output is token for token plain greedy output. The choices are counted in
+ * {@link GenerationMetrics}.
  *
  * <p>A sequence finishes after a stop token, after {@code maxNewTokens} tokens, or when prompt
  * and generated tokens reach the model's maximum sequence length; its future completes in
- * {@link #update}. Greedy speculative decoding gives token for token the plain greedy output.
+ * {@link #update}.
  *
  * <p>Not thread-safe: one thread calls everything except {@link #validate} and {@link #metrics()},
  * which any thread may call. A finished request's counts are in the metrics before its future completes.
@@ -87,27 +72,7 @@ public final class GenerationScheduler {
     private final ArrayDeque<GeneratingSequence> waiting = new ArrayDeque<>(); // head runs next
     private final List<GeneratingSequence> running = new ArrayList<>(); // admission order, oldest first
     private long nextId;
-
-    // Counters: written by the scheduler thread only, read by metrics() from any thread.
-    private volatile long requests;
-    private volatile long completed;
-    private volatile long cancelled;
-    private volatile long failed;
-    private volatile long steps;
-    private volatile long prefillTokens;
-    private volatile long generatedTokens;
-    private volatile long preemptions;
-    private volatile long verifySteps;
-    private volatile long draftProposed;
-    private volatile long draftAccepted;
-    private volatile long forwardNanos;
-    private volatile long unspeculatedSteps;
-    private volatile long offForBatchSize;
-    private volatile long offForAcceptance;
-    private final AtomicLongArray draftLengths; // [maxDraftTokens + 1]: decode steps by chosen γ
-    private volatile int runningCount;
-    private volatile int waitingCount;
-    private volatile int freeKvBlocks;
+    private final SchedulerCounters counters; // written here, read by metrics() from any thread
 
     /**
      * @param model the model the steps are for (only its shape is used here)
@@ -121,7 +86,7 @@ public final class GenerationScheduler {
         this.proposer = proposer;
         this.vocabSize = model.vocabSize();
         this.maxSequenceLength = model.maxSequenceLength();
-        this.draftLengths = new AtomicLongArray(config.maxDraftTokens() + 1);
+        this.counters = new SchedulerCounters(config.maxDraftTokens());
         if (!cache.layout().equals(model.kvLayout())) {
             throw new IllegalArgumentException("KV cache layout " + cache.layout() + " does not match the model's "
                     + model.kvLayout());
@@ -161,10 +126,12 @@ public final class GenerationScheduler {
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
-        AdaptiveDraftLength adaptive = proposer != null && request.speculation() == SpeculationMode.ON
-                && config.adaptiveSpeculation() != null ? new AdaptiveDraftLength(config.adaptiveSpeculation()) : null;
-        waiting.addLast(new GeneratingSequence(nextId++, request, adaptive));
-        requests++;
+        DraftLengthPolicy draftPolicy = proposer != null && request.speculation() == SpeculationMode.ON
+                ? new DraftLengthPolicy(config.maxDraftTokens(), config.adaptiveSpeculation(),
+                        !request.params().isGreedy())
+                : null;
+        waiting.addLast(new GeneratingSequence(nextId++, request, draftPolicy));
+        counters.requestAdded();
         publish();
     }
 
@@ -189,7 +156,7 @@ public final class GenerationScheduler {
                 continue; // a sampled sequence whose drafts do not fit the budget left: next step
             }
             boolean reserved = cache.reserve(sequence.id, entry.chunk().length());
-            if (!reserved && entry.proposal() != null && !reproducible(sequence)) {
+            if (!reserved && entry.proposal() != null && sequence.draftPolicy.mayDropDrafts()) {
                 entry = plan(sequence, 1, batchSize); // the last token alone, without drafts
                 reserved = cache.reserve(sequence.id, entry.chunk().length());
             }
@@ -238,8 +205,7 @@ public final class GenerationScheduler {
      */
     public void update(ScheduledStep step, float[][] logits, long forwardNanos) {
         checkLogits(step, logits);
-        steps++;
-        this.forwardNanos += forwardNanos;
+        counters.stepRan(forwardNanos);
         int row = 0;
         for (ScheduledStep.Entry entry : step.entries()) {
             SequenceChunk chunk = entry.chunk();
@@ -255,11 +221,10 @@ public final class GenerationScheduler {
                 cache.commit(sequence.id, chunk.endPosition());
                 sequence.computed = chunk.endPosition();
                 if (entry.prefill()) {
-                    prefillTokens += chunk.length();
+                    counters.prefilled(chunk.length());
                 }
                 if (entry.draftLength() >= 0) {
-                    countChoice(entry);
-                    unspeculatedSteps++;
+                    counters.unspeculatedStep(entry.draftLength(), entry.standDown());
                 }
                 if (entry.samples()) {
                     int token = Sampler.sample(rows[rows.length - 1], sequence.request.params(), sequence.random);
@@ -267,7 +232,6 @@ public final class GenerationScheduler {
                 }
                 continue;
             }
-            countChoice(entry);
             Proposal proposal = entry.proposal();
             Verification verification = SpeculativeVerifier.verify(proposal, rows, sequence.request.params(),
                     sequence.random);
@@ -280,15 +244,11 @@ public final class GenerationScheduler {
             cache.commit(sequence.id, valid);
             cache.truncate(sequence.id, valid);
             sequence.computed = valid;
-            verifySteps++;
-            draftProposed += proposal.size();
-            draftAccepted += accepted;
+            counters.verifiedStep(entry.draftLength(), entry.standDown(), proposal.size(), accepted);
             sequence.draftProposed += proposal.size();
             sequence.draftAccepted += accepted;
             sequence.verifySteps++;
-            if (sequence.adaptive != null) {
-                sequence.adaptive.record(proposal.size(), accepted);
-            }
+            sequence.draftPolicy.record(proposal.size(), accepted);
             int[] next = Arrays.copyOf(proposal.tokens(), accepted + 1);
             next[accepted] = verification.nextToken();
             accept(sequence, next);
@@ -324,7 +284,7 @@ public final class GenerationScheduler {
     private void failEach(Iterable<GeneratingSequence> sequences, Throwable error) {
         for (GeneratingSequence sequence : sequences) {
             if (!sequence.abandoned()) {
-                failed++;
+                counters.requestFailed();
             }
         }
         publish();
@@ -335,32 +295,11 @@ public final class GenerationScheduler {
 
     /** A snapshot of the counters; any thread may call it. */
     public GenerationMetrics metrics() {
-        return new GenerationMetrics(requests, completed, cancelled, failed, steps, prefillTokens, generatedTokens,
-                preemptions, verifySteps, draftProposed, draftAccepted, runningCount, waitingCount, freeKvBlocks,
-                forwardNanos, unspeculatedSteps, offForBatchSize, offForAcceptance, histogram());
-    }
-
-    private long[] histogram() {
-        long[] counts = new long[draftLengths.length()];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = draftLengths.get(i);
-        }
-        return counts;
-    }
-
-    private void countChoice(ScheduledStep.Entry entry) {
-        draftLengths.incrementAndGet(entry.draftLength());
-        if (entry.standDown() == ScheduledStep.StandDown.BATCH_SIZE) {
-            offForBatchSize++;
-        } else if (entry.standDown() == ScheduledStep.StandDown.ACCEPTANCE) {
-            offForAcceptance++;
-        }
+        return counters.snapshot();
     }
 
     private void publish() {
-        runningCount = running.size();
-        waitingCount = waiting.size();
-        freeKvBlocks = cache.freeBlocks();
+        counters.publish(running.size(), waiting.size(), cache.freeBlocks());
     }
 
     /**
@@ -379,56 +318,32 @@ public final class GenerationScheduler {
             boolean recompute = sequence.generated() > 0;
             int wanted = recompute ? pending - 1 : pending;
             int length = Math.min(wanted, budget);
-            SequenceChunk chunk = new SequenceChunk(sequence.id, sequence.tokens(start, start + length), start, 1);
-            return new ScheduledStep.Entry(sequence, chunk, true, !recompute && length == pending);
+            return ScheduledStep.Entry.prefill(sequence,
+                    new SequenceChunk(sequence.id, sequence.tokens(start, start + length), start, 1));
         }
-        boolean prefill = start < sequence.promptLength(); // a one-token prompt
-        if (proposer == null || sequence.request.speculation() != SpeculationMode.ON) {
-            SequenceChunk chunk = new SequenceChunk(sequence.id, new int[] {sequence.lastToken()}, start, 1);
-            return new ScheduledStep.Entry(sequence, chunk, prefill, true);
+        SequenceChunk last = new SequenceChunk(sequence.id, new int[] {sequence.lastToken()}, start, 1);
+        DraftLengthPolicy policy = sequence.draftPolicy;
+        if (policy == null) {
+            return ScheduledStep.Entry.decode(sequence, last);
         }
         // how many drafts: the policy, then this sequence's own limits, then the step's budget
-        ScheduledStep.StandDown standDown = ScheduledStep.StandDown.NONE;
-        int gamma = config.maxDraftTokens();
-        if (sequence.adaptive != null) {
-            int adaptive = sequence.adaptiveDraftLength();
-            if (!reproducible(sequence) && batchSize > config.adaptiveSpeculation().maxBatchSize()) {
-                gamma = 0;
-                standDown = ScheduledStep.StandDown.BATCH_SIZE;
-            } else if (adaptive == 0) {
-                gamma = 0;
-                standDown = ScheduledStep.StandDown.ACCEPTANCE;
-            } else {
-                gamma = Math.min(gamma, adaptive);
-            }
-        }
-        int limit = Math.max(0, Math.min(Math.min(gamma, config.maxBatchTokens() - 1),
+        DraftLengthPolicy.Choice choice = policy.choose(sequence.size(), batchSize);
+        int limit = Math.max(0, Math.min(Math.min(choice.draftLength(), config.maxBatchTokens() - 1),
                 Math.min(sequence.request.params().maxNewTokens() - sequence.generated() - 1,
                         maxSequenceLength - sequence.size() - 1)));
-        if (limit > budget - 1) {
-            if (reproducible(sequence)) {
-                return null;
-            }
-            limit = budget - 1;
+        limit = policy.withinBudget(limit, budget);
+        if (limit < 0) {
+            return null;
         }
         Proposal proposal = limit == 0 ? Proposal.none() : propose(sequence, limit);
         if (proposal.size() == 0) {
-            SequenceChunk chunk = new SequenceChunk(sequence.id, new int[] {sequence.lastToken()}, start, 1);
-            return new ScheduledStep.Entry(sequence, chunk, null, prefill, true, limit, standDown);
+            return ScheduledStep.Entry.undrafted(sequence, last, limit, choice.standDown());
         }
         int[] tokens = new int[1 + proposal.size()];
         tokens[0] = sequence.lastToken();
         System.arraycopy(proposal.tokens(), 0, tokens, 1, proposal.size());
-        return new ScheduledStep.Entry(sequence, new SequenceChunk(sequence.id, tokens, start, tokens.length),
-                proposal, false, true, limit, standDown);
-    }
-
-    /**
-     * Whether this sequence's γ must depend on its own history only: sampled requests, whose tokens
-     * depend on γ. Greedy tokens do not, so greedy sequences may follow the batch and the cache.
-     */
-    private static boolean reproducible(GeneratingSequence sequence) {
-        return !sequence.request.params().isGreedy();
+        return ScheduledStep.Entry.verify(sequence, new SequenceChunk(sequence.id, tokens, start, tokens.length),
+                proposal, limit, choice.standDown());
     }
 
     /** Up to {@code limit} (at least 1) drafts for a decoding sequence. */
@@ -452,7 +367,7 @@ public final class GenerationScheduler {
                         + vocabSize + ". This is a bug.");
             }
             sequence.append(token);
-            generatedTokens++;
+            counters.tokenGenerated();
             FinishReason reason = sequence.request.params().stopTokenIds().contains(token) ? FinishReason.STOP
                     : sequence.generated() >= sequence.request.params().maxNewTokens() ? FinishReason.MAX_TOKENS
                     : sequence.size() >= maxSequenceLength ? FinishReason.MAX_LENGTH : null;
@@ -468,16 +383,15 @@ public final class GenerationScheduler {
         leave(sequence);
         GenerationRequest request = sequence.request;
         if (sequence.abandoned()) {
-            cancelled++;
+            counters.requestsCancelled(1);
             return;
         }
-        completed++;
+        counters.requestCompleted();
         publish();
         if (!request.future().complete(new GenerationResult(sequence.generatedTokens(), reason,
                 sequence.promptLength(), System.nanoTime() - request.submittedNanos(), sequence.draftProposed,
                 sequence.draftAccepted, sequence.verifySteps))) {
-            completed--; // cancelled in between
-            cancelled++;
+            counters.completedWasCancelled();
         }
     }
 
@@ -486,7 +400,7 @@ public final class GenerationScheduler {
         cache.free(victim.id);
         victim.computed = 0;
         waiting.addFirst(victim);
-        preemptions++;
+        counters.preempted();
     }
 
     private void dropAbandoned() {
@@ -495,7 +409,7 @@ public final class GenerationScheduler {
             if (sequence.abandoned()) {
                 running.remove(i);
                 leave(sequence);
-                cancelled++;
+                counters.requestsCancelled(1);
             }
         }
         int before = waiting.size();
@@ -506,7 +420,7 @@ public final class GenerationScheduler {
             }
             return false;
         });
-        cancelled += before - waiting.size();
+        counters.requestsCancelled(before - waiting.size());
         publish();
     }
 

@@ -1,6 +1,7 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.model.SequenceChunk;
+import io.textintel.serving.spec.DraftLengthPolicy.StandDown;
 import io.textintel.serving.spec.Proposal;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,7 +14,8 @@ import java.util.List;
 public final class ScheduledStep {
 
     /**
-     * One sequence's part of the step.
+     * One sequence's part of the step; built with {@link #prefill}, {@link #decode}, {@link #undrafted}
+     * or {@link #verify}.
      *
      * @param proposal the draft tokens in the chunk after the last token; null for prefill and plain decode
      * @param prefill whether the chunk is (a piece of) a prompt or of tokens recomputed after preemption
@@ -25,20 +27,41 @@ public final class ScheduledStep {
     record Entry(GeneratingSequence sequence, SequenceChunk chunk, Proposal proposal, boolean prefill,
             boolean samples, int draftLength, StandDown standDown) {
 
-        /** A prefill piece or a decode step without speculation. */
-        Entry(GeneratingSequence sequence, SequenceChunk chunk, boolean prefill, boolean samples) {
-            this(sequence, chunk, null, prefill, samples, -1, StandDown.NONE);
+        /**
+         * A piece of a prompt, or of the tokens a preempted sequence recomputes. It samples when it
+         * reaches the sequence's last token, i.e. ends the prompt; a recomputation stops one short of
+         * the last token, which is then decoded as an ordinary step.
+         */
+        static Entry prefill(GeneratingSequence sequence, SequenceChunk chunk) {
+            return new Entry(sequence, chunk, null, true, chunk.endPosition() == sequence.size(), -1, StandDown.NONE);
         }
-    }
 
-    /** Why the speculation policy gave a decode step no drafts. */
-    enum StandDown {
-        /** It did not: drafts were asked for (or speculation is off for the request). */
-        NONE,
-        /** More sequences in the step than {@code SpeculationOptions.maxBatchSize}. */
-        BATCH_SIZE,
-        /** The sequence's acceptance rate is under the floor or too low to pay for drafts. */
-        ACCEPTANCE
+        /**
+         * The last token of a sequence without speculation, which samples the next one; counted as
+         * prefill when it is the prompt's only token.
+         */
+        static Entry decode(GeneratingSequence sequence, SequenceChunk chunk) {
+            return new Entry(sequence, chunk, null, inPrompt(sequence, chunk), true, -1, StandDown.NONE);
+        }
+
+        /**
+         * The last token of a speculating sequence that got no drafts this step (the policy stood
+         * down, the proposer had none, or the budget or cache was short), after the policy chose
+         * {@code draftLength}; counted as prefill when it is the prompt's only token.
+         */
+        static Entry undrafted(GeneratingSequence sequence, SequenceChunk chunk, int draftLength, StandDown standDown) {
+            return new Entry(sequence, chunk, null, inPrompt(sequence, chunk), true, draftLength, standDown);
+        }
+
+        /** The last token and {@code proposal}'s drafts, to verify; the policy chose {@code draftLength}. */
+        static Entry verify(GeneratingSequence sequence, SequenceChunk chunk, Proposal proposal, int draftLength,
+                StandDown standDown) {
+            return new Entry(sequence, chunk, proposal, false, true, draftLength, standDown);
+        }
+
+        private static boolean inPrompt(GeneratingSequence sequence, SequenceChunk chunk) {
+            return chunk.startPosition() < sequence.promptLength();
+        }
     }
 
     private final List<Entry> entries;

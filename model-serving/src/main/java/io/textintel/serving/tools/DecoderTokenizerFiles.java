@@ -2,7 +2,6 @@ package io.textintel.serving.tools;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.textintel.serving.tokenizer.ChatTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +24,19 @@ final class DecoderTokenizerFiles {
     static final String ENDOFTEXT = "<|endoftext|>";
     static final String IM_START = "<|im_start|>";
     static final String IM_END = "<|im_end|>";
+
+    /** Meta-Llama-3-8B-Instruct's {@code chat_template}. */
+    static final String LLAMA_3_CHAT_TEMPLATE = "{% set loop_messages = messages %}{% for message in loop_messages %}"
+            + "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content']"
+            + " | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}"
+            + "{{ content }}{% endfor %}{% if add_generation_prompt %}"
+            + "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+
+    /** Qwen2-Instruct's {@code chat_template}. */
+    static final String QWEN2_CHAT_TEMPLATE = "{% for message in messages %}{% if loop.first and messages[0]['role']"
+            + " != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
+            + "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
     /** The special tokens of a family, in id order after the BPE vocabulary. */
     static List<String> specialTokens(TinyDecoderSpec.Family family) {
@@ -127,7 +139,7 @@ final class DecoderTokenizerFiles {
         }
         if (spec.family() == TinyDecoderSpec.Family.LLAMA) {
             config.put("bos_token", BEGIN_OF_TEXT)
-                    .put("chat_template", ChatTemplate.LLAMA_3_SOURCE)
+                    .put("chat_template", LLAMA_3_CHAT_TEMPLATE)
                     .put("clean_up_tokenization_spaces", true)
                     .put("eos_token", EOT);
             config.putArray("model_input_names").add("input_ids").add("attention_mask");
@@ -136,7 +148,7 @@ final class DecoderTokenizerFiles {
         } else {
             config.putArray("additional_special_tokens").add(IM_START).add(IM_END);
             config.putNull("bos_token");
-            config.put("chat_template", ChatTemplate.QWEN2_SOURCE)
+            config.put("chat_template", QWEN2_CHAT_TEMPLATE)
                     .put("clean_up_tokenization_spaces", false)
                     .put("eos_token", IM_END)
                     .put("errors", "replace")

@@ -124,7 +124,8 @@ public final class DecoderEngine implements AutoCloseable {
         String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            ChatTemplate template = ChatTemplate.forModel(modelDir); // first: a broken template fails before the weights load
+            // first: a broken chat template fails before the weights load
+            ChatTemplate template = ChatTemplate.forModel(modelDir);
             DecoderModel model = remember(opened, DecoderModel.load(modelDir, new FastDecoderOps(config.threads())));
             TextTokenizer tokenizer = remember(opened, TextTokenizer.load(modelDir, model.maxSequenceLength()));
             DecoderModel draft = null;

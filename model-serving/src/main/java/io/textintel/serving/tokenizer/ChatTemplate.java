@@ -3,6 +3,7 @@ package io.textintel.serving.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import java.io.IOException;
@@ -22,13 +23,14 @@ import java.util.Objects;
  * files, rendered with Jinjava the way transformers' {@code apply_chat_template} renders it:
  * {@code messages} as role/content mappings, {@code add_generation_prompt}, the special tokens of
  * {@code tokenizer_config.json} ({@code bos_token}, {@code eos_token}, ...), {@code tools} and
- * {@code documents} none, {@code raise_exception}, {@code strftime_now} and {@code tojson}, in the
- * environment of {@link ChatTemplateEnvironment}.
+ * {@code documents} none, {@code raise_exception}, {@code strftime_now} and {@code tojson}, with
+ * {@code trim_blocks}, {@code lstrip_blocks} and the Python string methods templates call.
  *
- * <p>The template is checked when it is loaded: one that does not parse, or does not render a user
- * message, fails then with a {@link ChatTemplateException} naming the file and line. A model without a
- * template is refused, as transformers refuses it: there are no built-in formats. Tool calls are not
- * passed. Immutable and thread-safe.
+ * <p>The template is checked when it is loaded: one that does not parse, names a filter or test
+ * Jinjava does not have, or does not render a user message, fails then with a {@link ChatTemplateException} naming the file and line. A model without a
+ * template is refused, as transformers refuses it: there are no built-in formats. The
+ * {@linkplain #endOfTurnMarker() end of turn} is what the template writes after an assistant reply.
+ * Tool calls are not passed. Immutable and thread-safe.
  */
 public final class ChatTemplate {
 
@@ -71,7 +73,7 @@ public final class ChatTemplate {
 
     private final String source;
     private final String jinjaSource; // as Jinja's lexer reads it
-    private final String origin;
+    private final String origin; // the file, for messages
     private final Map<String, Object> variables; // special tokens and globals, the same for every render
     private final Jinjava jinjava;
     private final String endOfTurnMarker;
@@ -79,9 +81,10 @@ public final class ChatTemplate {
     private ChatTemplate(String source, String origin, Map<String, Object> variables, Clock clock) {
         this.source = source;
         this.jinjaSource = JinjaSource.prepare(source);
-        this.origin = "chat template " + origin;
+        this.origin = origin;
         this.variables = variables;
         this.jinjava = ChatTemplateEnvironment.create(clock);
+        checkFiltersAndTests();
         render(List.of(Message.user("Hello")), true, "does not render a user message");
         this.endOfTurnMarker = findEndOfTurnMarker();
     }
@@ -211,7 +214,7 @@ public final class ChatTemplate {
             result = jinjava.renderForResult(jinjaSource, bindings);
         } catch (RuntimeException e) {
             throw new ChatTemplateException(ChatTemplateException.Kind.INVALID, 0,
-                    origin + " " + what + ": " + e.getMessage(), e);
+                    "chat template " + origin + " " + what + ": " + e.getMessage(), e);
         }
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
@@ -225,12 +228,28 @@ public final class ChatTemplate {
         String more = others == 0 ? "" : " (and " + others + " more errors)";
         for (Throwable cause = error.getException(); cause != null; cause = cause.getCause()) {
             if (cause instanceof ChatTemplateEnvironment.TemplateRaised raised) {
-                return new ChatTemplateException(ChatTemplateException.Kind.RAISED, error.getLineno(), origin
-                        + " raised an exception at line " + error.getLineno() + ": " + raised.getMessage(), raised);
+                return new ChatTemplateException(ChatTemplateException.Kind.RAISED, error.getLineno(), "chat template "
+                        + origin + " raised an exception at line " + error.getLineno() + ": " + raised.getMessage(),
+                        raised);
             }
         }
-        return new ChatTemplateException(ChatTemplateException.Kind.INVALID, error.getLineno(), origin + " " + what
+        return new ChatTemplateException(ChatTemplateException.Kind.INVALID, error.getLineno(), "chat template "
+                + origin + " " + what
                 + ": line " + error.getLineno() + ": " + error.getMessage() + more, error.getException());
+    }
+
+    /** Jinja refuses a template that names a filter or test it does not have; Jinjava would render nothing. */
+    private void checkFiltersAndTests() {
+        Context globals = jinjava.getGlobalContext();
+        for (JinjaSource.NamedUse use : JinjaSource.filtersAndTests(jinjaSource)) {
+            boolean known = use.filter() ? globals.getFilter(use.name()) != null
+                    : globals.getExpTest(use.name()) != null;
+            if (!known) {
+                throw new ChatTemplateException(ChatTemplateException.Kind.INVALID, use.line(), "chat template "
+                        + origin + " line " + use.line() + ": no " + (use.filter() ? "filter" : "test") + " named '"
+                        + use.name() + "', expected one of Jinja's that Jinjava has", null);
+            }
+        }
     }
 
     /** What the template writes right after an assistant's reply, up to the first whitespace. */
@@ -243,7 +262,8 @@ public final class ChatTemplate {
             end += Character.charCount(rendered.codePointAt(end));
         }
         if (at < 0 || end == at + PROBE_REPLY.length()) {
-            throw new ChatTemplateException(ChatTemplateException.Kind.INVALID, 0, origin + " writes no end-of-turn"
+            throw new ChatTemplateException(ChatTemplateException.Kind.INVALID, 0, "chat template " + origin
+                    + " writes no end-of-turn"
                     + " marker after an assistant reply (rendered '" + rendered + "'), expected one such as"
                     + " <|eot_id|> or <|im_end|>", null);
         }
@@ -265,6 +285,6 @@ public final class ChatTemplate {
 
     @Override
     public String toString() {
-        return "ChatTemplate[" + origin.substring("chat template ".length()) + ", end of turn " + endOfTurnMarker + "]";
+        return "ChatTemplate[" + origin + ", end of turn " + endOfTurnMarker + "]";
     }
 }

@@ -26,7 +26,7 @@ import jinjava.javax.el.CompositeELResolver;
  * source ({@link JinjaSource}), Python operator
  * precedence (a filter binds tighter than {@code +}), iteration over a mapping's keys, the globals
  * {@code raise_exception(message)} and {@code strftime_now(format)}, transformers' {@code tojson},
- * Python's {@code trim} and string methods ({@link PythonStringMethods}), and the
+ * Jinja's {@code items}, Python's {@code trim} and string methods ({@link PythonStringMethods}), and the
  * {@code {% generation %}} block (rendered as its content). Templates cannot include other files.
  */
 final class ChatTemplateEnvironment {
@@ -78,6 +78,7 @@ final class ChatTemplateEnvironment {
                 "strftimeNow", String.class));
         jinjava.registerFilter(new TojsonFilter());
         jinjava.registerFilter(new TrimFilter());
+        jinjava.registerFilter(new ItemsFilter());
         jinjava.registerTag(new GenerationTag());
         return jinjava;
     }
@@ -136,6 +137,25 @@ final class ChatTemplateEnvironment {
                 return out;
             }
             return value;
+        }
+    }
+
+    /** Jinja's {@code items}: a mapping's key-value pairs, for {@code for key, value in x | items}. */
+    static final class ItemsFilter implements Filter {
+        @Override
+        public String getName() {
+            return "items";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (var == null) {
+                return List.of();
+            }
+            if (!(var instanceof Map<?, ?> map)) {
+                throw new IllegalArgumentException("items needs a mapping, but got a " + var.getClass().getName());
+            }
+            return new ArrayList<>(map.entrySet());
         }
     }
 

@@ -1,11 +1,16 @@
 package io.textintel.serving.tokenizer;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A chat template's source prepared for Jinjava so that it renders as Jinja's lexer reads it with
- * transformers' settings, and errors keep the file's line numbers.
+ * transformers' settings, and errors keep the file's line numbers; the Python expressions Jinjava
+ * does not parse are rewritten ({@link #pythonExpressions}).
  *
  * <p>{@code trim_blocks} removes the first newline after a block or comment tag. Jinjava's own
  * option does so too but then stops counting those lines, so its errors name the wrong line;
@@ -19,12 +24,14 @@ final class JinjaSource {
 
     private static final Pattern END_RAW = Pattern.compile("\\{%[-+]?\\s*endraw\\s*[-+]?%}");
     private static final Pattern RAW = Pattern.compile("\\{%[-+]?\\s*raw\\s*[-+]?%}");
+    private static final Pattern MACRO = Pattern.compile("[-+]?\\s*(macro|call)\\b");
+    private static final String REVERSED = "[::-1]";
 
     private JinjaSource() {}
 
     /** {@code source} ready for Jinjava. */
     static String prepare(String source) {
-        return trimBlocks(withoutTrailingNewline(source));
+        return blocksAndExpressions(withoutTrailingNewline(source));
     }
 
     static String withoutTrailingNewline(String source) {
@@ -34,7 +41,7 @@ final class JinjaSource {
         return source.endsWith("\n") || source.endsWith("\r") ? source.substring(0, source.length() - 1) : source;
     }
 
-    static String trimBlocks(String s) {
+    private static String blocksAndExpressions(String s) {
         StringBuilder out = new StringBuilder(s.length());
         int i = 0;
         while (i < s.length()) {
@@ -54,7 +61,9 @@ final class JinjaSource {
             }
             int end = close + 2;
             char last = s.charAt(close - 1);
-            out.append(s, i, close);
+            String content = s.substring(open + 2, close);
+            out.append(s, i, open + 2).append(kind == '#' || MACRO.matcher(content).lookingAt() ? content
+                    : pythonExpressions(content));
             boolean raw = kind == '%' && RAW.matcher(s.substring(open, end)).matches();
             if (kind != '{' && !raw && end < s.length() && s.charAt(end) == '\n' && last != '-' && last != '+') {
                 if (kind == '#') {
@@ -80,15 +89,195 @@ final class JinjaSource {
         return out.toString();
     }
 
-    /** Where {@code delimiter} closes a tag whose content starts at {@code from}, skipping quoted strings; -1 if never. */
+    /** A filter ({@code x | name}) or test ({@code x is name}) a template uses, and its line. */
+    record NamedUse(boolean filter, String name, int line) {}
+
+    /**
+     * The filters and tests the tags of {@code source} name. Jinjava renders an unknown filter or test
+     * as nothing, where Jinja refuses the template, so they are checked when it loads.
+     */
+    static List<NamedUse> filtersAndTests(String source) {
+        List<NamedUse> uses = new ArrayList<>();
+        int i = 0;
+        while ((i = source.indexOf('{', i)) >= 0 && i + 1 < source.length()) {
+            char kind = source.charAt(i + 1);
+            if (kind == '#') {
+                int close = source.indexOf("#}", i + 2);
+                i = close < 0 ? source.length() : close + 2;
+                continue;
+            }
+            if (kind != '%' && kind != '{') {
+                i++;
+                continue;
+            }
+            int close = tagEnd(source, i + 2, kind == '%' ? "%}" : "}}");
+            if (close < 0) {
+                break;
+            }
+            namedUses(source, i + 2, close, uses);
+            boolean raw = kind == '%' && RAW.matcher(source.substring(i, close + 2)).matches();
+            i = close + 2;
+            if (raw) {
+                Matcher endRaw = END_RAW.matcher(source);
+                i = endRaw.find(i) ? endRaw.start() : source.length();
+            }
+        }
+        return uses;
+    }
+
+    private static void namedUses(String s, int from, int to, List<NamedUse> uses) {
+        for (int j = from; j < to; j++) {
+            char c = s.charAt(j);
+            if (c == '\'' || c == '"') {
+                j = stringEnd(s, j) - 1;
+            } else if (c == '|') {
+                int start = skipSpaces(s, j + 1, to);
+                int end = identifierEnd(s, start, to);
+                if (end > start) {
+                    uses.add(new NamedUse(true, s.substring(start, end), lineOf(s, j)));
+                }
+            } else if (s.startsWith("is", j) && (j == from || !Character.isJavaIdentifierPart(s.charAt(j - 1)))
+                    && j + 2 < to && Character.isWhitespace(s.charAt(j + 2))) {
+                int start = skipSpaces(s, j + 2, to);
+                if (s.startsWith("not", start) && start + 3 < to && Character.isWhitespace(s.charAt(start + 3))) {
+                    start = skipSpaces(s, start + 3, to);
+                }
+                int end = identifierEnd(s, start, to);
+                if (end > start) {
+                    uses.add(new NamedUse(false, s.substring(start, end), lineOf(s, j)));
+                }
+            }
+        }
+    }
+
+    private static int skipSpaces(String s, int from, int to) {
+        while (from < to && Character.isWhitespace(s.charAt(from))) {
+            from++;
+        }
+        return from;
+    }
+
+    private static int identifierEnd(String s, int from, int to) {
+        int end = from;
+        while (end < to && (Character.isLetterOrDigit(s.charAt(end)) || s.charAt(end) == '_')) {
+            end++;
+        }
+        return end;
+    }
+
+    private static int lineOf(String s, int at) {
+        int line = 1;
+        for (int k = 0; k < at; k++) {
+            line += s.charAt(k) == '\n' ? 1 : 0;
+        }
+        return line;
+    }
+
+    /**
+     * A tag's expressions with the Python forms Jinjava does not parse rewritten into ones it does:
+     * {@code x[::-1]} becomes {@code x|reverse|list}, and keyword arguments of calls get their values
+     * parenthesised: Jinjava parses {@code namespace(last=messages|length - 1)} or
+     * {@code tojson(indent=2 * 2)} as an operation on the argument itself. Macro and call tags are left
+     * alone.
+     */
+    static String pythonExpressions(String e) {
+        StringBuilder out = new StringBuilder(e.length());
+        Deque<Character> brackets = new ArrayDeque<>();
+        char previous = ' '; // the last non-space character outside strings
+        for (int i = 0; i < e.length(); i++) {
+            char c = e.charAt(i);
+            if (c == '\'' || c == '"') {
+                int end = stringEnd(e, i);
+                out.append(e, i, end);
+                i = end - 1;
+                previous = c;
+                continue;
+            }
+            if (e.startsWith(REVERSED, i) && !followedByAccess(e, i + REVERSED.length())) {
+                out.append("|reverse|list");
+                i += REVERSED.length() - 1;
+                previous = 't';
+                continue;
+            }
+            if (Character.isJavaIdentifierStart(c) && !brackets.isEmpty() && brackets.peek() == '('
+                    && (previous == '(' || previous == ',')) {
+                int name = i;
+                while (i < e.length() && Character.isJavaIdentifierPart(e.charAt(i))) {
+                    i++;
+                }
+                int equals = i;
+                while (equals < e.length() && e.charAt(equals) == ' ') {
+                    equals++;
+                }
+                boolean keyword = equals < e.length() && e.charAt(equals) == '='
+                        && !e.startsWith("==", equals);
+                if (keyword) {
+                    int valueEnd = argumentEnd(e, equals + 1);
+                    String value = e.substring(equals + 1, valueEnd);
+                    out.append(e, name, equals + 1).append('(').append(pythonExpressions(value)).append(')');
+                    i = valueEnd - 1;
+                    previous = ')';
+                } else {
+                    out.append(e, name, i);
+                    i--;
+                    previous = 'a';
+                }
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') {
+                brackets.push(c);
+            } else if ((c == ')' || c == ']' || c == '}') && !brackets.isEmpty()) {
+                brackets.pop();
+            }
+            if (c != ' ' && c != '\n' && c != '\t') {
+                previous = c;
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    private static boolean followedByAccess(String e, int at) {
+        return at < e.length() && (e.charAt(at) == '.' || e.charAt(at) == '[');
+    }
+
+    /** The end of a call argument starting at {@code from}: the next top-level comma or closing parenthesis. */
+    private static int argumentEnd(String e, int from) {
+        int depth = 0;
+        for (int j = from; j < e.length(); j++) {
+            char c = e.charAt(j);
+            if (c == '\'' || c == '"') {
+                j = stringEnd(e, j) - 1;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                if (depth == 0) {
+                    return j;
+                }
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                return j;
+            }
+        }
+        return e.length();
+    }
+
+    /** The index after the string literal that opens at {@code start}. */
+    private static int stringEnd(String e, int start) {
+        char quote = e.charAt(start);
+        int j = start + 1;
+        while (j < e.length() && e.charAt(j) != quote) {
+            j += e.charAt(j) == '\\' ? 2 : 1;
+        }
+        return Math.min(j + 1, e.length());
+    }
+
+    /** Where {@code delimiter} closes a tag whose content starts at {@code from}, past quoted strings; -1 if never. */
     private static int tagEnd(String s, int from, String delimiter) {
         for (int j = from; j < s.length(); j++) {
             char c = s.charAt(j);
             if (c == '\'' || c == '"') {
-                j++;
-                while (j < s.length() && s.charAt(j) != c) {
-                    j += s.charAt(j) == '\\' ? 2 : 1;
-                }
+                j = stringEnd(s, j) - 1;
             } else if (s.startsWith(delimiter, j)) {
                 return j;
             }

@@ -193,7 +193,15 @@ class ChatTemplateTest {
                 .hasMessageContaining("Missing end tag: endfor");
         assertThatThrownBy(() -> ChatTemplate.fromSource("{% include 'other.jinja' %}", LLAMA_TOKENS, "inc.jinja"))
                 .isInstanceOf(ChatTemplateException.class)
-                .hasMessageContaining("inc.jinja");
+                .hasMessageContaining("chat templates cannot read other files, but this one asks for 'other.jinja'");
+        assertThatThrownBy(() -> ChatTemplate.fromSource("{{ bos_token }}\n{{ messages | nosuchfilter }}",
+                LLAMA_TOKENS, "filter.jinja"))
+                .isInstanceOfSatisfying(ChatTemplateException.class, e -> assertThat(e.line()).isEqualTo(2))
+                .hasMessage("chat template filter.jinja line 2: no filter named 'nosuchfilter', expected one of Jinja's"
+                        + " that Jinjava has");
+        assertThatThrownBy(() -> ChatTemplate.fromSource("{% if messages is not nosuchtest %}x{% endif %}",
+                LLAMA_TOKENS, "test.jinja"))
+                .hasMessageContaining("line 1: no test named 'nosuchtest'");
     }
 
     @Test
@@ -209,7 +217,8 @@ class ChatTemplateTest {
         assertThatThrownBy(() -> ChatTemplate.fromSource("{% for m in messages %}{{ m.content }} {% endfor %}",
                 Map.of(), "plain.jinja"))
                 .isInstanceOf(ChatTemplateException.class)
-                .hasMessageContaining("chat template plain.jinja writes no end-of-turn marker after an assistant reply");
+                .hasMessageContaining("chat template plain.jinja writes no end-of-turn marker after an assistant"
+                        + " reply");
     }
 
     @Test
@@ -242,6 +251,42 @@ class ChatTemplateTest {
     }
 
     @Test
+    void reversedSlicesAndKeywordArgumentsWithOperatorsWorkAsInPython() {
+        // Qwen3's way of finding the last user query, and tojson with a computed indent
+        String source = "{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}\n"
+                + "{%- for message in messages[::-1] %}\n"
+                + "    {%- set index = (messages|length - 1) - loop.index0 %}\n"
+                + "    {%- if ns.multi_step_tool and message.role == \"user\" %}\n"
+                + "        {%- set ns.multi_step_tool = false %}\n"
+                + "        {%- set ns.last_query_index = index %}\n"
+                + "    {%- endif %}\n"
+                + "{%- endfor %}\n"
+                + "{{- ns.last_query_index }}|{{ messages[0] | tojson(indent=1 + 1) }}|"
+                + "{% for m in messages %}{{ m.content }}<e>{% endfor %}";
+        ChatTemplate template = ChatTemplate.fromSource(source, Map.of(), "qwen3-like.jinja");
+        List<Message> conversation = List.of(Message.user("q1"), Message.assistant("a1"), Message.user("q2"),
+                Message.assistant("a2"));
+        assertThat(template.render(conversation, false))
+                .isEqualTo("2|{\n  \"role\": \"user\",\n  \"content\": \"q1\"\n}|q1<e>a1<e>q2<e>a2<e>");
+    }
+
+    @Test
+    void itemsFilterPairsKeysWithValues() {
+        String source = "{% for k, v in {'b': 1, 'a': 'x'} | items %}{{ k }}={{ v }};{% endfor %}"
+                + "{% for m in messages %}{{ m.content }}<e>{% endfor %}";
+        ChatTemplate template = ChatTemplate.fromSource(source, Map.of(), "items.jinja");
+        assertThat(template.render(List.of(Message.user("u")), false)).isEqualTo("b=1;a=x;u<e>");
+    }
+
+    @Test
+    void generationBlocksRenderTheirContent() {
+        String source = "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}<e>"
+                + "{% endgeneration %}{% else %}[{{ m.content }}]{% endif %}{% endfor %}";
+        ChatTemplate template = ChatTemplate.fromSource(source, Map.of(), "generation.jinja");
+        assertThat(template.render(List.of(Message.user("u"), Message.assistant("a")), false)).isEqualTo("[u]a<e>");
+    }
+
+    @Test
     void forModelReadsTheDefaultOfNamedTemplatesAndAddedTokenObjects(@TempDir Path dir) throws IOException {
         ObjectNode config = JSON.createObjectNode();
         config.putObject("bos_token").put("content", "<|begin_of_text|>").put("special", true);
@@ -260,7 +305,8 @@ class ChatTemplateTest {
         ChatTemplate file = ChatTemplate.forModel(dir);
         assertThat(file.render(List.of(Message.user("Hi")), false)).as("chat_template.jinja wins, its last newline"
                 + " dropped as Jinja drops it")
-                .isEqualTo("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n");
+                .isEqualTo("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                        + "<|im_start|>user\nHi<|im_end|>\n");
         assertThat(file.toString()).contains("chat_template.jinja");
     }
 

@@ -27,10 +27,11 @@ import java.util.Objects;
  * {@code trim_blocks}, {@code lstrip_blocks} and the Python string methods templates call.
  *
  * <p>The template is checked when it is loaded: one that does not parse, names a filter or test
- * Jinjava does not have, or does not render a user message, fails then with a {@link ChatTemplateException} naming the file and line. A model without a
- * template is refused, as transformers refuses it: there are no built-in formats. The
- * {@linkplain #endOfTurnMarker() end of turn} is what the template writes after an assistant reply.
- * Tool calls are not passed. Immutable and thread-safe.
+ * Jinjava does not have, or does not render a user message, fails then with a
+ * {@link ChatTemplateException} naming the file and line. A model without a template is refused, as
+ * transformers refuses it: there are no built-in formats. The {@linkplain #endOfTurnMarker() end of
+ * turn} is what the template writes after an assistant reply. Tool calls are not passed. Immutable
+ * and thread-safe.
  */
 public final class ChatTemplate {
 

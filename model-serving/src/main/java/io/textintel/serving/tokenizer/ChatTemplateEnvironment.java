@@ -66,6 +66,7 @@ final class ChatTemplateEnvironment {
                         .withKeepNullableLoopValues(true)
                         .withEvaluateMapKeys(true)
                         .withIterateOverMapKeys(true)
+                        .withUsePyishObjectMapper(true)
                         .build())
                 .build();
         Jinjava jinjava = new Jinjava(config);

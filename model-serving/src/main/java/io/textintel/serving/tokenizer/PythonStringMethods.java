@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
 
@@ -13,12 +14,14 @@ import jinjava.javax.el.ELResolver;
  * The Python {@code str} and {@code dict} methods chat templates call ({@code content.strip()},
  * {@code text.split('\n')}, {@code role.startswith('tool')}, {@code message.get('tool_calls', [])}),
  * which Jinjava would otherwise look up as Java methods (most of which do not exist, and
- * {@code String.strip()} trims other whitespace than Python's). Methods it does not know are left
- * to the resolvers behind it. Stateless.
+ * {@code String.strip()} trims other whitespace than Python's), and string indexing
+ * ({@code text[0]}, {@code text[-1]}), which Jinjava lacks. What it does not know is left to the
+ * resolvers behind it. Stateless.
  */
 final class PythonStringMethods extends ELResolver {
 
     private static final Object NOT_HANDLED = new Object();
+    private static final Pattern INTEGER = Pattern.compile("-?\\d{1,9}");
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
@@ -180,9 +183,24 @@ final class PythonStringMethods extends ELResolver {
         return out.toString();
     }
 
+    /** {@code text[i]}: Python indexes strings by code point, from the end when negative; out of range is undefined. */
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-        return null;
+        // Jinjava hands the index over as text
+        if (!(base instanceof CharSequence text) || property == null
+                || !INTEGER.matcher(property.toString()).matches()) {
+            return null;
+        }
+        context.setPropertyResolved(true);
+        String s = text.toString();
+        int length = s.codePointCount(0, s.length());
+        long requested = Long.parseLong(property.toString());
+        long index = requested < 0 ? requested + length : requested;
+        if (index < 0 || index >= length) {
+            return null;
+        }
+        int at = s.offsetByCodePoints(0, (int) index);
+        return s.substring(at, s.offsetByCodePoints(at, 1));
     }
 
     @Override

@@ -271,6 +271,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void stringsIndexAndContainersPrintAsInPython() {
+        String source = "{{ messages[0].content[0] }}{{ messages[0].content[-1] }}[{{ messages[0].content[9] }}]|"
+                + "{{ {'a': [1, 'x']} }}|{% for m in messages %}{{ m.content }}<e>{% endfor %}";
+        ChatTemplate template = ChatTemplate.fromSource(source, Map.of(), "index.jinja");
+        assertThat(template.render(List.of(Message.user("hey")), false)).isEqualTo("hy[]|{'a': [1, 'x']}|hey<e>");
+    }
+
+    @Test
     void itemsFilterPairsKeysWithValues() {
         String source = "{% for k, v in {'b': 1, 'a': 'x'} | items %}{{ k }}={{ v }};{% endfor %}"
                 + "{% for m in messages %}{{ m.content }}<e>{% endfor %}";

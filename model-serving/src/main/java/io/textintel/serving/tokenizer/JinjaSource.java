@@ -17,8 +17,7 @@ import java.util.regex.Pattern;
  * instead each such newline is moved into a comment written right after the block tag (or into the
  * comment itself), which renders nothing and keeps the lines counted. Tags ending {@code -%}} strip
  * it anyway; {@code +%}} keeps it, and so does {@code {% raw %}}, as in Jinja; raw content is left
- * alone. Without {@code keep_trailing_newline} Jinja
- * drops the source's last newline.
+ * alone. Without {@code keep_trailing_newline} Jinja drops the source's last newline.
  */
 final class JinjaSource {
 
@@ -177,8 +176,8 @@ final class JinjaSource {
      * A tag's expressions with the Python forms Jinjava does not parse rewritten into ones it does:
      * {@code x[::-1]} becomes {@code x|reverse|list}, and keyword arguments of calls get their values
      * parenthesised: Jinjava parses {@code namespace(last=messages|length - 1)} or
-     * {@code tojson(indent=2 * 2)} as an operation on the argument itself. Macro and call tags are left
-     * alone.
+     * {@code tojson(indent=2 * 2)} as an operation on the argument itself. Nested mappings' closing
+     * braces are spaced apart. Macro and call tags are left alone.
      */
     static String pythonExpressions(String e) {
         StringBuilder out = new StringBuilder(e.length());
@@ -233,6 +232,9 @@ final class JinjaSource {
                 previous = c;
             }
             out.append(c);
+            if (c == '}' && i + 1 < e.length() && e.charAt(i + 1) == '}') {
+                out.append(' '); // Jinjava's scanner would end the tag at a nested mapping's "}}"
+            }
         }
         return out.toString();
     }
@@ -272,14 +274,22 @@ final class JinjaSource {
         return Math.min(j + 1, e.length());
     }
 
-    /** Where {@code delimiter} closes a tag whose content starts at {@code from}, past quoted strings; -1 if never. */
+    /**
+     * Where {@code delimiter} closes a tag whose content starts at {@code from}: outside quoted strings
+     * and brackets, as Jinja's lexer balances them ({@code {{ {'a': {'b': 1}} }}}); -1 if never.
+     */
     private static int tagEnd(String s, int from, String delimiter) {
+        int depth = 0;
         for (int j = from; j < s.length(); j++) {
             char c = s.charAt(j);
             if (c == '\'' || c == '"') {
                 j = stringEnd(s, j) - 1;
-            } else if (s.startsWith(delimiter, j)) {
+            } else if (depth == 0 && s.startsWith(delimiter, j)) {
                 return j;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+                depth--;
             }
         }
         return -1;

@@ -271,11 +271,13 @@ class ChatTemplateTest {
     }
 
     @Test
-    void stringsIndexAndContainersPrintAsInPython() {
+    void stringsIndexAndMappingsNestAndPrintAsInPython() {
         String source = "{{ messages[0].content[0] }}{{ messages[0].content[-1] }}[{{ messages[0].content[9] }}]|"
-                + "{{ {'a': [1, 'x']} }}|{% for m in messages %}{{ m.content }}<e>{% endfor %}";
+                + "{{ {'a': [1, 'x']} }}|{{ {'m': {'n': 1}} | tojson }}|"
+                + "{% for m in messages %}{{ m.content }}<e>{% endfor %}";
         ChatTemplate template = ChatTemplate.fromSource(source, Map.of(), "index.jinja");
-        assertThat(template.render(List.of(Message.user("hey")), false)).isEqualTo("hy[]|{'a': [1, 'x']}|hey<e>");
+        assertThat(template.render(List.of(Message.user("hey")), false))
+                .isEqualTo("hy[]|{'a': [1, 'x']}|{\"m\": {\"n\": 1}}|hey<e>");
     }
 
     @Test

@@ -71,10 +71,13 @@ class ChatTemplateTest {
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n");
         assertThat(template.render(List.of(Message.user("Hi")), false))
                 .isEqualTo("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>");
-        assertThat(template.render(SYSTEM_USER_ASSISTANT, false)).isEqualTo("<|begin_of_text|>"
+        String conversation = "<|begin_of_text|>"
                 + "<|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
                 + "<|start_header_id|>user<|end_header_id|>\n\nWhat rose?<|eot_id|>"
-                + "<|start_header_id|>assistant<|end_header_id|>\n\nRates.<|eot_id|>");
+                + "<|start_header_id|>assistant<|end_header_id|>\n\nRates.<|eot_id|>";
+        assertThat(template.render(SYSTEM_USER_ASSISTANT, false)).isEqualTo(conversation);
+        assertThat(template.render(SYSTEM_USER_ASSISTANT, true))
+                .isEqualTo(conversation + "<|start_header_id|>assistant<|end_header_id|>\n\n");
         assertThat(template.endOfTurnMarker()).isEqualTo("<|eot_id|>");
     }
 

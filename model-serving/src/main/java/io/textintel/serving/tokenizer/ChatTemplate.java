@@ -93,8 +93,8 @@ public final class ChatTemplate {
     /**
      * The template of a model directory: {@code chat_template.jinja} when there is one, else the
      * {@code chat_template} of {@code tokenizer_config.json} (a string, or a list of named templates
-     * whose {@code default} is used); the special tokens from {@code tokenizer_config.json}, else
-     * {@code special_tokens_map.json}.
+     * whose {@code default} is used); the special tokens from {@code special_tokens_map.json}, else
+     * {@code tokenizer_config.json}, as transformers reads them.
      *
      * @throws IOException if a file cannot be read
      * @throws ChatTemplateException if there is no template, or it does not parse or render
@@ -104,14 +104,14 @@ public final class ChatTemplate {
         JsonNode tokensMap = readJson(modelDir.resolve("special_tokens_map.json"));
         Map<String, Object> tokens = new LinkedHashMap<>();
         for (String name : SPECIAL_TOKEN_NAMES) {
-            String token = tokenContent(config.path(name));
-            token = token != null ? token : tokenContent(tokensMap.path(name));
+            String token = tokenContent(tokensMap.path(name)); // as transformers, the map wins over the config
+            token = token != null ? token : tokenContent(config.path(name));
             if (token != null) {
                 tokens.put(name, token);
             }
         }
-        JsonNode additional = config.has("additional_special_tokens") ? config.path("additional_special_tokens")
-                : tokensMap.path("additional_special_tokens");
+        JsonNode additional = tokensMap.has("additional_special_tokens") ? tokensMap.path("additional_special_tokens")
+                : config.path("additional_special_tokens");
         if (additional.isArray()) {
             List<String> list = new ArrayList<>();
             additional.forEach(token -> list.add(tokenContent(token)));

@@ -312,6 +312,11 @@ class ChatTemplateTest {
         ChatTemplate template = ChatTemplate.forModel(dir);
         assertThat(template.render(List.of(Message.user("Hi")), false))
                 .isEqualTo("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>");
+        JSON.writeValue(dir.resolve("special_tokens_map.json").toFile(), JSON.createObjectNode()
+                .set("bos_token", JSON.createObjectNode().put("content", "<|map_bos|>")));
+        assertThat(ChatTemplate.forModel(dir).render(List.of(Message.user("Hi")), false))
+                .as("special_tokens_map.json wins over tokenizer_config.json")
+                .startsWith("<|map_bos|><|start_header_id|>");
         assertThat(template.toString()).contains("tokenizer_config.json chat_template");
 
         Files.writeString(dir.resolve("chat_template.jinja"), resource("Qwen2-7B-Instruct.jinja") + "\n");

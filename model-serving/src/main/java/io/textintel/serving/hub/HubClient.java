@@ -49,10 +49,13 @@ public final class HubClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The files an encoder model needs; never PyTorch pickles. */
+    /**
+     * The files a model needs; never PyTorch pickles. {@code chat_template.jinja} is where newer
+     * instruction models keep their chat template instead of {@code tokenizer_config.json}.
+     */
     public static final List<String> DEFAULT_FILES = List.of(
             "config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
-            "modules.json", "1_Pooling/config.json", "config_sentence_transformers.json", "sentence_bert_config.json",
+            "chat_template.jinja", "modules.json", "1_Pooling/config.json", "config_sentence_transformers.json", "sentence_bert_config.json",
             "*.safetensors", "model.safetensors.index.json");
 
     public static final URI DEFAULT_ENDPOINT = URI.create("https://huggingface.co");

@@ -89,7 +89,7 @@ public final class DecoderEngine implements AutoCloseable {
         this.draftModel = draftModel;
         this.serialDraft = draftModel == null ? null : new SerialCausalLm(draftModel);
         this.draftCache = draftCache;
-        this.endOfTurnTokenId = singleTokenId(tokenizer, endOfTurnMarker(template.format()));
+        this.endOfTurnTokenId = singleTokenId(tokenizer, template.endOfTurnMarker());
         Set<Integer> stops = new LinkedHashSet<>(model.config().eosTokenIds());
         stops.add(endOfTurnTokenId);
         this.stopTokenIds = List.copyOf(stops);
@@ -116,15 +116,18 @@ public final class DecoderEngine implements AutoCloseable {
      *
      * @throws IOException if a file cannot be read
      * @throws IllegalArgumentException if a checkpoint is invalid, or the draft's tokenizer differs from the model's
+     * @throws io.textintel.serving.tokenizer.ChatTemplateException if the model's chat template is missing, or does
+     *     not parse or render
      */
     public static DecoderEngine open(Path modelDir, DecoderEngineConfig config) throws IOException {
         Objects.requireNonNull(config, "config");
         String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
+            // first: a broken chat template fails before the weights load
+            ChatTemplate template = ChatTemplate.forModel(modelDir);
             DecoderModel model = remember(opened, DecoderModel.load(modelDir, new FastDecoderOps(config.threads())));
             TextTokenizer tokenizer = remember(opened, TextTokenizer.load(modelDir, model.maxSequenceLength()));
-            ChatTemplate template = ChatTemplate.forModel(modelDir);
             DecoderModel draft = null;
             PagedKvCache draftCache = null;
             if (config.speculation() == SpeculationKind.DRAFT_MODEL) {
@@ -214,13 +217,6 @@ public final class DecoderEngine implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private static String endOfTurnMarker(ChatTemplate.Format format) {
-        return switch (format) {
-            case LLAMA_3, LLAMA_3_1 -> "<|eot_id|>";
-            case CHATML -> "<|im_end|>";
-        };
     }
 
     private static int singleTokenId(TextTokenizer tokenizer, String token) {

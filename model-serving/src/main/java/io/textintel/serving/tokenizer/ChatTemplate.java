@@ -2,30 +2,38 @@ package io.textintel.serving.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * Builds an instruction model's prompt from chat messages exactly as its Hugging Face chat
- * template does, for the formats the decoder serves: Llama 3 ({@code <|start_header_id|>} headers,
- * {@code <|eot_id|>}), Llama 3.1 (the same with its knowledge-date system block) and ChatML as
- * Qwen2 and Qwen2.5 use it ({@code <|im_start|>}, {@code <|im_end|>}, a default system prompt).
+ * An instruction model's own chat template, the Jinja {@code chat_template} of its tokenizer
+ * files, rendered with Jinjava the way transformers' {@code apply_chat_template} renders it:
+ * {@code messages} as role/content mappings, {@code add_generation_prompt}, the special tokens of
+ * {@code tokenizer_config.json} ({@code bos_token}, {@code eos_token}, ...), {@code tools} and
+ * {@code documents} none, {@code raise_exception}, {@code strftime_now} and {@code tojson}, with
+ * {@code trim_blocks}, {@code lstrip_blocks} and the Python string methods templates call.
  *
- * <p>Written in Java for these formats, no Jinja engine: the format is recognised from the
- * {@code chat_template} in {@code tokenizer_config.json}, or from {@code model_type} when there is
- * none. Tool calls are not supported. Immutable.
+ * <p>The template is checked when it is loaded: one that does not parse, names a filter or test
+ * Jinjava does not have, or does not render a user message, fails then with a
+ * {@link ChatTemplateException} naming the file and line. A model without a template is refused, as
+ * transformers refuses it: there are no built-in formats. The {@linkplain #endOfTurnMarker() end of
+ * turn} is what the template writes after an assistant reply. Tool calls are not passed. Immutable
+ * and thread-safe.
  */
 public final class ChatTemplate {
-
-    /** The prompt formats. */
-    public enum Format {
-        LLAMA_3,
-        LLAMA_3_1,
-        CHATML
-    }
 
     /**
      * One chat message.
@@ -55,200 +63,229 @@ public final class ChatTemplate {
         }
     }
 
-    /** Meta-Llama-3-8B-Instruct's {@code chat_template}. */
-    public static final String LLAMA_3_SOURCE = "{% set loop_messages = messages %}{% for message in loop_messages %}"
-            + "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content']"
-            + " | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}"
-            + "{{ content }}{% endfor %}{% if add_generation_prompt %}"
-            + "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+    /** The single-token special tokens of a tokenizer config that transformers passes to the template. */
+    static final List<String> SPECIAL_TOKEN_NAMES = List.of("bos_token", "eos_token", "unk_token", "sep_token",
+            "pad_token", "cls_token", "mask_token");
 
-    /** Qwen2-Instruct's {@code chat_template}. */
-    public static final String QWEN2_SOURCE = "{% for message in messages %}{% if loop.first and messages[0]['role']"
-            + " != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
-            + "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
-            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
-
-    /** The default system prompt of Qwen2-Instruct's template. */
-    public static final String QWEN2_DEFAULT_SYSTEM = "You are a helpful assistant.";
-
-    /** The default system prompt of Qwen2.5-Instruct's template. */
-    public static final String QWEN2_5_DEFAULT_SYSTEM =
-            "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
-
-    /** The date Llama 3.1's template writes when the caller passes none. */
-    static final String LLAMA_3_1_DEFAULT_DATE = "26 Jul 2024";
+    /** The reply of the conversation rendered at load time to find the end-of-turn marker. */
+    private static final String PROBE_REPLY = "ProbeReply";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Format format;
-    private final String bosToken; // Llama formats; "" when the tokenizer has none
-    private final String defaultSystemPrompt; // ChatML; null for none
+    private final String source;
+    private final String jinjaSource; // as Jinja's lexer reads it
+    private final String origin; // the file, for messages
+    private final Map<String, Object> variables; // special tokens and globals, the same for every render
+    private final Jinjava jinjava;
+    private final String endOfTurnMarker;
 
-    private ChatTemplate(Format format, String bosToken, String defaultSystemPrompt) {
-        this.format = format;
-        this.bosToken = bosToken == null ? "" : bosToken;
-        this.defaultSystemPrompt = defaultSystemPrompt;
-    }
-
-    /** Llama 3 Instruct, starting with {@code bosToken}. */
-    public static ChatTemplate llama3(String bosToken) {
-        return new ChatTemplate(Format.LLAMA_3, bosToken, null);
-    }
-
-    /** Llama 3.1 Instruct (no tools), starting with {@code bosToken}. */
-    public static ChatTemplate llama31(String bosToken) {
-        return new ChatTemplate(Format.LLAMA_3_1, bosToken, null);
-    }
-
-    /** ChatML; {@code defaultSystemPrompt} is written when the first message is not a system message (null: none). */
-    public static ChatTemplate chatMl(String defaultSystemPrompt) {
-        return new ChatTemplate(Format.CHATML, "", defaultSystemPrompt);
+    private ChatTemplate(String source, String origin, Map<String, Object> variables, Clock clock) {
+        this.source = source;
+        this.jinjaSource = JinjaSource.prepare(source);
+        this.origin = origin;
+        this.variables = variables;
+        this.jinjava = ChatTemplateEnvironment.create(clock);
+        checkFiltersAndTests();
+        render(List.of(Message.user("Hello")), true, "does not render a user message");
+        this.endOfTurnMarker = findEndOfTurnMarker();
     }
 
     /**
-     * The template of a model directory: {@code chat_template} and {@code bos_token} from
-     * {@code tokenizer_config.json}, else by {@code model_type} from {@code config.json}
-     * ({@code llama}: Llama 3, {@code qwen2}: Qwen2's ChatML).
+     * The template of a model directory: {@code chat_template.jinja} when there is one, else the
+     * {@code chat_template} of {@code tokenizer_config.json} (a string, or a list of named templates
+     * whose {@code default} is used); the special tokens from {@code special_tokens_map.json}, else
+     * {@code tokenizer_config.json}, as transformers reads them.
      *
      * @throws IOException if a file cannot be read
-     * @throws IllegalArgumentException if the template is of a format not supported, saying which are
+     * @throws ChatTemplateException if there is no template, or it does not parse or render
      */
     public static ChatTemplate forModel(Path modelDir) throws IOException {
-        Path tokenizerConfig = modelDir.resolve("tokenizer_config.json");
-        String source = null;
-        String bos = null;
-        if (Files.isRegularFile(tokenizerConfig)) {
-            JsonNode root = JSON.readTree(tokenizerConfig.toFile());
-            source = templateText(root.path("chat_template"));
-            JsonNode bosNode = root.path("bos_token");
-            bos = bosNode.isTextual() ? bosNode.asText() : bosNode.path("content").asText(null);
+        JsonNode config = readJson(modelDir.resolve("tokenizer_config.json"));
+        JsonNode tokensMap = readJson(modelDir.resolve("special_tokens_map.json"));
+        Map<String, Object> tokens = new LinkedHashMap<>();
+        for (String name : SPECIAL_TOKEN_NAMES) {
+            String token = tokenContent(tokensMap.path(name)); // as transformers, the map wins over the config
+            token = token != null ? token : tokenContent(config.path(name));
+            if (token != null) {
+                tokens.put(name, token);
+            }
         }
-        String modelType = null;
-        Path config = modelDir.resolve("config.json");
-        if (Files.isRegularFile(config)) {
-            modelType = JSON.readTree(config.toFile()).path("model_type").asText(null);
+        JsonNode additional = tokensMap.has("additional_special_tokens") ? tokensMap.path("additional_special_tokens")
+                : config.path("additional_special_tokens");
+        if (additional.isArray()) {
+            List<String> list = new ArrayList<>();
+            additional.forEach(token -> list.add(tokenContent(token)));
+            tokens.put("additional_special_tokens", list);
         }
-        return fromSource(source, bos, modelType);
+        Path jinjaFile = modelDir.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinjaFile)) {
+            return fromSource(Files.readString(jinjaFile, StandardCharsets.UTF_8), tokens, jinjaFile.toString(),
+                    Clock.systemDefaultZone());
+        }
+        String origin = modelDir.resolve("tokenizer_config.json") + " chat_template";
+        String source = templateText(config.path("chat_template"), origin);
+        if (source == null) {
+            throw new ChatTemplateException(ChatTemplateException.Kind.MISSING, 0, "model " + modelDir
+                    + " has no chat template: no chat_template.jinja and no chat_template in tokenizer_config.json,"
+                    + " expected the tokenizer files of an instruction-tuned model", null);
+        }
+        return fromSource(source, tokens, origin, Clock.systemDefaultZone());
     }
 
     /**
-     * Recognises a Jinja chat template's format; with no template, falls back on {@code modelType}.
+     * A template from its Jinja source.
      *
-     * @param source the {@code chat_template} text, or null
-     * @param bosToken the tokenizer's {@code bos_token}, or null
-     * @param modelType {@code model_type}, or null
+     * @param specialTokens template variables such as {@code bos_token}: strings, or lists of strings
+     * @param origin where the template comes from, for error messages
+     * @throws ChatTemplateException if the template does not parse or render
      */
-    public static ChatTemplate fromSource(String source, String bosToken, String modelType) {
-        if (source != null) {
-            if (source.contains("<|start_header_id|>")) {
-                return source.contains("Cutting Knowledge Date") ? llama31(bosToken) : llama3(bosToken);
-            }
-            if (source.contains("<|im_start|>")) {
-                String system = source.contains(QWEN2_5_DEFAULT_SYSTEM) ? QWEN2_5_DEFAULT_SYSTEM
-                        : source.contains(QWEN2_DEFAULT_SYSTEM) ? QWEN2_DEFAULT_SYSTEM : null;
-                return chatMl(system);
-            }
-            throw new IllegalArgumentException("chat_template of " + source.length() + " characters starting '"
-                    + source.substring(0, Math.min(60, source.length())) + "' is not a supported format, expected "
-                    + "Llama 3 (<|start_header_id|>) or ChatML (<|im_start|>)");
+    public static ChatTemplate fromSource(String source, Map<String, ?> specialTokens, String origin) {
+        return fromSource(source, specialTokens, origin, Clock.systemDefaultZone());
+    }
+
+    /** {@link #fromSource(String, Map, String)} whose {@code strftime_now} reads {@code clock}. */
+    static ChatTemplate fromSource(String source, Map<String, ?> specialTokens, String origin, Clock clock) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(origin, "origin");
+        Map<String, Object> variables = new HashMap<>(specialTokens);
+        for (String function : ChatTemplateEnvironment.FUNCTION_NAMES) {
+            variables.put(function, "<function " + function + ">");
         }
-        if ("llama".equals(modelType)) {
-            return llama3(bosToken == null ? "<|begin_of_text|>" : bosToken);
-        }
-        if ("qwen2".equals(modelType)) {
-            return chatMl(QWEN2_DEFAULT_SYSTEM);
-        }
-        throw new IllegalArgumentException("the model has no chat_template and model_type " + modelType
-                + ", expected a chat_template or model_type llama or qwen2");
+        variables.put("tools", null);
+        variables.put("documents", null);
+        return new ChatTemplate(source, origin, variables, clock);
     }
 
     /** tokenizer_config's chat_template: a string, or a list of named templates whose "default" is used. */
-    private static String templateText(JsonNode node) {
+    private static String templateText(JsonNode node, String origin) {
         if (node.isTextual()) {
             return node.asText();
         }
-        if (node.isArray()) {
-            for (JsonNode named : node) {
-                if ("default".equals(named.path("name").asText())) {
-                    return named.path("template").asText(null);
-                }
-            }
+        if (!node.isArray()) {
+            return null;
         }
-        return null;
+        List<String> names = new ArrayList<>();
+        for (JsonNode named : node) {
+            if ("default".equals(named.path("name").asText())) {
+                return named.path("template").asText(null);
+            }
+            names.add(named.path("name").asText());
+        }
+        throw new ChatTemplateException(ChatTemplateException.Kind.MISSING, 0, origin + " lists templates " + names
+                + ", expected one named default", null);
     }
 
-    public Format format() {
-        return format;
+    private static JsonNode readJson(Path file) throws IOException {
+        return Files.isRegularFile(file) ? JSON.readTree(file.toFile()) : JSON.missingNode();
+    }
+
+    /** A special token written as a string or as an AddedToken object ({@code {"content": ...}}); null if none. */
+    private static String tokenContent(JsonNode token) {
+        return token.isTextual() ? token.asText() : token.path("content").asText(null);
     }
 
     /**
-     * The prompt text for {@code messages}; with {@code addGenerationPrompt}, followed by the
-     * header that opens the assistant's reply.
+     * The prompt text for {@code messages}; with {@code addGenerationPrompt}, followed by what opens
+     * the assistant's reply.
      *
      * @throws IllegalArgumentException if there are no messages
+     * @throws ChatTemplateException if the template rejects the conversation ({@code raise_exception},
+     *     e.g. roles that do not alternate) or fails to render it
      */
     public String render(List<Message> messages, boolean addGenerationPrompt) {
         if (messages == null || messages.isEmpty()) {
             throw new IllegalArgumentException("messages are empty, expected at least one chat message");
         }
-        return switch (format) {
-            case LLAMA_3 -> renderLlama3(messages, addGenerationPrompt);
-            case LLAMA_3_1 -> renderLlama31(messages, addGenerationPrompt);
-            case CHATML -> renderChatMl(messages, addGenerationPrompt);
-        };
+        return render(messages, addGenerationPrompt, "fails on a conversation of " + messages.size() + " messages");
     }
 
-    private String renderLlama3(List<Message> messages, boolean addGenerationPrompt) {
-        StringBuilder out = new StringBuilder(bosToken);
+    private String render(List<Message> messages, boolean addGenerationPrompt, String what) {
+        List<Map<String, Object>> maps = new ArrayList<>(messages.size());
         for (Message message : messages) {
-            llamaTurn(out, message.role(), message.content().strip());
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("role", message.role());
+            map.put("content", message.content());
+            maps.add(map);
         }
-        if (addGenerationPrompt) {
-            out.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
+        Map<String, Object> bindings = new HashMap<>(variables);
+        bindings.put("messages", maps);
+        bindings.put("add_generation_prompt", addGenerationPrompt);
+        RenderResult result;
+        try {
+            result = jinjava.renderForResult(jinjaSource, bindings);
+        } catch (RuntimeException e) {
+            throw new ChatTemplateException(ChatTemplateException.Kind.INVALID, 0,
+                    "chat template " + origin + " " + what + ": " + e.getMessage(), e);
         }
-        return out.toString();
+        for (TemplateError error : result.getErrors()) {
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+                throw failure(error, what, result.getErrors().size() - 1);
+            }
+        }
+        return result.getOutput();
     }
 
-    private String renderLlama31(List<Message> messages, boolean addGenerationPrompt) {
-        StringBuilder out = new StringBuilder(bosToken);
-        boolean leadingSystem = messages.get(0).role().equals("system");
-        String system = leadingSystem ? messages.get(0).content().strip() : "";
-        out.append("<|start_header_id|>system<|end_header_id|>\n\n")
-                .append("Cutting Knowledge Date: December 2023\n")
-                .append("Today Date: ").append(LLAMA_3_1_DEFAULT_DATE).append("\n\n")
-                .append(system)
-                .append("<|eot_id|>");
-        for (Message message : messages.subList(leadingSystem ? 1 : 0, messages.size())) {
-            llamaTurn(out, message.role(), message.content().strip());
+    private ChatTemplateException failure(TemplateError error, String what, int others) {
+        String more = others == 0 ? "" : " (and " + others + " more errors)";
+        for (Throwable cause = error.getException(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof ChatTemplateEnvironment.TemplateRaised raised) {
+                return new ChatTemplateException(ChatTemplateException.Kind.RAISED, error.getLineno(), "chat template "
+                        + origin + " raised an exception at line " + error.getLineno() + ": " + raised.getMessage(),
+                        raised);
+            }
         }
-        if (addGenerationPrompt) {
-            out.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
-        }
-        return out.toString();
+        return new ChatTemplateException(ChatTemplateException.Kind.INVALID, error.getLineno(), "chat template "
+                + origin + " " + what
+                + ": line " + error.getLineno() + ": " + error.getMessage() + more, error.getException());
     }
 
-    private static void llamaTurn(StringBuilder out, String role, String content) {
-        out.append("<|start_header_id|>").append(role).append("<|end_header_id|>\n\n").append(content)
-                .append("<|eot_id|>");
+    /** Jinja refuses a template that names a filter or test it does not have; Jinjava would render nothing. */
+    private void checkFiltersAndTests() {
+        Context globals = jinjava.getGlobalContext();
+        for (JinjaSource.NamedUse use : JinjaSource.filtersAndTests(jinjaSource)) {
+            boolean known = use.filter() ? globals.getFilter(use.name()) != null
+                    : globals.getExpTest(use.name()) != null;
+            if (!known) {
+                throw new ChatTemplateException(ChatTemplateException.Kind.INVALID, use.line(), "chat template "
+                        + origin + " line " + use.line() + ": no " + (use.filter() ? "filter" : "test") + " named '"
+                        + use.name() + "', expected one of Jinja's that Jinjava has", null);
+            }
+        }
     }
 
-    private String renderChatMl(List<Message> messages, boolean addGenerationPrompt) {
-        StringBuilder out = new StringBuilder();
-        if (defaultSystemPrompt != null && !messages.get(0).role().equals("system")) {
-            out.append("<|im_start|>system\n").append(defaultSystemPrompt).append("<|im_end|>\n");
+    /** What the template writes right after an assistant's reply, up to the first whitespace. */
+    private String findEndOfTurnMarker() {
+        String rendered = render(List.of(Message.user("Hello"), Message.assistant(PROBE_REPLY)), false,
+                "does not render a user message and an assistant reply");
+        int at = rendered.lastIndexOf(PROBE_REPLY);
+        int end = at < 0 ? -1 : at + PROBE_REPLY.length();
+        while (end >= 0 && end < rendered.length() && !PythonStringMethods.isSpace(rendered.codePointAt(end))) {
+            end += Character.charCount(rendered.codePointAt(end));
         }
-        for (Message message : messages) {
-            out.append("<|im_start|>").append(message.role()).append('\n').append(message.content())
-                    .append("<|im_end|>\n");
+        if (at < 0 || end == at + PROBE_REPLY.length()) {
+            throw new ChatTemplateException(ChatTemplateException.Kind.INVALID, 0, "chat template " + origin
+                    + " writes no end-of-turn"
+                    + " marker after an assistant reply (rendered '" + rendered + "'), expected one such as"
+                    + " <|eot_id|> or <|im_end|>", null);
         }
-        if (addGenerationPrompt) {
-            out.append("<|im_start|>assistant\n");
-        }
-        return out.toString();
+        return rendered.substring(at + PROBE_REPLY.length(), end);
+    }
+
+    /**
+     * The text the template closes an assistant's turn with ({@code <|eot_id|>}, {@code <|im_end|>},
+     * {@code </s>}, {@code <end_of_turn>}): where a reply stops.
+     */
+    public String endOfTurnMarker() {
+        return endOfTurnMarker;
+    }
+
+    /** The template's Jinja source. */
+    public String source() {
+        return source;
     }
 
     @Override
     public String toString() {
-        return "ChatTemplate[" + format + (defaultSystemPrompt == null ? "" : ", default system prompt") + "]";
+        return "ChatTemplate[" + origin + ", end of turn " + endOfTurnMarker + "]";
     }
 }

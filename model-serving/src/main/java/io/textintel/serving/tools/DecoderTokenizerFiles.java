@@ -2,7 +2,6 @@ package io.textintel.serving.tools;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.textintel.serving.tokenizer.ChatTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +32,19 @@ final class DecoderTokenizerFiles {
     /** The {@code Split} expression of Qwen2's {@code tokenizer.json}: one digit a piece. */
     static final String QWEN2_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    /** Meta-Llama-3-8B-Instruct's {@code chat_template}. */
+    static final String LLAMA_3_CHAT_TEMPLATE = "{% set loop_messages = messages %}{% for message in loop_messages %}"
+            + "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content']"
+            + " | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}"
+            + "{{ content }}{% endfor %}{% if add_generation_prompt %}"
+            + "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+
+    /** Qwen2-Instruct's {@code chat_template}. */
+    static final String QWEN2_CHAT_TEMPLATE = "{% for message in messages %}{% if loop.first and messages[0]['role']"
+            + " != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
+            + "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+            + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
     /** The special tokens of a family, in id order after the BPE vocabulary. */
     static List<String> specialTokens(TinyDecoderSpec.Family family) {
@@ -155,7 +167,7 @@ final class DecoderTokenizerFiles {
         }
         if (spec.family() == TinyDecoderSpec.Family.LLAMA) {
             config.put("bos_token", BEGIN_OF_TEXT)
-                    .put("chat_template", ChatTemplate.LLAMA_3_SOURCE)
+                    .put("chat_template", LLAMA_3_CHAT_TEMPLATE)
                     .put("clean_up_tokenization_spaces", true)
                     .put("eos_token", EOT);
             config.putArray("model_input_names").add("input_ids").add("attention_mask");
@@ -164,7 +176,7 @@ final class DecoderTokenizerFiles {
         } else {
             config.putArray("additional_special_tokens").add(IM_START).add(IM_END);
             config.putNull("bos_token");
-            config.put("chat_template", ChatTemplate.QWEN2_SOURCE)
+            config.put("chat_template", QWEN2_CHAT_TEMPLATE)
                     .put("clean_up_tokenization_spaces", false)
                     .put("eos_token", IM_END)
                     .put("errors", "replace")

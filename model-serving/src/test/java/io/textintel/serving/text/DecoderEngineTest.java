@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.tokenizer.ChatTemplate;
+import io.textintel.serving.tokenizer.ChatTemplateException;
 import io.textintel.serving.tools.TinyDecoderSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -154,6 +156,20 @@ class DecoderEngineTest {
                 TinyInstructModels.config().draftModel(smallerVocabulary.toString()).build()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("token ids but model");
+    }
+
+    @Test
+    void aBrokenChatTemplateFailsTheLoadNamingItsFileAndLine() throws Exception {
+        Path model = io.textintel.serving.tools.TinyModelGenerator.writeDecoder(dir.resolve("llama-broken-template"),
+                TinyDecoderSpec.llama());
+        Path file = model.resolve("chat_template.jinja");
+        Files.writeString(file, "{{ bos_token }}\n{% for message in messages %}{{ message['content'] | trim( }}"
+                + "{% endfor %}\n");
+        assertThatThrownBy(() -> DecoderEngine.open(model, TinyInstructModels.config().build()))
+                .isInstanceOfSatisfying(ChatTemplateException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ChatTemplateException.Kind.INVALID))
+                .hasMessageStartingWith("chat template " + file + " does not render a user message: line 2: ")
+                .hasMessageContaining("syntax error");
     }
 
     @Test

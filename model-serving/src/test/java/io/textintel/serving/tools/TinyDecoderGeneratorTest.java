@@ -15,6 +15,8 @@ import io.textintel.serving.weights.CheckpointWeights;
 import io.textintel.serving.weights.DType;
 import io.textintel.serving.weights.TensorInfo;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -94,7 +96,10 @@ class TinyDecoderGeneratorTest {
                     .isLessThan(ENGLISH.length() * 2 / 3);
             assertThat(tokenizer.decode(encoded.ids())).isEqualTo(ENGLISH);
 
-            String prompt = ChatTemplate.forModel(model).render(List.of(ChatTemplate.Message.user("Hi")), true);
+            ChatTemplate template = ChatTemplate.forModel(model);
+            assertThat(template.source()).as("Llama 3's own template")
+                    .isEqualTo(realTemplate("Meta-Llama-3-8B-Instruct.jinja"));
+            String prompt = template.render(List.of(ChatTemplate.Message.user("Hi")), true);
             int[] ids = tokenizer.encode(prompt).ids();
             assertThat(ids).contains(558, 559, 560); // header ids and <|eot_id|> as single tokens
         }
@@ -112,7 +117,9 @@ class TinyDecoderGeneratorTest {
             assertThat(weights.tensorNames())
                     .containsExactlyInAnyOrderElementsOf(expectedTensors(spec, vocab, true).keySet());
         }
-        assertThat(ChatTemplate.forModel(model).format()).isEqualTo(ChatTemplate.Format.CHATML);
+        ChatTemplate template = ChatTemplate.forModel(model);
+        assertThat(template.source()).as("Qwen2's own template").isEqualTo(realTemplate("Qwen2-7B-Instruct.jinja"));
+        assertThat(template.endOfTurnMarker()).isEqualTo("<|im_end|>");
         try (TextTokenizer tokenizer = TextTokenizer.load(model, 512)) {
             int[] ids = tokenizer.encode("<|im_start|>user\nhello<|im_end|>").ids();
             assertThat(ids[0]).isEqualTo(457);
@@ -214,5 +221,14 @@ class TinyDecoderGeneratorTest {
         assertThatThrownBy(() -> TinyDecoderSpec.llama().withSizes(64, 2, 4, 3, 128))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("kvHeads is 3");
+    }
+
+    /** A model's chat template as the tokenizer tests keep it. */
+    private static String realTemplate(String name) throws IOException {
+        try (InputStream in = TinyDecoderGeneratorTest.class
+                .getResourceAsStream("/io/textintel/serving/tokenizer/chat-templates/" + name)) {
+            assertThat(in).as(name).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 }

@@ -10,16 +10,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -98,6 +103,86 @@ class ShadedJobJarITCase {
         assertThat(jackson).contains("io.textintel.shaded.com.fasterxml.jackson.");
         assertThat(entries).contains("META-INF/services/jakarta.json.spi.JsonProvider");
         assertThat(entries).noneMatch(e -> e.matches("META-INF/[^/]+\\.(SF|DSA|RSA|EC)"));
+    }
+
+    /**
+     * Relocation rewrites every reference to a relocated package, whether or not the jar holds the
+     * class: a library that is {@code provided} (in flink-lib) but relocated would be named under
+     * {@code io/textintel/shaded/} and fail with {@code NoClassDefFoundError} on the cluster. So every
+     * name under that prefix in a class file must be a class or resource of the jar (or a package).
+     */
+    @Test
+    void everyRelocatedNameAClassUsesIsInTheJar() throws IOException {
+        Pattern relocated = Pattern.compile("io/textintel/shaded/[A-Za-z0-9_/$]*[A-Za-z0-9_$]");
+        Set<String> directories = entries.stream().filter(e -> e.contains("/"))
+                .map(e -> e.substring(0, e.lastIndexOf('/'))).collect(Collectors.toSet());
+        Map<String, String> missing = new TreeMap<>();
+        int classes = 0;
+        for (String entry : entries) {
+            if (!entry.endsWith(".class") || entry.startsWith("META-INF/")) {
+                continue;
+            }
+            classes++;
+            String text;
+            try (InputStream in = jar.getInputStream(jar.getJarEntry(entry))) {
+                text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            }
+            Matcher names = relocated.matcher(text);
+            while (names.find()) {
+                String name = names.group();
+                boolean present = entries.contains(name + ".class") || directories.contains(name)
+                        || name.endsWith("/package") // package-info's own name
+                        || entries.stream().anyMatch(e -> e.startsWith(name + "."));
+                if (!present) {
+                    missing.putIfAbsent(name, entry);
+                }
+            }
+        }
+        assertThat(classes).as("class files read").isGreaterThan(10_000);
+        assertThat(missing).as("relocated names (and a class that uses each) absent from the jar").isEmpty();
+    }
+
+    /**
+     * A decoder's prompt rendered by Jinjava from the jar on flink-lib alone, in a child JVM: the
+     * template engine and what it needs from Flink's lib (commons-lang3) resolve as on a cluster.
+     */
+    @Test
+    void rendersADecodersChatTemplateFromTheJarOnFlinkLib() throws Exception {
+        Path model = dir.resolve("llama");
+        runFromJar(List.of("io.textintel.jobs.cli.TextIntelCommand", "models", "generate", model.toString(),
+                "--kind", "llama", "--hidden", "32", "--layers", "1", "--heads", "2", "--intermediate", "64"));
+        Path program = dir.resolve("Render.java");
+        Files.writeString(program, """
+                import io.textintel.serving.tokenizer.ChatTemplate;
+                import java.nio.file.Path;
+                import java.util.List;
+
+                public class Render {
+                    public static void main(String[] args) throws Exception {
+                        System.out.println(ChatTemplate.forModel(Path.of(args[0])).render(
+                                List.of(ChatTemplate.Message.system("Be brief."), ChatTemplate.Message.user("Hi")),
+                                true));
+                    }
+                }
+                """);
+        String prompt = runFromJar(List.of(program.toString(), model.toString()));
+        assertThat(prompt).contains("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    }
+
+    /** Runs {@code arguments} (a main class or a source file, then its arguments) on the jar and flink-lib. */
+    private String runFromJar(List<String> arguments) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", JobJar.classpath()));
+        command.addAll(arguments);
+        Path out = Files.createTempFile(dir, "child", ".out");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished within 120 s", arguments).isTrue();
+        String console = Files.readString(out);
+        assertThat(process.exitValue()).as("exit status of %s; output:%n%s", arguments, console).isZero();
+        return console;
     }
 
     @Test

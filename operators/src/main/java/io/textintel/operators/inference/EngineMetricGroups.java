@@ -3,7 +3,7 @@ package io.textintel.operators.inference;
 import io.textintel.operators.DeadLetterCounters;
 import io.textintel.serving.engine.EngineMetrics;
 import io.textintel.serving.engine.ForwardPassListener;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.text.DecoderEngine;
 import io.textintel.serving.text.SpeculationKind;
@@ -56,7 +56,7 @@ final class EngineMetricGroups implements AutoCloseable {
         EngineMetricGroups metrics = new EngineMetricGroups();
         MetricGroup textintel = operatorGroup.addGroup(DeadLetterCounters.GROUP);
         Set<List<String>> labels = new HashSet<>();
-        for (Map.Entry<InferenceEngine, String> entry : resources.encoders().entrySet()) {
+        for (Map.Entry<EncoderEngine, String> entry : resources.encoders().entrySet()) {
             if (labels.add(List.of(entry.getValue(), ENCODER))) {
                 metrics.encoder(textintel.addGroup("model", entry.getValue()).addGroup("engine", ENCODER),
                         entry.getKey());
@@ -79,7 +79,7 @@ final class EngineMetricGroups implements AutoCloseable {
                 : "decoder_" + speculation.configName().replace('-', '_');
     }
 
-    private void encoder(MetricGroup group, InferenceEngine engine) {
+    private void encoder(MetricGroup group, EncoderEngine engine) {
         group.gauge("queueDepth", () -> engine.metrics().queueDepth());
         group.gauge("paddingShare", () -> paddingShare(engine.metrics()));
         group.meter("tokensPerSecond", new MeterView(() -> engine.metrics().tokens()));

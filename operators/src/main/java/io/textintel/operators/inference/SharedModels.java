@@ -1,6 +1,6 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.text.DecoderEngine;
 import io.textintel.serving.text.DecoderEngineConfig;
 import io.textintel.serving.tokenizer.TextTokenizer;
@@ -33,8 +33,8 @@ public final class SharedModels {
                 }
             });
 
-    private static final SharedResources<EngineKey, InferenceEngine> ENGINES =
-            new SharedResources<>(key -> InferenceEngine.open(key.modelDir(), key.settings().toEngineConfig()));
+    private static final SharedResources<EngineKey, EncoderEngine> ENGINES =
+            new SharedResources<>(key -> EncoderEngine.open(key.modelDir(), key.settings().toEngineConfig()));
 
     private static final SharedResources<TokenizerKey, TextTokenizer> TOKENIZERS =
             new SharedResources<>(key -> {
@@ -48,7 +48,7 @@ public final class SharedModels {
     private SharedModels() {}
 
     /** Leases the engine of the checkpoint in {@code modelDir}, loading it on first use. */
-    public static SharedResources.Lease<InferenceEngine> engine(Path modelDir, EngineSettings settings) {
+    public static SharedResources.Lease<EncoderEngine> engine(Path modelDir, EngineSettings settings) {
         return ENGINES.acquire(new EngineKey(modelDir.toAbsolutePath().normalize(), settings));
     }
 

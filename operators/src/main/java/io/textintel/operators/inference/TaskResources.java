@@ -1,6 +1,6 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.text.DecoderEngine;
 import io.textintel.serving.text.SpeculationKind;
 import io.textintel.serving.tokenizer.TextTokenizer;
@@ -25,7 +25,7 @@ public final class TaskResources implements AutoCloseable {
     private final List<SharedResources.Lease<?>> leases = new ArrayList<>();
     private final Map<String, ModelRepository.ResolvedModel> models = new HashMap<>();
     /** Engines handed out, each once, with the model id of the first task that asked for it. */
-    private final Map<InferenceEngine, String> encoders = new LinkedHashMap<>();
+    private final Map<EncoderEngine, String> encoders = new LinkedHashMap<>();
     private final Map<DecoderEngine, String> decoders = new LinkedHashMap<>();
 
     private TaskResources(ModelRepository repository, EngineSettings engineSettings) {
@@ -70,8 +70,8 @@ public final class TaskResources implements AutoCloseable {
     }
 
     /** The encoder engine of the task's checkpoint. */
-    InferenceEngine engine(ModelTask task) throws IOException {
-        InferenceEngine engine = keep(SharedModels.engine(model(task).directory(), requireEngineSettings(task)));
+    EncoderEngine engine(ModelTask task) throws IOException {
+        EncoderEngine engine = keep(SharedModels.engine(model(task).directory(), requireEngineSettings(task)));
         encoders.putIfAbsent(engine, task.modelId());
         return engine;
     }
@@ -91,7 +91,7 @@ public final class TaskResources implements AutoCloseable {
     }
 
     /** The encoder engines opened so far, each with the model id its first task named. */
-    Map<InferenceEngine, String> encoders() {
+    Map<EncoderEngine, String> encoders() {
         return Collections.unmodifiableMap(new LinkedHashMap<>(encoders));
     }
 

@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The inference engine for one encoder model: callers on any thread submit token ids and get
+ * The engine for one encoder model: callers on any thread submit token ids and get
  * futures; one scheduler thread batches all callers' requests and runs one forward pass per batch.
  *
  * <p>Requests are checked when submitted; an invalid one fails its future at once with
@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * runs is dropped. {@link #close()} fails every request still waiting with an
  * {@link IllegalStateException}, stops the thread and releases the backend.
  */
-public final class InferenceEngine implements AutoCloseable {
+public final class EncoderEngine implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(InferenceEngine.class);
+    private static final Logger LOG = LoggerFactory.getLogger(EncoderEngine.class);
     private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final EncoderModel model;
@@ -58,7 +58,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final AtomicLong forwardNanos = new AtomicLong();
     private final ForwardPassListeners listeners;
 
-    InferenceEngine(EncoderModel model, Backend backend, EngineConfig config) {
+    EncoderEngine(EncoderModel model, Backend backend, EngineConfig config) {
         this.model = Objects.requireNonNull(model, "model");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.config = Objects.requireNonNull(config, "config");
@@ -83,12 +83,12 @@ public final class InferenceEngine implements AutoCloseable {
      *
      * @throws EngineException of kind {@link EngineException.Kind#LOAD} saying what could not be loaded
      */
-    public static InferenceEngine open(Path modelDir, EngineConfig config) {
+    public static EncoderEngine open(Path modelDir, EngineConfig config) {
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(config, "config");
         Backend backend = BackendFactory.create(config);
         try {
-            return new InferenceEngine(EncoderModel.load(modelDir, backend), backend, config);
+            return new EncoderEngine(EncoderModel.load(modelDir, backend), backend, config);
         } catch (Exception e) {
             backend.close();
             throw new EngineException(EngineException.Kind.LOAD,

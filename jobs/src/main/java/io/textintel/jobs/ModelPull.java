@@ -3,7 +3,7 @@ package io.textintel.jobs;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.operators.inference.ModelRepository;
 import io.textintel.operators.inference.ModelTask;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.task.SpeculationKind;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.operators.inference.GenerativeSettings;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
-import io.textintel.serving.text.SummaryOptions;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.task.SummaryOptions;
+import io.textintel.serving.task.SpeculationKind;
 
 import org.junit.jupiter.api.Test;
 

@@ -5,8 +5,8 @@ import io.textintel.serving.engine.EngineMetrics;
 import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.generate.GenerationMetrics;
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.task.DecoderTasks;
+import io.textintel.serving.task.SpeculationKind;
 
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
@@ -62,7 +62,7 @@ final class EngineMetricGroups implements AutoCloseable {
                         entry.getKey());
             }
         }
-        for (Map.Entry<DecoderEngine, String> entry : resources.decoders().entrySet()) {
+        for (Map.Entry<DecoderTasks, String> entry : resources.decoders().entrySet()) {
             String engine = decoderLabel(entry.getKey().config().speculation());
             // two decoders of one model and speculation kind differ only in their draft model: the first one counts
             if (labels.add(List.of(entry.getValue(), engine))) {
@@ -88,7 +88,7 @@ final class EngineMetricGroups implements AutoCloseable {
         removals.add(() -> engine.removeListener(listener));
     }
 
-    private void decoder(MetricGroup group, DecoderEngine engine) {
+    private void decoder(MetricGroup group, DecoderTasks engine) {
         Supplier<GenerationMetrics> metrics = engine::metrics;
         group.gauge("queueDepth", () -> metrics.get().waiting());
         group.gauge("runningSequences", () -> metrics.get().running());

@@ -2,8 +2,8 @@ package io.textintel.operators.inference;
 
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.text.DecoderEngineConfig;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.task.DecoderTasksConfig;
+import io.textintel.serving.task.SpeculationKind;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -86,8 +86,8 @@ public record EngineSettings(
      *
      * @param draftModelDir the resolved draft checkpoint for {@link SpeculationKind#DRAFT_MODEL}, else null
      */
-    public DecoderEngineConfig toDecoderConfig(SpeculationKind speculation, String draftModelDir) {
-        DecoderEngineConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize);
+    public DecoderTasksConfig toDecoderConfig(SpeculationKind speculation, String draftModelDir) {
+        DecoderTasksConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize);
         if (speculation == SpeculationKind.DRAFT_MODEL) {
             config.draftModel(draftModelDir);
         } else {
@@ -96,9 +96,9 @@ public record EngineSettings(
         return config.build();
     }
 
-    private static DecoderEngineConfig.Builder decoderConfig(
+    private static DecoderTasksConfig.Builder decoderConfig(
             Integer threads, Integer maxBatchTokens, Integer kvCacheBlocks, Integer kvBlockSize) {
-        DecoderEngineConfig.Builder config = DecoderEngineConfig.builder();
+        DecoderTasksConfig.Builder config = DecoderTasksConfig.builder();
         if (threads != null) {
             config.threads(threads);
         }

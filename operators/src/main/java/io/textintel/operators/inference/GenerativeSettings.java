@@ -1,8 +1,8 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.text.SpeculationKind;
-import io.textintel.serving.text.SummaryOptions;
-import io.textintel.serving.text.TaggingOptions;
+import io.textintel.serving.task.SpeculationKind;
+import io.textintel.serving.task.SummaryOptions;
+import io.textintel.serving.task.TaggingOptions;
 
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.task.SpeculationKind;
 
 import java.io.Serializable;
 import java.util.Objects;

@@ -1,8 +1,8 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.engine.EncoderEngine;
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.DecoderEngineConfig;
+import io.textintel.serving.task.DecoderTasks;
+import io.textintel.serving.task.DecoderTasksConfig;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
@@ -22,12 +22,12 @@ public final class SharedModels {
 
     private record TokenizerKey(Path modelDir, int maxLength) {}
 
-    private record DecoderKey(Path modelDir, DecoderEngineConfig config) {}
+    private record DecoderKey(Path modelDir, DecoderTasksConfig config) {}
 
-    private static final SharedResources<DecoderKey, DecoderEngine> DECODERS =
+    private static final SharedResources<DecoderKey, DecoderTasks> DECODERS =
             new SharedResources<>(key -> {
                 try {
-                    return DecoderEngine.open(key.modelDir(), key.config());
+                    return DecoderTasks.open(key.modelDir(), key.config());
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot load the decoder " + key.modelDir(), e);
                 }
@@ -65,7 +65,7 @@ public final class SharedModels {
      * Leases the decoder engine of the instruction checkpoint in {@code modelDir}, loading it on first
      * use; tasks with the same model and engine settings (speculation and draft included) share one.
      */
-    public static SharedResources.Lease<DecoderEngine> decoder(Path modelDir, DecoderEngineConfig config) {
+    public static SharedResources.Lease<DecoderTasks> decoder(Path modelDir, DecoderTasksConfig config) {
         return DECODERS.acquire(new DecoderKey(modelDir.toAbsolutePath().normalize(), config));
     }
 

@@ -1,8 +1,8 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.engine.EncoderEngine;
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.task.DecoderTasks;
+import io.textintel.serving.task.SpeculationKind;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
@@ -26,7 +26,7 @@ public final class TaskResources implements AutoCloseable {
     private final Map<String, ModelRepository.ResolvedModel> models = new HashMap<>();
     /** Engines handed out, each once, with the model id of the first task that asked for it. */
     private final Map<EncoderEngine, String> encoders = new LinkedHashMap<>();
-    private final Map<DecoderEngine, String> decoders = new LinkedHashMap<>();
+    private final Map<DecoderTasks, String> decoders = new LinkedHashMap<>();
 
     private TaskResources(ModelRepository repository, EngineSettings engineSettings) {
         this.repository = repository;
@@ -77,14 +77,14 @@ public final class TaskResources implements AutoCloseable {
     }
 
     /** The decoder engine of the task's checkpoint, with the task's speculation (and draft model). */
-    DecoderEngine decoder(ModelTask task) throws IOException {
+    DecoderTasks decoder(ModelTask task) throws IOException {
         EngineSettings settings = requireEngineSettings(task);
         GenerativeSettings generative = task.generative();
         SpeculationKind speculation = generative.speculationKind();
         String draftDir = speculation == SpeculationKind.DRAFT_MODEL
                 ? repository.resolve(task.name(), generative.draftModel(), "main").directory().toString()
                 : null;
-        DecoderEngine decoder =
+        DecoderTasks decoder =
                 keep(SharedModels.decoder(model(task).directory(), settings.toDecoderConfig(speculation, draftDir)));
         decoders.putIfAbsent(decoder, task.modelId());
         return decoder;
@@ -96,7 +96,7 @@ public final class TaskResources implements AutoCloseable {
     }
 
     /** The decoder engines opened so far, each with the model id its first task named. */
-    Map<DecoderEngine, String> decoders() {
+    Map<DecoderTasks, String> decoders() {
         return Collections.unmodifiableMap(new LinkedHashMap<>(decoders));
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.textintel.serving.engine.EngineMetrics;
 import io.textintel.serving.generate.GenerationMetrics;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.task.SpeculationKind;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.engine.ForwardPassListener;
@@ -48,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * model, and of the draft model, are serialised between that thread and the generation engine's.
  * Thread-safe; {@link #close()} releases everything.
  */
-public final class DecoderEngine implements AutoCloseable {
+public final class DecoderTasks implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DecoderEngine.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DecoderTasks.class);
 
     /** Texts a draft's tokenizer must encode exactly as the target's does. */
     private static final List<String> TOKENIZER_PROBES = List.of("The quick brown fox jumps over the lazy dog.",
@@ -61,7 +61,7 @@ public final class DecoderEngine implements AutoCloseable {
     private static final int LOOKUP_MAX_N = 4;
 
     private final String name;
-    private final DecoderEngineConfig config;
+    private final DecoderTasksConfig config;
     private final DecoderModel model;
     private final CausalLm serialModel;
     private final TextTokenizer tokenizer;
@@ -78,7 +78,7 @@ public final class DecoderEngine implements AutoCloseable {
     private final AtomicLong constrainedDraftProposed = new AtomicLong();
     private final AtomicLong constrainedDraftAccepted = new AtomicLong();
 
-    private DecoderEngine(String name, DecoderEngineConfig config, DecoderModel model, TextTokenizer tokenizer,
+    private DecoderTasks(String name, DecoderTasksConfig config, DecoderModel model, TextTokenizer tokenizer,
             ChatTemplate template, DecoderModel draftModel, PagedKvCache draftCache) {
         this.name = name;
         this.config = config;
@@ -119,7 +119,7 @@ public final class DecoderEngine implements AutoCloseable {
      * @throws io.textintel.serving.tokenizer.ChatTemplateException if the model's chat template is missing, or does
      *     not parse or render
      */
-    public static DecoderEngine open(Path modelDir, DecoderEngineConfig config) throws IOException {
+    public static DecoderTasks open(Path modelDir, DecoderTasksConfig config) throws IOException {
         Objects.requireNonNull(config, "config");
         String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
         List<AutoCloseable> opened = new ArrayList<>();
@@ -138,7 +138,7 @@ public final class DecoderEngine implements AutoCloseable {
                 draftCache = remember(opened,
                         new PagedKvCache(draft.kvLayout(), generation.kvBlockSize(), generation.kvBlocks()));
             }
-            DecoderEngine engine = new DecoderEngine(name, config, model, tokenizer, template, draft, draftCache);
+            DecoderTasks engine = new DecoderTasks(name, config, model, tokenizer, template, draft, draftCache);
             LOG.info("Decoder engine {}: {} ({} positions), {}, speculation {}", name, model, model.maxSequenceLength(),
                     template, config.speculation().configName());
             return engine;
@@ -317,7 +317,7 @@ public final class DecoderEngine implements AutoCloseable {
         return name;
     }
 
-    public DecoderEngineConfig config() {
+    public DecoderTasksConfig config() {
         return config;
     }
 
@@ -383,6 +383,6 @@ public final class DecoderEngine implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "DecoderEngine[" + name + ", speculation " + config.speculation().configName() + "]";
+        return "DecoderTasks[" + name + ", speculation " + config.speculation().configName() + "]";
     }
 }

@@ -1,8 +1,8 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import java.util.Locale;
 
-/** Where a {@link DecoderEngine}'s draft tokens come from, if anywhere. */
+/** Where a {@link DecoderTasks}'s draft tokens come from, if anywhere. */
 public enum SpeculationKind {
     /** No speculative decoding: one token per forward pass. */
     NONE,

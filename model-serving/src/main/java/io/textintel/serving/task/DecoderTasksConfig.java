@@ -1,11 +1,11 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.spec.SpeculationOptions;
 import java.io.Serializable;
 
 /**
- * What the operator of a {@link DecoderEngine} chooses: CPU threads, the generation engine's
+ * What the operator of a {@link DecoderTasks} chooses: CPU threads, the generation engine's
  * batching and KV cache, and speculative decoding. Serializable so that a Flink operator can carry
  * it; validated at construction. Build one with {@link #builder()}.
  *
@@ -15,12 +15,12 @@ import java.io.Serializable;
  * @param speculation where draft tokens come from
  * @param draftModelDir the draft checkpoint's directory for {@link SpeculationKind#DRAFT_MODEL}, else null
  */
-public record DecoderEngineConfig(int threads, GenerationConfig generation, SpeculationKind speculation,
+public record DecoderTasksConfig(int threads, GenerationConfig generation, SpeculationKind speculation,
         String draftModelDir) implements Serializable {
 
     private static final long serialVersionUID = 2L;
 
-    public DecoderEngineConfig {
+    public DecoderTasksConfig {
         requireAtLeast("threads", threads, 1);
         if (generation == null) {
             throw new IllegalArgumentException("decoder generation settings are null, expected a GenerationConfig");
@@ -61,7 +61,7 @@ public record DecoderEngineConfig(int threads, GenerationConfig generation, Spec
         }
     }
 
-    /** Builds a {@link DecoderEngineConfig}; {@link #build()} checks every value. */
+    /** Builds a {@link DecoderTasksConfig}; {@link #build()} checks every value. */
     public static final class Builder {
         private int threads = 4;
         private final GenerationConfig.Builder generation =
@@ -114,8 +114,8 @@ public record DecoderEngineConfig(int threads, GenerationConfig generation, Spec
             return this;
         }
 
-        public DecoderEngineConfig build() {
-            return new DecoderEngineConfig(threads, generation.build(), speculation, draftModelDir);
+        public DecoderTasksConfig build() {
+            return new DecoderTasksConfig(threads, generation.build(), speculation, draftModelDir);
         }
     }
 }

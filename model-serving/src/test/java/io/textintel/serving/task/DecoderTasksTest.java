@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The decoder engine on generated Llama and Qwen2 instruction checkpoints (random weights). */
-class DecoderEngineTest {
+class DecoderTasksTest {
 
     @TempDir
     static Path dir;
@@ -35,7 +35,7 @@ class DecoderEngineTest {
     @MethodSource("families")
     void chatRepliesDeterministicallyAndStopsAtTheEndOfTurn(TinyDecoderSpec spec) throws Exception {
         Path model = TinyInstructModels.target(dir, spec);
-        try (DecoderEngine engine = DecoderEngine.open(model, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(model, TinyInstructModels.config().build())) {
             int[] prompt = engine.promptIds(HELLO);
             assertThat(engine.stopTokenIds()).contains(engine.endOfTurnTokenId());
             assertThat(engine.stopTokenIds()).as("the rendered prompt ends with the assistant header, not a stop token")
@@ -66,7 +66,7 @@ class DecoderEngineTest {
             throws Exception {
         int special;
         int first;
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, spec),
                 TinyInstructModels.config().build())) {
             assertThat(engine.suppressedTokenIds()).as("the special tokens but the stops")
                     .hasSize(spec.family() == TinyDecoderSpec.Family.LLAMA ? 3 : 2)
@@ -76,7 +76,7 @@ class DecoderEngineTest {
         }
         Path forced = TinyInstructModels.favouring(dir, spec, special, first, 4f);
         int[] greedy;
-        try (DecoderEngine engine = DecoderEngine.open(forced, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(forced, TinyInstructModels.config().build())) {
             int[] prompt = engine.promptIds(HELLO);
             List<Integer> suppressed = engine.suppressedTokenIds();
             int[] raw = engine.generate(prompt, new SamplingParams(0f, 0, 1f, 0L, 24, engine.stopTokenIds())).get()
@@ -91,11 +91,11 @@ class DecoderEngineTest {
                         suppressed);
             }
         }
-        for (DecoderEngineConfig config : List.of(
+        for (DecoderTasksConfig config : List.of(
                 TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
                 TinyInstructModels.config().draftModel(TinyInstructModels.draft(dir, spec).toString()).build(),
                 TinyInstructModels.config().draftModel(forced.toString()).build())) {
-            try (DecoderEngine engine = DecoderEngine.open(forced, config)) {
+            try (DecoderTasks engine = DecoderTasks.open(forced, config)) {
                 assertThat(engine.generate(engine.promptIds(HELLO), engine.samplingParams(0f, 1f, 0L, 24)).get()
                         .tokens()).as("%s", config).containsExactly(greedy);
             }
@@ -115,21 +115,21 @@ class DecoderEngineTest {
         io.textintel.serving.config.DecoderConfig draft = new io.textintel.serving.config.DecoderConfig("qwen2",
                 1000, 32, 128, 1, 2, 1, 16, 256, 1e-6, 1e6, null, true, true, 1, List.of(2));
 
-        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.NONE, target, null)).isNull();
-        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.PROMPT_LOOKUP, target, null))
+        assertThat(DecoderTasks.adaptivePolicy(SpeculationKind.NONE, target, null)).isNull();
+        assertThat(DecoderTasks.adaptivePolicy(SpeculationKind.PROMPT_LOOKUP, target, null))
                 .isEqualTo(io.textintel.serving.spec.SpeculationOptions.promptLookup());
         // Weights by hand: per layer attention 64*16*(2*4 + 2*2) = 12288, MLP 3*64*256 = 49152; tied embeddings 64000.
-        assertThat(DecoderEngine.approximateParameters(target)).isEqualTo(4 * (12288 + 49152) + 64000);
+        assertThat(DecoderTasks.approximateParameters(target)).isEqualTo(4 * (12288 + 49152) + 64000);
         // Draft: attention 32*16*(2*2 + 2*1) = 3072, MLP 3*32*128 = 12288, embeddings 32000.
         long draftWeights = 3072 + 12288 + 32000;
-        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.DRAFT_MODEL, target, draft)).isEqualTo(
+        assertThat(DecoderTasks.adaptivePolicy(SpeculationKind.DRAFT_MODEL, target, draft)).isEqualTo(
                 io.textintel.serving.spec.SpeculationOptions.draftModel((double) draftWeights / (4 * (12288 + 49152) + 64000)));
     }
 
     @Test
     void countsTokensWithoutSpecialTokensAndRejectsPromptsLongerThanTheModel() throws Exception {
         Path model = TinyInstructModels.target(dir, TinyDecoderSpec.llama());
-        try (DecoderEngine engine = DecoderEngine.open(model, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(model, TinyInstructModels.config().build())) {
             assertThat(engine.countTokens("")).isZero();
             assertThat(engine.countTokens("the cat")).isEqualTo(engine.encode("the cat").length);
             String huge = "word ".repeat(400);
@@ -145,14 +145,14 @@ class DecoderEngineTest {
     void draftModelOfAnotherTokenizerIsRefusedWithAReason() throws Exception {
         Path qwen = TinyInstructModels.target(dir, TinyDecoderSpec.qwen2());
         Path llamaDraft = TinyInstructModels.draft(dir, TinyDecoderSpec.llama());
-        DecoderEngineConfig config = TinyInstructModels.config().draftModel(llamaDraft.toString()).build();
-        assertThatThrownBy(() -> DecoderEngine.open(qwen, config))
+        DecoderTasksConfig config = TinyInstructModels.config().draftModel(llamaDraft.toString()).build();
+        assertThatThrownBy(() -> DecoderTasks.open(qwen, config))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("draft model " + llamaDraft)
                 .hasMessageContaining("expected the same tokenizer");
         Path smallerVocabulary = io.textintel.serving.tools.TinyModelGenerator.writeDecoder(dir.resolve("qwen-300"),
                 TinyDecoderSpec.qwen2().withMerges(300).withSizes(32, 1, 2, 1, 64));
-        assertThatThrownBy(() -> DecoderEngine.open(qwen,
+        assertThatThrownBy(() -> DecoderTasks.open(qwen,
                 TinyInstructModels.config().draftModel(smallerVocabulary.toString()).build()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("token ids but model");
@@ -165,7 +165,7 @@ class DecoderEngineTest {
         Path file = model.resolve("chat_template.jinja");
         Files.writeString(file, "{{ bos_token }}\n{% for message in messages %}{{ message['content'] | trim( }}"
                 + "{% endfor %}\n");
-        assertThatThrownBy(() -> DecoderEngine.open(model, TinyInstructModels.config().build()))
+        assertThatThrownBy(() -> DecoderTasks.open(model, TinyInstructModels.config().build()))
                 .isInstanceOfSatisfying(ChatTemplateException.class,
                         e -> assertThat(e.kind()).isEqualTo(ChatTemplateException.Kind.INVALID))
                 .hasMessageStartingWith("chat template " + file + " does not render a user message: line 2: ")

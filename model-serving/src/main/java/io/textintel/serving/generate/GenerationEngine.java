@@ -7,6 +7,7 @@ import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftProposer;
+import io.textintel.serving.spec.Speculation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -36,7 +37,7 @@ public final class GenerationEngine implements AutoCloseable {
 
     private final CausalLm model;
     private final String name;
-    private final SpeculationMode defaultSpeculation;
+    private final Speculation defaultSpeculation;
     private final PagedKvCache cache; // owned by the scheduler thread
     private final GenerationScheduler scheduler; // owned by the scheduler thread
     private final LinkedBlockingQueue<GenerationRequest> inbox = new LinkedBlockingQueue<>();
@@ -52,14 +53,14 @@ public final class GenerationEngine implements AutoCloseable {
 
     /**
      * @param proposer draft proposer for speculative decoding; with one, requests speculate unless
-     *     they ask for {@link SpeculationMode#OFF}; null for none
+     *     they ask for {@link Speculation#NONE}; null for none
      */
     public GenerationEngine(String name, CausalLm model, GenerationConfig config, DraftProposer proposer) {
         this.name = Objects.requireNonNull(name, "name");
         this.model = Objects.requireNonNull(model, "model");
         Objects.requireNonNull(config, "config");
         this.listeners = new ForwardPassListeners(name);
-        this.defaultSpeculation = proposer == null ? SpeculationMode.OFF : SpeculationMode.ON;
+        this.defaultSpeculation = proposer == null ? Speculation.NONE : proposer.speculation();
         this.cache = new PagedKvCache(model.kvLayout(), config.kvBlockSize(), config.kvBlocks());
         try {
             this.scheduler = new GenerationScheduler(model, cache, config, proposer);
@@ -72,7 +73,7 @@ public final class GenerationEngine implements AutoCloseable {
         this.thread.start();
         LOG.info("Generation engine for {}: up to {} running sequences, {} tokens per step, KV cache of {} blocks"
                 + " of {} positions, speculation {} (γ {} {}{})", name, config.maxRunningSequences(),
-                config.maxBatchTokens(), config.kvBlocks(), config.kvBlockSize(), defaultSpeculation,
+                config.maxBatchTokens(), config.kvBlocks(), config.kvBlockSize(), defaultSpeculation.configName(),
                 config.adaptiveSpeculation() == null ? "=" : "<=", config.maxDraftTokens(),
                 config.adaptiveSpeculation() == null ? "" : ", adaptive: " + config.adaptiveSpeculation());
     }
@@ -82,9 +83,12 @@ public final class GenerationEngine implements AutoCloseable {
         return generate(promptIds, params, defaultSpeculation);
     }
 
-    /** Generates a continuation of {@code promptIds} with the given speculation mode. */
+    /**
+     * Generates a continuation of {@code promptIds} with the given speculation: the engine's
+     * ({@link #speculation()}) or {@link Speculation#NONE}.
+     */
     public CompletableFuture<GenerationResult> generate(int[] promptIds, SamplingParams params,
-            SpeculationMode speculation) {
+            Speculation speculation) {
         Objects.requireNonNull(params, "params");
         Objects.requireNonNull(speculation, "speculation");
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
@@ -103,6 +107,11 @@ public final class GenerationEngine implements AutoCloseable {
             inbox.add(new GenerationRequest(promptIds.clone(), params, speculation, future, System.nanoTime()));
         }
         return future;
+    }
+
+    /** Where the engine's draft tokens come from: its proposer's kind, {@link Speculation#NONE} without one. */
+    public Speculation speculation() {
+        return defaultSpeculation;
     }
 
     /** The counters now; a finished request is counted before its future completes. */

@@ -14,6 +14,7 @@ import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftModelProposer;
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.PromptLookupProposer;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.spec.SpeculationOptions;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tokenizer.TextTokenizer;
@@ -130,7 +131,7 @@ public final class DecoderTasks implements AutoCloseable {
             TextTokenizer tokenizer = remember(opened, TextTokenizer.load(modelDir, model.maxSequenceLength()));
             DecoderModel draft = null;
             PagedKvCache draftCache = null;
-            if (config.speculation() == SpeculationKind.DRAFT_MODEL) {
+            if (config.speculation() == Speculation.DRAFT_MODEL) {
                 Path draftDir = Path.of(config.draftModelDir());
                 checkSameTokenizer(modelDir, tokenizer, draftDir);
                 draft = remember(opened, DecoderModel.load(draftDir, new FastDecoderOps(config.threads())));
@@ -159,7 +160,7 @@ public final class DecoderTasks implements AutoCloseable {
      * batches, low acceptance): the policy for the kind of proposer, null without speculation. A draft
      * model's step costs its share of the target's weights, since a decode step is memory-bound.
      */
-    static SpeculationOptions adaptivePolicy(SpeculationKind kind, DecoderConfig target, DecoderConfig draft) {
+    static SpeculationOptions adaptivePolicy(Speculation kind, DecoderConfig target, DecoderConfig draft) {
         return switch (kind) {
             case NONE -> null;
             case PROMPT_LOOKUP -> SpeculationOptions.promptLookup();
@@ -347,7 +348,7 @@ public final class DecoderTasks implements AutoCloseable {
 
     /**
      * Runs {@code work} on the engine's model thread with the model and the draft model (null
-     * unless speculation is {@link SpeculationKind#DRAFT_MODEL}), each forward pass shared safely
+     * unless speculation is {@link Speculation#DRAFT_MODEL}), each forward pass shared safely
      * with the generation engine. The work brings its own KV caches.
      */
     <T> CompletableFuture<T> withModels(BiFunction<CausalLm, CausalLm, T> work) {

@@ -1,6 +1,7 @@
 package io.textintel.serving.task;
 
 import io.textintel.serving.generate.GenerationConfig;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.spec.SpeculationOptions;
 import java.io.Serializable;
 
@@ -13,9 +14,9 @@ import java.io.Serializable;
  * @param generation the generation engine's batching, KV cache and most draft tokens per step; its
  *     adaptive speculation policy is chosen by the engine from the kind of proposer
  * @param speculation where draft tokens come from
- * @param draftModelDir the draft checkpoint's directory for {@link SpeculationKind#DRAFT_MODEL}, else null
+ * @param draftModelDir the draft checkpoint's directory for {@link Speculation#DRAFT_MODEL}, else null
  */
-public record DecoderTasksConfig(int threads, GenerationConfig generation, SpeculationKind speculation,
+public record DecoderTasksConfig(int threads, GenerationConfig generation, Speculation speculation,
         String draftModelDir) implements Serializable {
 
     private static final long serialVersionUID = 2L;
@@ -29,15 +30,15 @@ public record DecoderTasksConfig(int threads, GenerationConfig generation, Specu
             throw new IllegalArgumentException("decoder speculation is null, expected none, prompt-lookup or draft-model");
         }
         boolean hasDraft = draftModelDir != null && !draftModelDir.isBlank();
-        if (speculation == SpeculationKind.DRAFT_MODEL && !hasDraft) {
+        if (speculation == Speculation.DRAFT_MODEL && !hasDraft) {
             throw new IllegalArgumentException("decoder speculation is draft-model but no draft model directory is"
                     + " set, expected the directory of a smaller checkpoint with the same tokenizer");
         }
-        if (speculation != SpeculationKind.DRAFT_MODEL && hasDraft) {
+        if (speculation != Speculation.DRAFT_MODEL && hasDraft) {
             throw new IllegalArgumentException("decoder draft model " + draftModelDir + " is set but speculation is "
                     + speculation.configName() + ", expected speculation draft-model (or no draft model)");
         }
-        requireAtLeast("maxDraftTokens", generation.maxDraftTokens(), speculation == SpeculationKind.NONE ? 0 : 1);
+        requireAtLeast("maxDraftTokens", generation.maxDraftTokens(), speculation == Speculation.NONE ? 0 : 1);
     }
 
     /** 4 threads, 16 running sequences, 1024 tokens per step, 4096 blocks of 16 positions, no speculation, γ = 4. */
@@ -66,7 +67,7 @@ public record DecoderTasksConfig(int threads, GenerationConfig generation, Specu
         private int threads = 4;
         private final GenerationConfig.Builder generation =
                 GenerationConfig.builder().maxRunningSequences(16).maxBatchTokens(1024);
-        private SpeculationKind speculation = SpeculationKind.NONE;
+        private Speculation speculation = Speculation.NONE;
         private String draftModelDir;
 
         private Builder() {}
@@ -96,15 +97,15 @@ public record DecoderTasksConfig(int threads, GenerationConfig generation, Specu
             return this;
         }
 
-        /** Speculation without a draft model: {@link SpeculationKind#NONE} or {@link SpeculationKind#PROMPT_LOOKUP}. */
-        public Builder speculation(SpeculationKind speculation) {
+        /** Speculation without a draft model: {@link Speculation#NONE} or {@link Speculation#PROMPT_LOOKUP}. */
+        public Builder speculation(Speculation speculation) {
             this.speculation = speculation;
             return this;
         }
 
         /** Speculation with the draft checkpoint in {@code draftModelDir}. */
         public Builder draftModel(String draftModelDir) {
-            this.speculation = SpeculationKind.DRAFT_MODEL;
+            this.speculation = Speculation.DRAFT_MODEL;
             this.draftModelDir = draftModelDir;
             return this;
         }

@@ -9,6 +9,7 @@ import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.sampling.SequenceRandom;
 import io.textintel.serving.spec.ConstrainedSpeculativeDecoding;
 import io.textintel.serving.spec.DraftModelProposer;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +39,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>What speculation does, per mode ({@link Tagging} counts it; so does the engine's
  * {@link DecoderTasks#metrics()}):
  * <ul>
- *   <li>Multi-label, the engine has a draft model ({@link SpeculationKind#DRAFT_MODEL}): the answer
+ *   <li>Multi-label, the engine has a draft model ({@link Speculation#DRAFT_MODEL}): the answer
  *       is decoded speculatively ({@link ConstrainedSpeculativeDecoding}). The draft proposes up to
  *       γ (the engine's {@code maxDraftTokens}) answer tokens under the trie, the target checks them
  *       in one pass under the same mask and keeps what the verifier accepts, and its correction or

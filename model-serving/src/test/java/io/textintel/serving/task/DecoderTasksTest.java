@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tokenizer.ChatTemplateException;
 import io.textintel.serving.tools.TinyDecoderSpec;
@@ -92,7 +93,7 @@ class DecoderTasksTest {
             }
         }
         for (DecoderTasksConfig config : List.of(
-                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+                TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP).build(),
                 TinyInstructModels.config().draftModel(TinyInstructModels.draft(dir, spec).toString()).build(),
                 TinyInstructModels.config().draftModel(forced.toString()).build())) {
             try (DecoderTasks engine = DecoderTasks.open(forced, config)) {
@@ -115,14 +116,14 @@ class DecoderTasksTest {
         io.textintel.serving.config.DecoderConfig draft = new io.textintel.serving.config.DecoderConfig("qwen2",
                 1000, 32, 128, 1, 2, 1, 16, 256, 1e-6, 1e6, null, true, true, 1, List.of(2));
 
-        assertThat(DecoderTasks.adaptivePolicy(SpeculationKind.NONE, target, null)).isNull();
-        assertThat(DecoderTasks.adaptivePolicy(SpeculationKind.PROMPT_LOOKUP, target, null))
+        assertThat(DecoderTasks.adaptivePolicy(Speculation.NONE, target, null)).isNull();
+        assertThat(DecoderTasks.adaptivePolicy(Speculation.PROMPT_LOOKUP, target, null))
                 .isEqualTo(io.textintel.serving.spec.SpeculationOptions.promptLookup());
         // Weights by hand: per layer attention 64*16*(2*4 + 2*2) = 12288, MLP 3*64*256 = 49152; tied embeddings 64000.
         assertThat(DecoderTasks.approximateParameters(target)).isEqualTo(4 * (12288 + 49152) + 64000);
         // Draft: attention 32*16*(2*2 + 2*1) = 3072, MLP 3*32*128 = 12288, embeddings 32000.
         long draftWeights = 3072 + 12288 + 32000;
-        assertThat(DecoderTasks.adaptivePolicy(SpeculationKind.DRAFT_MODEL, target, draft)).isEqualTo(
+        assertThat(DecoderTasks.adaptivePolicy(Speculation.DRAFT_MODEL, target, draft)).isEqualTo(
                 io.textintel.serving.spec.SpeculationOptions.draftModel((double) draftWeights / (4 * (12288 + 49152) + 64000)));
     }
 
@@ -176,12 +177,12 @@ class DecoderTasksTest {
     void configNamesTheBadValue() {
         assertThatThrownBy(() -> TinyInstructModels.config().threads(0).build())
                 .hasMessage("decoder threads is 0, expected >= 1");
-        assertThatThrownBy(() -> TinyInstructModels.config().speculation(SpeculationKind.DRAFT_MODEL).build())
+        assertThatThrownBy(() -> TinyInstructModels.config().speculation(Speculation.DRAFT_MODEL).build())
                 .hasMessageContaining("no draft model directory is set");
-        assertThatThrownBy(() -> TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP)
+        assertThatThrownBy(() -> TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP)
                 .maxDraftTokens(0).build()).hasMessage("decoder maxDraftTokens is 0, expected >= 1");
-        assertThatThrownBy(() -> SpeculationKind.parse("medusa"))
+        assertThatThrownBy(() -> Speculation.parse("medusa"))
                 .hasMessage("speculation 'medusa' is not known, expected one of: none, prompt-lookup, draft-model");
-        assertThat(SpeculationKind.parse("Prompt-Lookup")).isEqualTo(SpeculationKind.PROMPT_LOOKUP);
+        assertThat(Speculation.parse("Prompt-Lookup")).isEqualTo(Speculation.PROMPT_LOOKUP);
     }
 }

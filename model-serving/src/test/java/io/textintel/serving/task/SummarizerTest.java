@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.serving.generate.GenerationMetrics;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import java.nio.file.Path;
@@ -110,7 +111,7 @@ class SummarizerTest {
             assertThat(plain.draftProposed()).isZero();
         }
         for (DecoderTasksConfig config : List.of(
-                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+                TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP).build(),
                 TinyInstructModels.config().draftModel(draft.toString()).build(),
                 TinyInstructModels.config().draftModel(target.toString()).build())) {
             try (DecoderTasks engine = DecoderTasks.open(target, config)) {
@@ -136,7 +137,7 @@ class SummarizerTest {
     void verifyStepsAreCountedOverEveryPieceOfEveryRound(TinyDecoderSpec spec) throws Exception {
         Path target = TinyInstructModels.target(dir, spec);
         for (DecoderTasksConfig config : List.of(
-                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+                TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP).build(),
                 TinyInstructModels.config().draftModel(TinyInstructModels.draft(dir, spec).toString()).build())) {
             try (DecoderTasks engine = DecoderTasks.open(target, config)) {
                 Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16));

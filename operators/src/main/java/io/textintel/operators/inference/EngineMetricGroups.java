@@ -6,7 +6,7 @@ import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.task.DecoderTasks;
-import io.textintel.serving.task.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
 
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
@@ -74,8 +74,8 @@ final class EngineMetricGroups implements AutoCloseable {
     }
 
     /** The {@code engine} label of a decoder: {@code decoder}, {@code decoder_prompt_lookup}, {@code decoder_draft_model}. */
-    static String decoderLabel(SpeculationKind speculation) {
-        return speculation == SpeculationKind.NONE ? "decoder"
+    static String decoderLabel(Speculation speculation) {
+        return speculation == Speculation.NONE ? "decoder"
                 : "decoder_" + speculation.configName().replace('-', '_');
     }
 
@@ -95,7 +95,7 @@ final class EngineMetricGroups implements AutoCloseable {
         int blocks = engine.kvBlocks();
         group.gauge("kvCacheOccupancy", () -> 1.0 - (double) metrics.get().freeKvBlocks() / blocks);
         group.meter("tokensPerSecond", new MeterView(() -> metrics.get().generatedTokens()));
-        if (engine.config().speculation() != SpeculationKind.NONE) {
+        if (engine.config().speculation() != Speculation.NONE) {
             group.gauge("speculationAcceptance", () -> acceptance(metrics.get()));
             group.gauge("draftTokensProposed", () -> {
                 GenerationMetrics m = metrics.get();

@@ -3,7 +3,7 @@ package io.textintel.operators.inference;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
 import io.textintel.serving.task.DecoderTasksConfig;
-import io.textintel.serving.task.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -84,11 +84,11 @@ public record EngineSettings(
      * The decoder engine configuration of a generative task: this section's threads,
      * {@code max-batch-tokens} and KV cache (where set), the task's speculation.
      *
-     * @param draftModelDir the resolved draft checkpoint for {@link SpeculationKind#DRAFT_MODEL}, else null
+     * @param draftModelDir the resolved draft checkpoint for {@link Speculation#DRAFT_MODEL}, else null
      */
-    public DecoderTasksConfig toDecoderConfig(SpeculationKind speculation, String draftModelDir) {
+    public DecoderTasksConfig toDecoderConfig(Speculation speculation, String draftModelDir) {
         DecoderTasksConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize);
-        if (speculation == SpeculationKind.DRAFT_MODEL) {
+        if (speculation == Speculation.DRAFT_MODEL) {
             config.draftModel(draftModelDir);
         } else {
             config.speculation(speculation);

@@ -2,7 +2,7 @@ package io.textintel.operators.inference;
 
 import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.task.DecoderTasks;
-import io.textintel.serving.task.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
@@ -80,8 +80,8 @@ public final class TaskResources implements AutoCloseable {
     DecoderTasks decoder(ModelTask task) throws IOException {
         EngineSettings settings = requireEngineSettings(task);
         GenerativeSettings generative = task.generative();
-        SpeculationKind speculation = generative.speculationKind();
-        String draftDir = speculation == SpeculationKind.DRAFT_MODEL
+        Speculation speculation = generative.speculationKind();
+        String draftDir = speculation == Speculation.DRAFT_MODEL
                 ? repository.resolve(task.name(), generative.draftModel(), "main").directory().toString()
                 : null;
         DecoderTasks decoder =

@@ -1,6 +1,7 @@
 package io.textintel.serving.task;
 
 import io.textintel.serving.config.DecoderConfig;
+import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.generate.GenerationEngine;
@@ -115,15 +116,18 @@ public final class DecoderTasks implements AutoCloseable {
      * Opens the instruction checkpoint in {@code modelDir} ({@code config.json}, safetensors weights,
      * {@code tokenizer.json}, a chat template), and the draft checkpoint when the config asks for one.
      *
-     * @throws IOException if a file cannot be read
-     * @throws IllegalArgumentException if a checkpoint is invalid, or the draft's tokenizer differs from the model's
-     * @throws io.textintel.serving.tokenizer.ChatTemplateException if the model's chat template is missing, or does
-     *     not parse or render
+     * @throws EngineException of kind {@link EngineException.Kind#LOAD}, naming the model directory (and
+     *     the draft's) and what was wrong, with the failure as its cause: a file that cannot be read, an
+     *     invalid checkpoint, a chat template that is missing or does not parse or render
+     *     ({@link io.textintel.serving.tokenizer.ChatTemplateException}), or a draft whose tokenizer
+     *     differs from the model's
      */
-    public static DecoderTasks open(Path modelDir, DecoderTasksConfig config) throws IOException {
+    public static DecoderTasks open(Path modelDir, DecoderTasksConfig config) {
+        Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(config, "config");
         String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
         List<AutoCloseable> opened = new ArrayList<>();
+        String loading = "the decoder model in " + modelDir;
         try {
             // first: a broken chat template fails before the weights load
             ChatTemplate template = ChatTemplate.forModel(modelDir);
@@ -133,11 +137,13 @@ public final class DecoderTasks implements AutoCloseable {
             PagedKvCache draftCache = null;
             if (config.speculation() == Speculation.DRAFT_MODEL) {
                 Path draftDir = Path.of(config.draftModelDir());
+                loading = "the draft model in " + draftDir + " for the decoder model in " + modelDir;
                 checkSameTokenizer(modelDir, tokenizer, draftDir);
                 draft = remember(opened, DecoderModel.load(draftDir, new FastDecoderOps(config.threads())));
                 GenerationConfig generation = config.generation();
                 draftCache = remember(opened,
                         new PagedKvCache(draft.kvLayout(), generation.kvBlockSize(), generation.kvBlocks()));
+                loading = "the decoder model in " + modelDir;
             }
             DecoderTasks engine = new DecoderTasks(name, config, model, tokenizer, template, draft, draftCache);
             LOG.info("Decoder engine {}: {} ({} positions), {}, speculation {}", name, model, model.maxSequenceLength(),
@@ -151,8 +157,13 @@ public final class DecoderTasks implements AutoCloseable {
                     e.addSuppressed(suppressed);
                 }
             }
-            throw e;
+            throw new EngineException(EngineException.Kind.LOAD, "could not load " + loading + ": " + reason(e), e);
         }
+    }
+
+    /** What went wrong, in words: an I/O failure's message is often a bare path, so its type goes first. */
+    private static String reason(Exception e) {
+        return e instanceof IOException ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getMessage();
     }
 
     /**

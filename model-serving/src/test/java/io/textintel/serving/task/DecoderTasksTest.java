@@ -148,15 +148,21 @@ class DecoderTasksTest {
         Path llamaDraft = TinyInstructModels.draft(dir, TinyDecoderSpec.llama());
         DecoderTasksConfig config = TinyInstructModels.config().draftModel(llamaDraft.toString()).build();
         assertThatThrownBy(() -> DecoderTasks.open(qwen, config))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("draft model " + llamaDraft)
-                .hasMessageContaining("expected the same tokenizer");
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageStartingWith("could not load the draft model in " + llamaDraft + " for the decoder model in "
+                        + qwen + ": draft model " + llamaDraft)
+                .hasMessageContaining("expected the same tokenizer")
+                .cause().isInstanceOf(IllegalArgumentException.class);
         Path smallerVocabulary = io.textintel.serving.tools.TinyModelGenerator.writeDecoder(dir.resolve("qwen-300"),
                 TinyDecoderSpec.qwen2().withMerges(300).withSizes(32, 1, 2, 1, 64));
         assertThatThrownBy(() -> DecoderTasks.open(qwen,
                 TinyInstructModels.config().draftModel(smallerVocabulary.toString()).build()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("token ids but model");
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageContaining("draft model " + smallerVocabulary)
+                .hasMessageContaining("token ids but model")
+                .cause().isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -167,10 +173,27 @@ class DecoderTasksTest {
         Files.writeString(file, "{{ bos_token }}\n{% for message in messages %}{{ message['content'] | trim( }}"
                 + "{% endfor %}\n");
         assertThatThrownBy(() -> DecoderTasks.open(model, TinyInstructModels.config().build()))
-                .isInstanceOfSatisfying(ChatTemplateException.class,
-                        e -> assertThat(e.kind()).isEqualTo(ChatTemplateException.Kind.INVALID))
-                .hasMessageStartingWith("chat template " + file + " does not render a user message: line 2: ")
-                .hasMessageContaining("syntax error");
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageStartingWith("could not load the decoder model in " + model + ": chat template " + file
+                        + " does not render a user message: line 2: ")
+                .hasMessageContaining("syntax error")
+                .cause().isInstanceOfSatisfying(ChatTemplateException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ChatTemplateException.Kind.INVALID));
+    }
+
+    @Test
+    void aMissingFileFailsTheLoadNamingTheModelAndTheFile() throws Exception {
+        Path model = io.textintel.serving.tools.TinyModelGenerator.writeDecoder(dir.resolve("llama-no-tokenizer"),
+                TinyDecoderSpec.llama());
+        Path tokenizer = model.resolve("tokenizer.json");
+        Files.delete(tokenizer);
+        assertThatThrownBy(() -> DecoderTasks.open(model, TinyInstructModels.config().build()))
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageStartingWith("could not load the decoder model in " + model + ": ")
+                .hasMessageContaining("tokenizer.json")
+                .cause().isInstanceOf(java.io.IOException.class);
     }
 
     @Test

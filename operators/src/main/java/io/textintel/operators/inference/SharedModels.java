@@ -25,13 +25,7 @@ public final class SharedModels {
     private record DecoderKey(Path modelDir, DecoderTasksConfig config) {}
 
     private static final SharedResources<DecoderKey, DecoderTasks> DECODERS =
-            new SharedResources<>(key -> {
-                try {
-                    return DecoderTasks.open(key.modelDir(), key.config());
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot load the decoder " + key.modelDir(), e);
-                }
-            });
+            new SharedResources<>(key -> DecoderTasks.open(key.modelDir(), key.config()));
 
     private static final SharedResources<EngineKey, EncoderEngine> ENGINES =
             new SharedResources<>(key -> EncoderEngine.open(key.modelDir(), key.settings().toEngineConfig()));

@@ -1,6 +1,7 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.engine.EngineException;
+import io.textintel.serving.engine.EngineLoop;
 import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.engine.ForwardPassListeners;
 import io.textintel.serving.kv.PagedKvCache;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,11 +40,8 @@ public final class GenerationEngine implements AutoCloseable {
     private final Speculation defaultSpeculation;
     private final PagedKvCache cache; // owned by the scheduler thread
     private final GenerationScheduler scheduler; // owned by the scheduler thread
-    private final LinkedBlockingQueue<GenerationRequest> inbox = new LinkedBlockingQueue<>();
     private final ForwardPassListeners listeners;
-    private final Thread thread;
-    private final Object lifecycle = new Object();
-    private volatile boolean closed;
+    private final EngineLoop<GenerationRequest> loop;
 
     /** An engine without speculative decoding. */
     public GenerationEngine(String name, CausalLm model, GenerationConfig config) {
@@ -68,9 +65,9 @@ public final class GenerationEngine implements AutoCloseable {
             cache.close();
             throw e;
         }
-        this.thread = new Thread(this::runLoop, "textintel-generate-" + name);
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.loop = new EngineLoop<>("textintel-generate-" + name, "generation engine for model " + name,
+                this::runLoop);
+        this.loop.start();
         LOG.info("Generation engine for {}: up to {} running sequences, {} tokens per step, KV cache of {} blocks"
                 + " of {} positions, speculation {} (γ {} {}{})", name, config.maxRunningSequences(),
                 config.maxBatchTokens(), config.kvBlocks(), config.kvBlockSize(), defaultSpeculation.configName(),
@@ -98,14 +95,8 @@ public final class GenerationEngine implements AutoCloseable {
                     "generation request for model " + name + ": " + problem));
             return future;
         }
-        synchronized (lifecycle) {
-            if (closed) {
-                future.completeExceptionally(new IllegalStateException(
-                        "generation engine for model " + name + " is closed, expected calls before close()"));
-                return future;
-            }
-            inbox.add(new GenerationRequest(promptIds.clone(), params, speculation, future, System.nanoTime()));
-        }
+        loop.submit(future,
+                () -> new GenerationRequest(promptIds.clone(), params, speculation, future, System.nanoTime()));
         return future;
     }
 
@@ -136,9 +127,9 @@ public final class GenerationEngine implements AutoCloseable {
     private void runLoop() {
         Throwable crash = null;
         try {
-            while (!closed) {
+            while (!loop.isClosed()) {
                 if (!scheduler.hasWork()) {
-                    GenerationRequest arrived = inbox.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    GenerationRequest arrived = loop.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
                     if (arrived == null) {
                         continue;
                     }
@@ -148,7 +139,7 @@ public final class GenerationEngine implements AutoCloseable {
                 step();
             }
         } catch (InterruptedException e) {
-            if (!closed) {
+            if (!loop.isClosed()) {
                 LOG.error("Scheduler thread of generation engine {} was interrupted while it is open", name, e);
             }
         } catch (RuntimeException | Error e) {
@@ -157,11 +148,9 @@ public final class GenerationEngine implements AutoCloseable {
             crash = e;
             throw e;
         } finally {
-            synchronized (lifecycle) {
-                closed = true; // no request is queued after this
-            }
+            loop.markClosed(); // no request is queued after this
             List<GenerationRequest> left = new ArrayList<>();
-            inbox.drainTo(left);
+            loop.drainTo(left);
             left.forEach(scheduler::add);
             scheduler.failAll(crash == null
                     ? new IllegalStateException("generation engine for model " + name
@@ -174,7 +163,7 @@ public final class GenerationEngine implements AutoCloseable {
 
     private void drainInbox() {
         GenerationRequest request;
-        while ((request = inbox.poll()) != null) {
+        while ((request = loop.poll()) != null) {
             scheduler.add(request);
         }
     }
@@ -202,20 +191,8 @@ public final class GenerationEngine implements AutoCloseable {
     /** Fails the requests left, stops the scheduler thread (after the running step) and releases the KV cache. */
     @Override
     public void close() {
-        synchronized (lifecycle) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        thread.interrupt();
-        try {
-            thread.join(TimeUnit.MINUTES.toMillis(1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            LOG.warn("Scheduler thread of generation engine {} did not stop within a minute", name);
+        if (!loop.stop()) {
+            return;
         }
         LOG.info("Generation engine for {} closed: {}", name, scheduler.metrics());
     }

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.operators.inference.GenerativeSettings;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
-import io.textintel.serving.task.SummaryOptions;
 import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.SummaryOptions;
 
 import org.junit.jupiter.api.Test;
 

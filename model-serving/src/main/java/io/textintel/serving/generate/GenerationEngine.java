@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * pass per step (see {@link GenerationScheduler} for the loop and its choices).
  *
  * <p>Requests are checked when submitted; an invalid one (empty, too long for the model, ids
- * outside the vocabulary, speculation without a proposer) fails its future at once with
+ * outside the vocabulary, a speculation other than the engine's or none) fails its future at once with
  * {@link EngineException.Kind#INPUT}. A future the caller cancels leaves at the next step and its
  * KV blocks are freed. A forward pass that throws fails the requests in it with
  * {@link EngineException.Kind#BACKEND}; the others go on. {@link #close()} fails every request

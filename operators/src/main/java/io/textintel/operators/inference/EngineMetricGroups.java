@@ -1,12 +1,12 @@
 package io.textintel.operators.inference;
 
 import io.textintel.operators.DeadLetterCounters;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.engine.EngineMetrics;
 import io.textintel.serving.engine.ForwardPassListener;
-import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.generate.GenerationMetrics;
-import io.textintel.serving.task.DecoderTasks;
 import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.DecoderTasks;
 
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;

@@ -2,8 +2,8 @@ package io.textintel.operators.inference;
 
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.task.DecoderTasksConfig;
 import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.DecoderTasksConfig;
 
 import java.io.Serializable;
 import java.time.Duration;

@@ -5,8 +5,8 @@ import io.textintel.operators.DeadLetters;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.TextRecord;
-import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.EncoderEngine;
+import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.task.DecoderTasks;
 
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;

@@ -1,8 +1,8 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.engine.EncoderEngine;
-import io.textintel.serving.task.DecoderTasks;
 import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.DecoderTasks;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;

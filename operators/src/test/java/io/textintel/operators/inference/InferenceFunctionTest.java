@@ -11,8 +11,8 @@ import io.textintel.schemas.ModelRef;
 import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.TopicTag;
-import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.EncoderEngine;
+import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import org.apache.flink.api.common.functions.DefaultOpenContext;

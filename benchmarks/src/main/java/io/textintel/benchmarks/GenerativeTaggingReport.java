@@ -1,12 +1,12 @@
 package io.textintel.benchmarks;
 
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.DecoderEngineConfig;
-import io.textintel.serving.text.GenerativeTagger;
-import io.textintel.serving.text.Summarizer;
-import io.textintel.serving.text.SummaryOptions;
-import io.textintel.serving.text.Tagging;
-import io.textintel.serving.text.TaggingOptions;
+import io.textintel.serving.task.DecoderTasks;
+import io.textintel.serving.task.DecoderTasksConfig;
+import io.textintel.serving.task.GenerativeTagger;
+import io.textintel.serving.task.Summarizer;
+import io.textintel.serving.task.SummaryOptions;
+import io.textintel.serving.task.Tagging;
+import io.textintel.serving.task.TaggingOptions;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -27,7 +27,7 @@ import java.util.function.Function;
  *
  * <p>The decoder is a generated Llama instruction checkpoint ({@link #SPEC}: hidden 256, 4 layers,
  * 8 query and 4 key/value heads, intermediate 704, 512 positions, about 3.3M parameters, random
- * weights, F32), opened as the operators open one: {@link DecoderEngine#open} with the engine
+ * weights, F32), opened as the operators open one: {@link DecoderTasks#open} with the engine
  * settings' defaults (16 running sequences, 1024 tokens per step, no speculation) and the given
  * threads. Both tasks are built as the operators build them: a {@link GenerativeTagger} over
  * {@link #LABELS} ({@link TaggingOptions#greedy}), single-label (every label scored, one pass each)
@@ -127,11 +127,11 @@ public final class GenerativeTaggingReport {
         }
     }
 
-    private final DecoderEngine engine;
+    private final DecoderTasks engine;
     private final List<Function<String, CompletableFuture<Integer>>> tasks = new ArrayList<>();
     private final List<String> documents;
 
-    GenerativeTaggingReport(DecoderEngine engine, int maxDocuments) {
+    GenerativeTaggingReport(DecoderTasks engine, int maxDocuments) {
         this.engine = engine;
         GenerativeTagger single = new GenerativeTagger(engine, TaggingOptions.greedy(LABELS, false));
         GenerativeTagger multi = new GenerativeTagger(engine, TaggingOptions.greedy(LABELS, true));
@@ -160,8 +160,8 @@ public final class GenerativeTaggingReport {
         OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         long started = System.nanoTime();
         Path checkpoint = DecoderFixture.checkpoint(SPEC);
-        try (DecoderEngine engine = DecoderEngine.open(checkpoint,
-                DecoderEngineConfig.builder().threads(threads).build())) {
+        try (DecoderTasks engine = DecoderTasks.open(checkpoint,
+                DecoderTasksConfig.builder().threads(threads).build())) {
             System.out.printf(Locale.ROOT, "Decoder: generated Llama, hidden %d, %d layers, %d/%d heads, intermediate"
                     + " %d, %d positions, random weights, F32; %d threads; engine: %d running sequences, %d tokens per"
                     + " step, no speculation; %d processors, load average %.2f before the run%n", SPEC.hiddenSize(),

@@ -2,6 +2,7 @@ package io.textintel.benchmarks;
 
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.Proposal;
+import io.textintel.serving.spec.Speculation;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,6 +32,12 @@ final class OracleDraftProposer implements DraftProposer {
     /** Records the target's greedy continuation of {@code prompt}. */
     void learn(int[] prompt, int[] continuation) {
         continuations.put(Arrays.hashCode(prompt), continuation.clone());
+    }
+
+    /** Stands in for a draft model of a given acceptance rate. */
+    @Override
+    public Speculation speculation() {
+        return Speculation.DRAFT_MODEL;
     }
 
     @Override

@@ -6,12 +6,12 @@ import io.textintel.serving.generate.GenerationRequest;
 import io.textintel.serving.generate.GenerationResult;
 import io.textintel.serving.generate.GenerationScheduler;
 import io.textintel.serving.generate.ScheduledStep;
-import io.textintel.serving.generate.SpeculationMode;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.decoder.DecoderModel;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.AdaptiveDraftLength;
 import io.textintel.serving.spec.DraftProposer;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.spec.SpeculationOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -209,7 +209,7 @@ public final class SpeculativeDecodingReport {
             for (int i = 0; i < batch; i++) {
                 CompletableFuture<GenerationResult> future = new CompletableFuture<>();
                 scheduler.add(new GenerationRequest(prompts.get(i), SamplingParams.greedy(newTokens, List.of()),
-                        proposer == null ? SpeculationMode.OFF : SpeculationMode.ON, future, System.nanoTime()));
+                        proposer == null ? Speculation.NONE : proposer.speculation(), future, System.nanoTime()));
                 futures.add(future);
             }
             long decodeTokens = 0;

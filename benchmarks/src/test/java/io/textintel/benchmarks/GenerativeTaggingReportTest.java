@@ -3,8 +3,8 @@ package io.textintel.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.DecoderEngineConfig;
+import io.textintel.serving.task.DecoderTasks;
+import io.textintel.serving.task.DecoderTasksConfig;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 import java.lang.management.ManagementFactory;
@@ -25,7 +25,7 @@ class GenerativeTaggingReportTest {
     @Test
     void measuresEveryTaskAtEveryInFlightCountOverWholeRounds() throws Exception {
         Path model = TinyModelGenerator.writeDecoder(dir.resolve("llama"), TinyDecoderSpec.llama().withMaxPositions(512));
-        try (DecoderEngine engine = DecoderEngine.open(model, DecoderEngineConfig.builder().threads(1).build())) {
+        try (DecoderTasks engine = DecoderTasks.open(model, DecoderTasksConfig.builder().threads(1).build())) {
             GenerativeTaggingReport report = new GenerativeTaggingReport(engine, 6);
             List<GenerativeTaggingReport.Point> points = report.measure(4, 2, new int[] {1, 3},
                     ManagementFactory.getOperatingSystemMXBean());

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.codec.AvroSingleObjectCodec;
-import io.textintel.serving.text.SummaryOptions;
+import io.textintel.serving.task.SummaryOptions;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -18,7 +18,7 @@ import io.textintel.it.support.TestServices;
 import io.textintel.jobs.demo.DemoData;
 import io.textintel.operators.inference.ModelRepository;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 import java.io.StringReader;
 import java.net.URI;
@@ -84,7 +84,7 @@ class VectorIndexOptionsITCase {
         Path model = ModelRepository.defaults().resolve("embed", MODEL, null).directory();
         long start = System.nanoTime();
         try (TextTokenizer tokenizer = TextTokenizer.load(model, 128);
-                InferenceEngine engine = InferenceEngine.open(model, EngineConfig.defaults())) {
+                EncoderEngine engine = EncoderEngine.open(model, EngineConfig.defaults())) {
             corpus = embed(tokenizer, engine, texts);
             queries = embed(tokenizer, engine, queryTexts);
         }
@@ -171,7 +171,7 @@ class VectorIndexOptionsITCase {
         }
     }
 
-    private static List<float[]> embed(TextTokenizer tokenizer, InferenceEngine engine, List<String> texts) {
+    private static List<float[]> embed(TextTokenizer tokenizer, EncoderEngine engine, List<String> texts) {
         List<CompletableFuture<float[]>> pending = new ArrayList<>();
         for (String text : texts) {
             pending.add(engine.embed(tokenizer.encode(text).ids()));

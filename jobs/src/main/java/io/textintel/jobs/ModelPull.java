@@ -3,7 +3,7 @@ package io.textintel.jobs;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.operators.inference.ModelRepository;
 import io.textintel.operators.inference.ModelTask;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ public final class ModelPull {
         List<Reference> references = new ArrayList<>();
         for (ModelTask task : config.modelTasks()) {
             references.add(new Reference(task.name(), task.modelId(), task.revisionOrDefault()));
-            if (task.generative() != null && task.generative().speculationKind() == SpeculationKind.DRAFT_MODEL) {
+            if (task.generative() != null && task.generative().speculationKind() == Speculation.DRAFT_MODEL) {
                 references.add(new Reference(task.name(), task.generative().draftModel(), "main"));
             }
         }

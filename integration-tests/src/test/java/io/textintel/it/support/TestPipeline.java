@@ -8,7 +8,7 @@ import io.textintel.jobs.TextIntelligenceJob;
 import io.textintel.jobs.config.PipelineConfig;
 import io.textintel.jobs.config.PipelineConfigLoader;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 import io.textintel.serving.tools.TinyBertSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
@@ -281,7 +281,7 @@ public final class TestPipeline {
     /** The embedding the pipeline's embedder gives {@code text}, computed here in the test JVM. */
     public static float[] embed(String text) throws Exception {
         try (TextTokenizer tokenizer = TextTokenizer.load(embedder(), Integer.MAX_VALUE);
-                InferenceEngine engine = InferenceEngine.open(embedder(), EngineConfig.defaults())) {
+                EncoderEngine engine = EncoderEngine.open(embedder(), EngineConfig.defaults())) {
             return engine.embed(tokenizer.encode(text).ids()).get();
         }
     }

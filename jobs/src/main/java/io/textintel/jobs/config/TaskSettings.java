@@ -9,7 +9,7 @@ import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
 import io.textintel.operators.inference.TaskOptions;
 import io.textintel.operators.inference.ZeroShotSettings;
-import io.textintel.serving.text.SummaryOptions;
+import io.textintel.serving.task.SummaryOptions;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.textintel.operators.inference.ModelRepository;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
@@ -93,7 +93,7 @@ final class DemoModels {
     /** Embeds a query with the pipeline's embedder, for a kNN search. */
     float[] embedQuery(String query) throws Exception {
         try (TextTokenizer tokenizer = TextTokenizer.load(embedder, Integer.MAX_VALUE);
-                InferenceEngine engine = InferenceEngine.open(embedder, EngineConfig.defaults())) {
+                EncoderEngine engine = EncoderEngine.open(embedder, EngineConfig.defaults())) {
             return engine.embed(tokenizer.encode(query).ids()).get();
         }
     }

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.operators.inference.GenerativeSettings;
 import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
-import io.textintel.serving.text.SummaryOptions;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.SummaryOptions;
 
 import org.junit.jupiter.api.Test;
 
@@ -299,7 +299,7 @@ class PipelineConfigLoaderTest {
     void theDecoderKvCacheIsConfiguredInTheEngineSection() {
         PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml",
                 List.of("engine.kv-cache-blocks=512", "engine.kv-block-size=32"));
-        var generation = config.engine().toDecoderConfig(SpeculationKind.NONE, null).generation();
+        var generation = config.engine().toDecoderConfig(Speculation.NONE, null).generation();
         assertThat(generation.kvBlocks()).isEqualTo(512);
         assertThat(generation.kvBlockSize()).isEqualTo(32);
         assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("engine.kv-cache-blocks=0")))

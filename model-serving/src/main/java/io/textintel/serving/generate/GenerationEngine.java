@@ -1,17 +1,18 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.engine.EngineException;
+import io.textintel.serving.engine.EngineLoop;
 import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.engine.ForwardPassListeners;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftProposer;
+import io.textintel.serving.spec.Speculation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * pass per step (see {@link GenerationScheduler} for the loop and its choices).
  *
  * <p>Requests are checked when submitted; an invalid one (empty, too long for the model, ids
- * outside the vocabulary, speculation without a proposer) fails its future at once with
+ * outside the vocabulary, a speculation other than the engine's or none) fails its future at once with
  * {@link EngineException.Kind#INPUT}. A future the caller cancels leaves at the next step and its
  * KV blocks are freed. A forward pass that throws fails the requests in it with
  * {@link EngineException.Kind#BACKEND}; the others go on. {@link #close()} fails every request
@@ -36,14 +37,11 @@ public final class GenerationEngine implements AutoCloseable {
 
     private final CausalLm model;
     private final String name;
-    private final SpeculationMode defaultSpeculation;
+    private final Speculation defaultSpeculation;
     private final PagedKvCache cache; // owned by the scheduler thread
     private final GenerationScheduler scheduler; // owned by the scheduler thread
-    private final LinkedBlockingQueue<GenerationRequest> inbox = new LinkedBlockingQueue<>();
     private final ForwardPassListeners listeners;
-    private final Thread thread;
-    private final Object lifecycle = new Object();
-    private volatile boolean closed;
+    private final EngineLoop<GenerationRequest> loop;
 
     /** An engine without speculative decoding. */
     public GenerationEngine(String name, CausalLm model, GenerationConfig config) {
@@ -52,14 +50,14 @@ public final class GenerationEngine implements AutoCloseable {
 
     /**
      * @param proposer draft proposer for speculative decoding; with one, requests speculate unless
-     *     they ask for {@link SpeculationMode#OFF}; null for none
+     *     they ask for {@link Speculation#NONE}; null for none
      */
     public GenerationEngine(String name, CausalLm model, GenerationConfig config, DraftProposer proposer) {
         this.name = Objects.requireNonNull(name, "name");
         this.model = Objects.requireNonNull(model, "model");
         Objects.requireNonNull(config, "config");
         this.listeners = new ForwardPassListeners(name);
-        this.defaultSpeculation = proposer == null ? SpeculationMode.OFF : SpeculationMode.ON;
+        this.defaultSpeculation = proposer == null ? Speculation.NONE : proposer.speculation();
         this.cache = new PagedKvCache(model.kvLayout(), config.kvBlockSize(), config.kvBlocks());
         try {
             this.scheduler = new GenerationScheduler(model, cache, config, proposer);
@@ -67,12 +65,12 @@ public final class GenerationEngine implements AutoCloseable {
             cache.close();
             throw e;
         }
-        this.thread = new Thread(this::runLoop, "textintel-generate-" + name);
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.loop = new EngineLoop<>("textintel-generate-" + name, "generation engine for model " + name,
+                this::runLoop);
+        this.loop.start();
         LOG.info("Generation engine for {}: up to {} running sequences, {} tokens per step, KV cache of {} blocks"
                 + " of {} positions, speculation {} (γ {} {}{})", name, config.maxRunningSequences(),
-                config.maxBatchTokens(), config.kvBlocks(), config.kvBlockSize(), defaultSpeculation,
+                config.maxBatchTokens(), config.kvBlocks(), config.kvBlockSize(), defaultSpeculation.configName(),
                 config.adaptiveSpeculation() == null ? "=" : "<=", config.maxDraftTokens(),
                 config.adaptiveSpeculation() == null ? "" : ", adaptive: " + config.adaptiveSpeculation());
     }
@@ -82,9 +80,12 @@ public final class GenerationEngine implements AutoCloseable {
         return generate(promptIds, params, defaultSpeculation);
     }
 
-    /** Generates a continuation of {@code promptIds} with the given speculation mode. */
+    /**
+     * Generates a continuation of {@code promptIds} with the given speculation: the engine's
+     * ({@link #speculation()}) or {@link Speculation#NONE}.
+     */
     public CompletableFuture<GenerationResult> generate(int[] promptIds, SamplingParams params,
-            SpeculationMode speculation) {
+            Speculation speculation) {
         Objects.requireNonNull(params, "params");
         Objects.requireNonNull(speculation, "speculation");
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
@@ -94,15 +95,14 @@ public final class GenerationEngine implements AutoCloseable {
                     "generation request for model " + name + ": " + problem));
             return future;
         }
-        synchronized (lifecycle) {
-            if (closed) {
-                future.completeExceptionally(new IllegalStateException(
-                        "generation engine for model " + name + " is closed, expected calls before close()"));
-                return future;
-            }
-            inbox.add(new GenerationRequest(promptIds.clone(), params, speculation, future, System.nanoTime()));
-        }
+        loop.submit(future,
+                () -> new GenerationRequest(promptIds.clone(), params, speculation, future, System.nanoTime()));
         return future;
+    }
+
+    /** Where the engine's draft tokens come from: its proposer's kind, {@link Speculation#NONE} without one. */
+    public Speculation speculation() {
+        return defaultSpeculation;
     }
 
     /** The counters now; a finished request is counted before its future completes. */
@@ -127,9 +127,9 @@ public final class GenerationEngine implements AutoCloseable {
     private void runLoop() {
         Throwable crash = null;
         try {
-            while (!closed) {
+            while (!loop.isClosed()) {
                 if (!scheduler.hasWork()) {
-                    GenerationRequest arrived = inbox.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    GenerationRequest arrived = loop.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
                     if (arrived == null) {
                         continue;
                     }
@@ -139,7 +139,7 @@ public final class GenerationEngine implements AutoCloseable {
                 step();
             }
         } catch (InterruptedException e) {
-            if (!closed) {
+            if (!loop.isClosed()) {
                 LOG.error("Scheduler thread of generation engine {} was interrupted while it is open", name, e);
             }
         } catch (RuntimeException | Error e) {
@@ -148,11 +148,9 @@ public final class GenerationEngine implements AutoCloseable {
             crash = e;
             throw e;
         } finally {
-            synchronized (lifecycle) {
-                closed = true; // no request is queued after this
-            }
+            loop.markClosed(); // no request is queued after this
             List<GenerationRequest> left = new ArrayList<>();
-            inbox.drainTo(left);
+            loop.drainTo(left);
             left.forEach(scheduler::add);
             scheduler.failAll(crash == null
                     ? new IllegalStateException("generation engine for model " + name
@@ -165,7 +163,7 @@ public final class GenerationEngine implements AutoCloseable {
 
     private void drainInbox() {
         GenerationRequest request;
-        while ((request = inbox.poll()) != null) {
+        while ((request = loop.poll()) != null) {
             scheduler.add(request);
         }
     }
@@ -193,20 +191,8 @@ public final class GenerationEngine implements AutoCloseable {
     /** Fails the requests left, stops the scheduler thread (after the running step) and releases the KV cache. */
     @Override
     public void close() {
-        synchronized (lifecycle) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        thread.interrupt();
-        try {
-            thread.join(TimeUnit.MINUTES.toMillis(1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            LOG.warn("Scheduler thread of generation engine {} did not stop within a minute", name);
+        if (!loop.stop()) {
+            return;
         }
         LOG.info("Generation engine for {} closed: {}", name, scheduler.metrics());
     }

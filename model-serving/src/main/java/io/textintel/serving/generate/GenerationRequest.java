@@ -1,6 +1,7 @@
 package io.textintel.serving.generate;
 
 import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.spec.Speculation;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -9,11 +10,11 @@ import java.util.concurrent.CompletableFuture;
  *
  * @param promptIds the prompt's token ids; not copied, so the caller hands over a private array
  * @param params how tokens are chosen and when generation stops
- * @param speculation whether to use speculative decoding
+ * @param speculation the engine's kind of speculation to use it, or {@link Speculation#NONE} for plain decoding
  * @param future receives the result; the caller cancelling it drops the request
  * @param submittedNanos {@link System#nanoTime()} at submission
  */
-public record GenerationRequest(int[] promptIds, SamplingParams params, SpeculationMode speculation,
+public record GenerationRequest(int[] promptIds, SamplingParams params, Speculation speculation,
         CompletableFuture<GenerationResult> future, long submittedNanos) {
 
     public GenerationRequest {

@@ -7,6 +7,7 @@ import io.textintel.serving.sampling.Sampler;
 import io.textintel.serving.spec.DraftLengthPolicy;
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.Proposal;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.spec.SpeculativeVerifier;
 import io.textintel.serving.spec.Verification;
 import java.util.ArrayDeque;
@@ -100,7 +101,7 @@ public final class GenerationScheduler {
     }
 
     /** What is wrong with a request for this model, or null when it can run. */
-    public String validate(int[] promptIds, SpeculationMode speculation) {
+    public String validate(int[] promptIds, Speculation speculation) {
         if (promptIds == null || promptIds.length == 0) {
             return "prompt is " + (promptIds == null ? "null" : "empty") + ", expected at least one token id";
         }
@@ -114,8 +115,13 @@ public final class GenerationScheduler {
                         + " 0 <= id < " + vocabSize;
             }
         }
-        if (speculation == SpeculationMode.ON && proposer == null) {
-            return "speculation ON, but the engine has no draft proposer; expected OFF";
+        if (speculation != Speculation.NONE && proposer == null) {
+            return "speculation " + speculation.configName() + ", but the engine has no draft proposer; expected none";
+        }
+        if (speculation != Speculation.NONE && speculation != proposer.speculation()) {
+            return "speculation " + speculation.configName() + ", but the engine's draft proposer is "
+                    + proposer.speculation().configName() + "; expected " + proposer.speculation().configName()
+                    + " or none";
         }
         return null;
     }
@@ -126,7 +132,7 @@ public final class GenerationScheduler {
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
-        DraftLengthPolicy draftPolicy = proposer != null && request.speculation() == SpeculationMode.ON
+        DraftLengthPolicy draftPolicy = proposer != null && request.speculation() != Speculation.NONE
                 ? new DraftLengthPolicy(config.maxDraftTokens(), config.adaptiveSpeculation(),
                         !request.params().isGreedy())
                 : null;
@@ -427,7 +433,7 @@ public final class GenerationScheduler {
     /** Frees what a sequence holds outside the scheduler: its KV blocks and the proposer's state. */
     private void leave(GeneratingSequence sequence) {
         cache.free(sequence.id);
-        if (proposer != null && sequence.request.speculation() == SpeculationMode.ON) {
+        if (proposer != null && sequence.request.speculation() != Speculation.NONE) {
             proposer.release(sequence.id);
         }
     }

@@ -96,6 +96,11 @@ public final class DraftModelProposer implements DraftProposer {
     }
 
     @Override
+    public Speculation speculation() {
+        return Speculation.DRAFT_MODEL;
+    }
+
+    @Override
     public Proposal propose(long sequenceId, int[] context, int maxTokens) {
         int gamma = Math.min(maxTokens, draft.maxSequenceLength() - context.length);
         if (gamma < 1 || context.length == 0) {

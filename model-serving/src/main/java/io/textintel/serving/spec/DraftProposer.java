@@ -8,6 +8,9 @@ package io.textintel.serving.spec;
  */
 public interface DraftProposer {
 
+    /** Where this proposer's draft tokens come from. */
+    Speculation speculation();
+
     /**
      * Up to {@code maxTokens} proposed continuations of {@code context}; may be fewer or none.
      *

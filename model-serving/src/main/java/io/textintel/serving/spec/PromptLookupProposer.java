@@ -38,6 +38,11 @@ public final class PromptLookupProposer implements DraftProposer {
     }
 
     @Override
+    public Speculation speculation() {
+        return Speculation.PROMPT_LOOKUP;
+    }
+
+    @Override
     public Proposal propose(long sequenceId, int[] context, int maxTokens) {
         int length = context.length;
         for (int n = Math.min(maxN, length - 1); n >= minN && maxTokens > 0; n--) {

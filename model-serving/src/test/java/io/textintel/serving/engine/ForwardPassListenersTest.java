@@ -45,7 +45,7 @@ class ForwardPassListenersTest {
         AtomicLong sequences = new AtomicLong();
         AtomicLong tokens = new AtomicLong();
         AtomicLong nanos = new AtomicLong();
-        try (InferenceEngine engine = InferenceEngine.open(embedder, config)) {
+        try (EncoderEngine engine = EncoderEngine.open(embedder, config)) {
             engine.addListener((s, t, n) -> {
                 throw new IllegalStateException("broken listener");
             });

@@ -2,6 +2,7 @@ package io.textintel.serving.generate;
 
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.Proposal;
+import io.textintel.serving.spec.Speculation;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
@@ -24,6 +25,12 @@ final class CoinFlipProposer implements DraftProposer {
         this.model = model;
         this.rightProbability = rightProbability;
         this.random = new Random(seed);
+    }
+
+    /** Drafts continue from the drafts before them, as a draft model's do. */
+    @Override
+    public Speculation speculation() {
+        return Speculation.DRAFT_MODEL;
     }
 
     @Override

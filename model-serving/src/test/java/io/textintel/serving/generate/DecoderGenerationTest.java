@@ -9,6 +9,7 @@ import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftModelProposer;
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.PromptLookupProposer;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 
@@ -63,12 +64,12 @@ class DecoderGenerationTest {
                 .kvBlocks(256).maxDraftTokens(4).build();
     }
 
-    private static List<int[]> generate(GenerationEngine engine, List<int[]> prompts, SpeculationMode mode)
+    private static List<int[]> generate(GenerationEngine engine, List<int[]> prompts, Speculation speculation)
             throws Exception {
         SamplingParams greedy = SamplingParams.greedy(NEW_TOKENS, List.of());
         List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
         for (int[] prompt : prompts) {
-            futures.add(engine.generate(prompt, greedy, mode));
+            futures.add(engine.generate(prompt, greedy, speculation));
         }
         List<int[]> out = new ArrayList<>();
         for (CompletableFuture<GenerationResult> future : futures) {
@@ -80,7 +81,7 @@ class DecoderGenerationTest {
     private static List<int[]> oneAtATime(GenerationEngine engine, List<int[]> prompts) throws Exception {
         List<int[]> out = new ArrayList<>();
         for (int[] prompt : prompts) {
-            out.add(generate(engine, List.of(prompt), SpeculationMode.OFF).get(0));
+            out.add(generate(engine, List.of(prompt), Speculation.NONE).get(0));
         }
         return out;
     }
@@ -100,7 +101,7 @@ class DecoderGenerationTest {
             assertThat(expected).allSatisfy(tokens -> assertThat(tokens).hasSize(NEW_TOKENS));
 
             try (GenerationEngine batched = new GenerationEngine("batched", model, config(8))) {
-                assertThat(generate(batched, prompts, SpeculationMode.OFF)).as("continuous batching")
+                assertThat(generate(batched, prompts, Speculation.NONE)).as("continuous batching")
                         .containsExactlyElementsOf(expected);
             }
             assertSpeculationMatches(model, new PromptLookupProposer(1, 3), prompts, expected, "prompt lookup");
@@ -122,7 +123,7 @@ class DecoderGenerationTest {
             List<int[]> expected, String what) throws Exception {
         for (int running : new int[] {1, 4}) {
             try (GenerationEngine engine = new GenerationEngine(what, model, config(running), proposer)) {
-                assertThat(generate(engine, prompts, SpeculationMode.ON)).as("%s at batch %d", what, running)
+                assertThat(generate(engine, prompts, engine.speculation())).as("%s at batch %d", what, running)
                         .containsExactlyElementsOf(expected);
                 assertThat(engine.metrics().draftProposed()).as("%s proposed tokens", what).isPositive();
                 lastAccepted = engine.metrics().draftAccepted();

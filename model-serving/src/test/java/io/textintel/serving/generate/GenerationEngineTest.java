@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.spec.Speculation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -173,12 +174,32 @@ class GenerationEngineTest {
         CoinFlipProposer proposer = new CoinFlipProposer(model, 0.5, 1);
         try (GenerationEngine engine = new GenerationEngine("fake", model, config().build(), proposer)) {
             Case c = cases(1, 5, true, 10, 20).get(0);
-            GenerationResult result = engine.generate(c.prompt(), c.params(), SpeculationMode.OFF)
+            GenerationResult result = engine.generate(c.prompt(), c.params(), Speculation.NONE)
                     .get(30, TimeUnit.SECONDS);
             assertThat(result.tokens()).containsExactly(model.reference(c.prompt(), c.params()).tokens());
             assertThat(result.draftProposed()).isZero();
         }
         assertThat(proposer.proposedFor).isEmpty();
+    }
+
+    @Test
+    void aRequestAsksForTheEnginesSpeculationOrNone() throws Exception {
+        HashingCausalLm model = new HashingCausalLm(VOCAB, 96);
+        CoinFlipProposer proposer = new CoinFlipProposer(model, 0.5, 1);
+        try (GenerationEngine engine = new GenerationEngine("fake", model, config().build(), proposer)) {
+            assertThat(engine.speculation()).isEqualTo(Speculation.DRAFT_MODEL);
+            SamplingParams params = SamplingParams.greedy(4, List.of());
+            assertThatThrownBy(() -> engine.generate(new int[] {3}, params, Speculation.PROMPT_LOOKUP).get())
+                    .cause().isInstanceOf(EngineException.class)
+                    .hasMessageContaining("speculation prompt-lookup, but the engine's draft proposer is draft-model;"
+                            + " expected draft-model or none")
+                    .satisfies(e -> assertThat(((EngineException) e).kind()).isEqualTo(EngineException.Kind.INPUT));
+            assertThat(engine.generate(new int[] {3}, params, Speculation.DRAFT_MODEL).get(30, TimeUnit.SECONDS)
+                    .tokens()).hasSize(4);
+        }
+        try (GenerationEngine plain = new GenerationEngine("plain", model, config().build())) {
+            assertThat(plain.speculation()).isEqualTo(Speculation.NONE);
+        }
     }
 
     @Test
@@ -212,8 +233,9 @@ class GenerationEngineTest {
                     .hasMessageContaining("empty");
             assertThatThrownBy(() -> engine.generate(new int[] {3, VOCAB}, params).get()).cause()
                     .hasMessageContaining("token id 64 at position 1");
-            assertThatThrownBy(() -> engine.generate(new int[] {3}, params, SpeculationMode.ON).get()).cause()
-                    .hasMessageContaining("no draft proposer");
+            assertThatThrownBy(() -> engine.generate(new int[] {3}, params, Speculation.PROMPT_LOOKUP).get()).cause()
+                    .isInstanceOf(EngineException.class)
+                    .hasMessageContaining("speculation prompt-lookup, but the engine has no draft proposer");
         }
     }
 

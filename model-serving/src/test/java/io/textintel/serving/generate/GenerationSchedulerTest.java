@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.SequenceChunk;
 import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.spec.Speculation;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class GenerationSchedulerTest {
     private static CompletableFuture<GenerationResult> add(GenerationScheduler scheduler, int promptLength,
             SamplingParams params) {
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
-        scheduler.add(new GenerationRequest(prompt(promptLength), params, SpeculationMode.OFF, future,
+        scheduler.add(new GenerationRequest(prompt(promptLength), params, Speculation.NONE, future,
                 System.nanoTime()));
         return future;
     }

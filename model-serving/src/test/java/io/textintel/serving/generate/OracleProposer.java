@@ -2,6 +2,7 @@ package io.textintel.serving.generate;
 
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.Proposal;
+import io.textintel.serving.spec.Speculation;
 import java.util.Arrays;
 
 /**
@@ -19,6 +20,12 @@ final class OracleProposer implements DraftProposer {
     OracleProposer(HashingCausalLm model, double rightProbability) {
         this.model = model;
         this.rightProbability = rightProbability;
+    }
+
+    /** Proposals are a function of the sequence's own tokens, as prompt lookup's are. */
+    @Override
+    public Speculation speculation() {
+        return Speculation.PROMPT_LOOKUP;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.textintel.serving.model.SequenceChunk;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftLengthPolicy.StandDown;
 import io.textintel.serving.spec.Proposal;
+import io.textintel.serving.spec.Speculation;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ class ScheduledStepTest {
 
     private static GeneratingSequence sequence(int... prompt) {
         return new GeneratingSequence(7, new GenerationRequest(prompt, SamplingParams.greedy(10, List.of()),
-                SpeculationMode.OFF, new CompletableFuture<>(), 0), null);
+                Speculation.NONE, new CompletableFuture<>(), 0), null);
     }
 
     private static SequenceChunk chunk(GeneratingSequence sequence, int from, int to) {

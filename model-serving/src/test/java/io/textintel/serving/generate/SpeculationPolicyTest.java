@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.spec.SpeculationOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ class SpeculationPolicyTest {
     private static CompletableFuture<GenerationResult> add(GenerationScheduler scheduler, int[] prompt,
             SamplingParams params) {
         CompletableFuture<GenerationResult> future = new CompletableFuture<>();
-        scheduler.add(new GenerationRequest(prompt, params, SpeculationMode.ON, future, System.nanoTime()));
+        scheduler.add(new GenerationRequest(prompt, params, Speculation.PROMPT_LOOKUP, future, System.nanoTime()));
         return future;
     }
 

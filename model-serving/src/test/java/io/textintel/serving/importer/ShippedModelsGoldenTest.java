@@ -10,7 +10,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 import io.textintel.serving.tokenizer.TokenizedText;
 import java.io.IOException;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Golden test against an implementation no one here wrote: ONNX Runtime runs the ORIGINAL ONNX
- * graph from the Maven-shipped jar; the engine (CPU backend, through {@link InferenceEngine}) runs
+ * graph from the Maven-shipped jar; the engine (CPU backend, through {@link EncoderEngine}) runs
  * the checkpoint imported from it. Pooling on the ONNX Runtime side is computed here from its
  * {@code last_hidden_state}, independently of the engine's pooling code.
  *
@@ -99,7 +99,7 @@ class ShippedModelsGoldenTest {
         EngineConfig engineConfig = EngineConfig.builder().backend(BackendChoice.CPU).threads(2).maxBatchSize(32)
                 .maxBatchDelay(Duration.ofMillis(2)).maxQueuedRequests(4096).build();
         try (TextTokenizer tokenizer = TextTokenizer.load(dir, MAX_POSITIONS);
-                InferenceEngine engine = InferenceEngine.open(dir, engineConfig);
+                EncoderEngine engine = EncoderEngine.open(dir, engineConfig);
                 OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(2);
             // spinning worker threads starve each other on a shared 2-core CI machine

@@ -11,7 +11,7 @@ import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.batch.TokenBatch;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tensor.Tensor;
 import io.textintel.serving.tools.TinyBertSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
@@ -91,7 +91,7 @@ class SentenceDenseTest {
 
     @Test
     void theEngineReportsAndReturnsTheSizeAfterDense() throws Exception {
-        try (InferenceEngine engine = InferenceEngine.open(modelDir, EngineConfig.builder().threads(1).build())) {
+        try (EncoderEngine engine = EncoderEngine.open(modelDir, EngineConfig.builder().threads(1).build())) {
             assertThat(engine.model().embeddingDimension()).isEqualTo(16);
             assertThat(engine.model().hiddenSize()).isEqualTo(32);
             float[] embedding = engine.embed(sequences.get(1)).get(60, TimeUnit.SECONDS);

@@ -1,7 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.schemas.TextRecord;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.engine.ModelInfo;
 
 import java.io.IOException;
@@ -18,7 +18,7 @@ final class ClassifierTagTask implements TaskType {
 
     @Override
     public TaskRunner<float[]> runner(ModelTask task, TaskResources resources) throws IOException {
-        InferenceEngine engine = resources.engine(task);
+        EncoderEngine engine = resources.engine(task);
         ModelInfo info = engine.model();
         if (info.labels().isEmpty()) {
             throw new IllegalArgumentException("task '" + task.name() + "' tags, but model " + task.modelId()
@@ -27,7 +27,7 @@ final class ClassifierTagTask implements TaskType {
         return new Runner(task, engine, info.labels(), resources.model(task).revision());
     }
 
-    private record Runner(ModelTask task, InferenceEngine engine, List<String> labels, String revision)
+    private record Runner(ModelTask task, EncoderEngine engine, List<String> labels, String revision)
             implements TaskRunner<float[]> {
 
         @Override

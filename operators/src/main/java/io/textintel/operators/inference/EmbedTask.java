@@ -1,7 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.schemas.TextRecord;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
@@ -16,12 +16,12 @@ final class EmbedTask implements TaskType {
 
     @Override
     public TaskRunner<float[]> runner(ModelTask task, TaskResources resources) throws IOException {
-        InferenceEngine engine = resources.engine(task);
+        EncoderEngine engine = resources.engine(task);
         EncoderTexts.requireEmbedder(task, engine, "embeds");
         return new Runner(task, engine, resources.model(task).revision());
     }
 
-    private record Runner(ModelTask task, InferenceEngine engine, String revision) implements TaskRunner<float[]> {
+    private record Runner(ModelTask task, EncoderEngine engine, String revision) implements TaskRunner<float[]> {
 
         @Override
         public CompletableFuture<float[]> run(TextRecord record, TaskInput input) {

@@ -1,7 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.schemas.TextRecord;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,7 +14,7 @@ import java.util.function.Function;
  * @param scores the head: an embedding to one score per label, in {@code labels}' order
  * @param head the head's version, recorded on the document's model reference
  */
-record EmbeddingHeadRunner(ModelTask task, InferenceEngine engine, List<String> labels,
+record EmbeddingHeadRunner(ModelTask task, EncoderEngine engine, List<String> labels,
         Function<float[], float[]> scores, String revision, String head) implements TaskRunner<float[]> {
 
     @Override

@@ -1,6 +1,6 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 import io.textintel.serving.tokenizer.TokenizedText;
 
@@ -49,7 +49,7 @@ final class EncoderTexts {
      *
      * @param what what the texts are, for messages ("task 'topics': examples")
      */
-    static float[][] embedAll(InferenceEngine engine, List<int[]> ids, String what) throws IOException {
+    static float[][] embedAll(EncoderEngine engine, List<int[]> ids, String what) throws IOException {
         float[][] embeddings = new float[ids.size()][];
         for (int start = 0; start < ids.size(); start += STARTUP_WINDOW) {
             int end = Math.min(ids.size(), start + STARTUP_WINDOW);
@@ -76,7 +76,7 @@ final class EncoderTexts {
     }
 
     /** Fails unless the task's engine embeds. */
-    static void requireEmbedder(ModelTask task, InferenceEngine engine, String purpose) {
+    static void requireEmbedder(ModelTask task, EncoderEngine engine, String purpose) {
         if (!engine.model().embedder()) {
             throw new IllegalArgumentException("task '" + task.name() + "' " + purpose + ", but model "
                     + task.modelId() + " (" + engine.model().architecture() + ") has no embedding output");

@@ -1,12 +1,12 @@
 package io.textintel.operators.inference;
 
 import io.textintel.operators.DeadLetterCounters;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.engine.EngineMetrics;
 import io.textintel.serving.engine.ForwardPassListener;
-import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.generate.GenerationMetrics;
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.DecoderTasks;
 
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
@@ -56,13 +56,13 @@ final class EngineMetricGroups implements AutoCloseable {
         EngineMetricGroups metrics = new EngineMetricGroups();
         MetricGroup textintel = operatorGroup.addGroup(DeadLetterCounters.GROUP);
         Set<List<String>> labels = new HashSet<>();
-        for (Map.Entry<InferenceEngine, String> entry : resources.encoders().entrySet()) {
+        for (Map.Entry<EncoderEngine, String> entry : resources.encoders().entrySet()) {
             if (labels.add(List.of(entry.getValue(), ENCODER))) {
                 metrics.encoder(textintel.addGroup("model", entry.getValue()).addGroup("engine", ENCODER),
                         entry.getKey());
             }
         }
-        for (Map.Entry<DecoderEngine, String> entry : resources.decoders().entrySet()) {
+        for (Map.Entry<DecoderTasks, String> entry : resources.decoders().entrySet()) {
             String engine = decoderLabel(entry.getKey().config().speculation());
             // two decoders of one model and speculation kind differ only in their draft model: the first one counts
             if (labels.add(List.of(entry.getValue(), engine))) {
@@ -74,12 +74,12 @@ final class EngineMetricGroups implements AutoCloseable {
     }
 
     /** The {@code engine} label of a decoder: {@code decoder}, {@code decoder_prompt_lookup}, {@code decoder_draft_model}. */
-    static String decoderLabel(SpeculationKind speculation) {
-        return speculation == SpeculationKind.NONE ? "decoder"
+    static String decoderLabel(Speculation speculation) {
+        return speculation == Speculation.NONE ? "decoder"
                 : "decoder_" + speculation.configName().replace('-', '_');
     }
 
-    private void encoder(MetricGroup group, InferenceEngine engine) {
+    private void encoder(MetricGroup group, EncoderEngine engine) {
         group.gauge("queueDepth", () -> engine.metrics().queueDepth());
         group.gauge("paddingShare", () -> paddingShare(engine.metrics()));
         group.meter("tokensPerSecond", new MeterView(() -> engine.metrics().tokens()));
@@ -88,14 +88,14 @@ final class EngineMetricGroups implements AutoCloseable {
         removals.add(() -> engine.removeListener(listener));
     }
 
-    private void decoder(MetricGroup group, DecoderEngine engine) {
+    private void decoder(MetricGroup group, DecoderTasks engine) {
         Supplier<GenerationMetrics> metrics = engine::metrics;
         group.gauge("queueDepth", () -> metrics.get().waiting());
         group.gauge("runningSequences", () -> metrics.get().running());
         int blocks = engine.kvBlocks();
         group.gauge("kvCacheOccupancy", () -> 1.0 - (double) metrics.get().freeKvBlocks() / blocks);
         group.meter("tokensPerSecond", new MeterView(() -> metrics.get().generatedTokens()));
-        if (engine.config().speculation() != SpeculationKind.NONE) {
+        if (engine.config().speculation() != Speculation.NONE) {
             group.gauge("speculationAcceptance", () -> acceptance(metrics.get()));
             group.gauge("draftTokensProposed", () -> {
                 GenerationMetrics m = metrics.get();

@@ -2,8 +2,8 @@ package io.textintel.operators.inference;
 
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
-import io.textintel.serving.text.DecoderEngineConfig;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.DecoderTasksConfig;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -84,11 +84,11 @@ public record EngineSettings(
      * The decoder engine configuration of a generative task: this section's threads,
      * {@code max-batch-tokens} and KV cache (where set), the task's speculation.
      *
-     * @param draftModelDir the resolved draft checkpoint for {@link SpeculationKind#DRAFT_MODEL}, else null
+     * @param draftModelDir the resolved draft checkpoint for {@link Speculation#DRAFT_MODEL}, else null
      */
-    public DecoderEngineConfig toDecoderConfig(SpeculationKind speculation, String draftModelDir) {
-        DecoderEngineConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize);
-        if (speculation == SpeculationKind.DRAFT_MODEL) {
+    public DecoderTasksConfig toDecoderConfig(Speculation speculation, String draftModelDir) {
+        DecoderTasksConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize);
+        if (speculation == Speculation.DRAFT_MODEL) {
             config.draftModel(draftModelDir);
         } else {
             config.speculation(speculation);
@@ -96,9 +96,9 @@ public record EngineSettings(
         return config.build();
     }
 
-    private static DecoderEngineConfig.Builder decoderConfig(
+    private static DecoderTasksConfig.Builder decoderConfig(
             Integer threads, Integer maxBatchTokens, Integer kvCacheBlocks, Integer kvBlockSize) {
-        DecoderEngineConfig.Builder config = DecoderEngineConfig.builder();
+        DecoderTasksConfig.Builder config = DecoderTasksConfig.builder();
         if (threads != null) {
             config.threads(threads);
         }

@@ -3,7 +3,7 @@ package io.textintel.operators.inference;
 import io.textintel.operators.embedding.CentralSentences;
 import io.textintel.schemas.SummaryInfo;
 import io.textintel.schemas.TextRecord;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 import io.textintel.serving.tokenizer.TokenizedText;
 
@@ -57,7 +57,7 @@ final class ExtractiveSummaryTask implements TaskType {
 
     @Override
     public TaskRunner<SentenceEmbeddings> runner(ModelTask task, TaskResources resources) throws IOException {
-        InferenceEngine engine = resources.engine(task);
+        EncoderEngine engine = resources.engine(task);
         EncoderTexts.requireEmbedder(task, engine, "summarizes extractively by embeddings");
         return new Runner(task, task.extractive(), engine, resources.model(task).revision());
     }
@@ -65,7 +65,7 @@ final class ExtractiveSummaryTask implements TaskType {
     /** The embeddings of a text's sentences and how long they took; none for a text too short to summarise. */
     record SentenceEmbeddings(List<float[]> vectors, long latencyMillis) {}
 
-    private record Runner(ModelTask task, ExtractiveSettings settings, InferenceEngine engine, String revision)
+    private record Runner(ModelTask task, ExtractiveSettings settings, EncoderEngine engine, String revision)
             implements TaskRunner<SentenceEmbeddings> {
 
         @Override

@@ -1,7 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.operators.embedding.LogisticRegression;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import org.slf4j.Logger;
@@ -33,7 +33,7 @@ final class FewShotTagTask implements TaskType {
     @Override
     public TaskRunner<float[]> runner(ModelTask task, TaskResources resources) throws IOException {
         FewShotSettings settings = task.fewShot();
-        InferenceEngine engine = resources.engine(task);
+        EncoderEngine engine = resources.engine(task);
         EncoderTexts.requireEmbedder(task, engine, "tags few-shot by embeddings");
         TextTokenizer tokenizer = resources.tokenizer(task);
         List<String> texts = settings.examples().stream().map(LabelledExample::text).toList();

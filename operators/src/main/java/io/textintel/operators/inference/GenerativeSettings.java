@@ -1,8 +1,8 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.text.SpeculationKind;
-import io.textintel.serving.text.SummaryOptions;
-import io.textintel.serving.text.TaggingOptions;
+import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.SummaryOptions;
+import io.textintel.serving.task.TaggingOptions;
 
 import java.util.List;
 
@@ -35,7 +35,7 @@ public record GenerativeSettings(int maxSummaryTokens, String style, float tempe
     public GenerativeSettings {
         labels = labels == null ? List.of() : List.copyOf(labels);
         style = style == null ? SummaryOptions.DEFAULT_STYLE : style;
-        speculation = speculation == null ? SpeculationKind.NONE.configName() : speculation;
+        speculation = speculation == null ? Speculation.NONE.configName() : speculation;
     }
 
     /** Greedy summaries of at most {@code maxSummaryTokens} tokens in paragraph style, no speculation. */
@@ -53,8 +53,8 @@ public record GenerativeSettings(int maxSummaryTokens, String style, float tempe
                 maxSummaryInputTokens);
     }
 
-    public SpeculationKind speculationKind() {
-        return SpeculationKind.parse(speculation);
+    public Speculation speculationKind() {
+        return Speculation.parse(speculation);
     }
 
     /** The summarizer's options; throws IllegalArgumentException naming the bad setting. */

@@ -2,8 +2,8 @@ package io.textintel.operators.inference;
 
 import io.textintel.schemas.SummaryInfo;
 import io.textintel.schemas.TextRecord;
-import io.textintel.serving.text.Summarizer;
-import io.textintel.serving.text.Summary;
+import io.textintel.serving.task.Summarizer;
+import io.textintel.serving.task.Summary;
 
 import java.io.IOException;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.textintel.operators.inference;
 
 import io.textintel.schemas.TextRecord;
-import io.textintel.serving.text.GenerativeTagger;
-import io.textintel.serving.text.LabelScore;
+import io.textintel.serving.task.GenerativeTagger;
+import io.textintel.serving.task.LabelScore;
 
 import java.io.IOException;
 import java.util.List;

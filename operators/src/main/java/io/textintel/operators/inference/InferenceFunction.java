@@ -5,9 +5,9 @@ import io.textintel.operators.DeadLetters;
 import io.textintel.schemas.DeadLetter;
 import io.textintel.schemas.DeadLetterReason;
 import io.textintel.schemas.TextRecord;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.engine.EngineException;
-import io.textintel.serving.engine.InferenceEngine;
-import io.textintel.serving.text.DecoderEngine;
+import io.textintel.serving.task.DecoderTasks;
 
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -28,8 +28,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Runs every model task of a document on the JVM's shared inference engines, asynchronously, and
- * assembles the enriched document. Encoder tasks run on {@link InferenceEngine}s, decoder tasks
- * (summarize, generative tag) on {@link DecoderEngine}s; both are shared per JVM and model. What
+ * assembles the enriched document. Encoder tasks run on {@link EncoderEngine}s, decoder tasks
+ * (summarize, generative tag) on {@link DecoderTasks}s; both are shared per JVM and model. What
  * each task computes and writes is its kind's {@link TaskType}.
  *
  * <p>Used through Flink's async I/O ({@code AsyncDataStream}), so many documents are in flight at

@@ -1,6 +1,6 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
 
 import java.io.Serializable;
 import java.util.Objects;
@@ -92,9 +92,9 @@ public record ModelTask(
             } else {
                 generative.taggingOptions();
             }
-            SpeculationKind speculation = generative.speculationKind();
+            Speculation speculation = generative.speculationKind();
             boolean hasDraft = generative.draftModel() != null && !generative.draftModel().isBlank();
-            if ((speculation == SpeculationKind.DRAFT_MODEL) != hasDraft) {
+            if ((speculation == Speculation.DRAFT_MODEL) != hasDraft) {
                 throw new IllegalArgumentException(hasDraft
                         ? "draft-model is set but speculation is " + generative.speculation() + ", expected draft-model"
                         : "speculation is draft-model but draft-model is not set, expected a smaller model of the"

@@ -1,8 +1,8 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.engine.InferenceEngine;
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.DecoderEngineConfig;
+import io.textintel.serving.engine.EncoderEngine;
+import io.textintel.serving.task.DecoderTasks;
+import io.textintel.serving.task.DecoderTasksConfig;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
@@ -22,19 +22,13 @@ public final class SharedModels {
 
     private record TokenizerKey(Path modelDir, int maxLength) {}
 
-    private record DecoderKey(Path modelDir, DecoderEngineConfig config) {}
+    private record DecoderKey(Path modelDir, DecoderTasksConfig config) {}
 
-    private static final SharedResources<DecoderKey, DecoderEngine> DECODERS =
-            new SharedResources<>(key -> {
-                try {
-                    return DecoderEngine.open(key.modelDir(), key.config());
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot load the decoder " + key.modelDir(), e);
-                }
-            });
+    private static final SharedResources<DecoderKey, DecoderTasks> DECODERS =
+            new SharedResources<>(key -> DecoderTasks.open(key.modelDir(), key.config()));
 
-    private static final SharedResources<EngineKey, InferenceEngine> ENGINES =
-            new SharedResources<>(key -> InferenceEngine.open(key.modelDir(), key.settings().toEngineConfig()));
+    private static final SharedResources<EngineKey, EncoderEngine> ENGINES =
+            new SharedResources<>(key -> EncoderEngine.open(key.modelDir(), key.settings().toEngineConfig()));
 
     private static final SharedResources<TokenizerKey, TextTokenizer> TOKENIZERS =
             new SharedResources<>(key -> {
@@ -48,7 +42,7 @@ public final class SharedModels {
     private SharedModels() {}
 
     /** Leases the engine of the checkpoint in {@code modelDir}, loading it on first use. */
-    public static SharedResources.Lease<InferenceEngine> engine(Path modelDir, EngineSettings settings) {
+    public static SharedResources.Lease<EncoderEngine> engine(Path modelDir, EngineSettings settings) {
         return ENGINES.acquire(new EngineKey(modelDir.toAbsolutePath().normalize(), settings));
     }
 
@@ -65,7 +59,7 @@ public final class SharedModels {
      * Leases the decoder engine of the instruction checkpoint in {@code modelDir}, loading it on first
      * use; tasks with the same model and engine settings (speculation and draft included) share one.
      */
-    public static SharedResources.Lease<DecoderEngine> decoder(Path modelDir, DecoderEngineConfig config) {
+    public static SharedResources.Lease<DecoderTasks> decoder(Path modelDir, DecoderTasksConfig config) {
         return DECODERS.acquire(new DecoderKey(modelDir.toAbsolutePath().normalize(), config));
     }
 

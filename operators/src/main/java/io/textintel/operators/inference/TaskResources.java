@@ -1,8 +1,8 @@
 package io.textintel.operators.inference;
 
-import io.textintel.serving.engine.InferenceEngine;
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.engine.EncoderEngine;
+import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.DecoderTasks;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
@@ -25,8 +25,8 @@ public final class TaskResources implements AutoCloseable {
     private final List<SharedResources.Lease<?>> leases = new ArrayList<>();
     private final Map<String, ModelRepository.ResolvedModel> models = new HashMap<>();
     /** Engines handed out, each once, with the model id of the first task that asked for it. */
-    private final Map<InferenceEngine, String> encoders = new LinkedHashMap<>();
-    private final Map<DecoderEngine, String> decoders = new LinkedHashMap<>();
+    private final Map<EncoderEngine, String> encoders = new LinkedHashMap<>();
+    private final Map<DecoderTasks, String> decoders = new LinkedHashMap<>();
 
     private TaskResources(ModelRepository repository, EngineSettings engineSettings) {
         this.repository = repository;
@@ -70,33 +70,33 @@ public final class TaskResources implements AutoCloseable {
     }
 
     /** The encoder engine of the task's checkpoint. */
-    InferenceEngine engine(ModelTask task) throws IOException {
-        InferenceEngine engine = keep(SharedModels.engine(model(task).directory(), requireEngineSettings(task)));
+    EncoderEngine engine(ModelTask task) throws IOException {
+        EncoderEngine engine = keep(SharedModels.engine(model(task).directory(), requireEngineSettings(task)));
         encoders.putIfAbsent(engine, task.modelId());
         return engine;
     }
 
     /** The decoder engine of the task's checkpoint, with the task's speculation (and draft model). */
-    DecoderEngine decoder(ModelTask task) throws IOException {
+    DecoderTasks decoder(ModelTask task) throws IOException {
         EngineSettings settings = requireEngineSettings(task);
         GenerativeSettings generative = task.generative();
-        SpeculationKind speculation = generative.speculationKind();
-        String draftDir = speculation == SpeculationKind.DRAFT_MODEL
+        Speculation speculation = generative.speculationKind();
+        String draftDir = speculation == Speculation.DRAFT_MODEL
                 ? repository.resolve(task.name(), generative.draftModel(), "main").directory().toString()
                 : null;
-        DecoderEngine decoder =
+        DecoderTasks decoder =
                 keep(SharedModels.decoder(model(task).directory(), settings.toDecoderConfig(speculation, draftDir)));
         decoders.putIfAbsent(decoder, task.modelId());
         return decoder;
     }
 
     /** The encoder engines opened so far, each with the model id its first task named. */
-    Map<InferenceEngine, String> encoders() {
+    Map<EncoderEngine, String> encoders() {
         return Collections.unmodifiableMap(new LinkedHashMap<>(encoders));
     }
 
     /** The decoder engines opened so far, each with the model id its first task named. */
-    Map<DecoderEngine, String> decoders() {
+    Map<DecoderTasks, String> decoders() {
         return Collections.unmodifiableMap(new LinkedHashMap<>(decoders));
     }
 

@@ -1,7 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.schemas.TopicTag;
-import io.textintel.serving.text.LabelScore;
+import io.textintel.serving.task.LabelScore;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.operators.embedding.ZeroShotScores;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import java.io.IOException;
@@ -23,7 +23,7 @@ final class ZeroShotTagTask implements TaskType {
     @Override
     public TaskRunner<float[]> runner(ModelTask task, TaskResources resources) throws IOException {
         ZeroShotSettings settings = task.zeroShot();
-        InferenceEngine engine = resources.engine(task);
+        EncoderEngine engine = resources.engine(task);
         EncoderTexts.requireEmbedder(task, engine, "tags zero-shot by embeddings");
         TextTokenizer tokenizer = resources.tokenizer(task);
         List<String> texts = new ArrayList<>();

@@ -9,9 +9,9 @@ import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.SummaryInfo;
 import io.textintel.schemas.TopicTag;
-import io.textintel.serving.text.DecoderEngine;
-import io.textintel.serving.text.Summarizer;
-import io.textintel.serving.text.Summary;
+import io.textintel.serving.task.DecoderTasks;
+import io.textintel.serving.task.Summarizer;
+import io.textintel.serving.task.Summary;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 
@@ -90,7 +90,7 @@ class DecoderTaskInferenceTest {
         ModelTask task = summarize(settings);
         EnrichedDocument out = invoke(open(task), doc(TEXT, task)).document;
         Summary expected;
-        try (DecoderEngine engine = DecoderEngine.open(qwen, SETTINGS.toDecoderConfig(settings.speculationKind(), null))) {
+        try (DecoderTasks engine = DecoderTasks.open(qwen, SETTINGS.toDecoderConfig(settings.speculationKind(), null))) {
             expected = new Summarizer(engine, settings.summaryOptions()).summarize(TEXT).get(60, TimeUnit.SECONDS);
         }
         SummaryInfo summary = out.getSummary();
@@ -164,7 +164,7 @@ class DecoderTaskInferenceTest {
         assertThat(letter.getReason()).contains("did not finish within 60000 ms")
                 .contains("its summary reads at most the first 8192 tokens");
         assertThat(letter.getRecordId()).isEqualTo("fb-1");
-        try (SharedResources.Lease<DecoderEngine> decoder =
+        try (SharedResources.Lease<DecoderTasks> decoder =
                 SharedModels.decoder(qwen, SETTINGS.toDecoderConfig(settings.speculationKind(), null))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (decoder.get().metrics().cancelled() == 0 && System.nanoTime() < deadline) {

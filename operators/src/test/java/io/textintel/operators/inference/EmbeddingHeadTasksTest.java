@@ -12,7 +12,7 @@ import io.textintel.schemas.ModelRef;
 import io.textintel.schemas.SummaryInfo;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.TopicTag;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import org.apache.flink.api.common.functions.DefaultOpenContext;
@@ -59,7 +59,7 @@ class EmbeddingHeadTasksTest {
     private static Path embedder;
     private static Path classifier;
     private static TextTokenizer tokenizer;
-    private static InferenceEngine direct;
+    private static EncoderEngine direct;
 
     private final List<InferenceFunction> opened = new ArrayList<>();
 
@@ -68,7 +68,7 @@ class EmbeddingHeadTasksTest {
         embedder = TestModels.embedder(dir.resolve("embedder"));
         classifier = TestModels.classifier(dir.resolve("classifier"));
         tokenizer = TextTokenizer.load(embedder, Integer.MAX_VALUE);
-        direct = InferenceEngine.open(embedder, SETTINGS.toEngineConfig());
+        direct = EncoderEngine.open(embedder, SETTINGS.toEngineConfig());
     }
 
     @AfterAll
@@ -402,7 +402,7 @@ class EmbeddingHeadTasksTest {
         function.timeout(doc, result);
 
         assertThat(result.single().deadLetter.getReason()).contains("did not finish within");
-        try (SharedResources.Lease<InferenceEngine> engine = SharedModels.engine(embedder, slow)) {
+        try (SharedResources.Lease<EncoderEngine> engine = SharedModels.engine(embedder, slow)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (engine.get().metrics().cancelled() < input.sentences() && System.nanoTime() < deadline) {
                 Thread.sleep(50);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.textintel.serving.engine.EngineMetrics;
 import io.textintel.serving.generate.GenerationMetrics;
-import io.textintel.serving.text.SpeculationKind;
+import io.textintel.serving.spec.Speculation;
 
 import org.junit.jupiter.api.Test;
 
@@ -58,9 +58,9 @@ class EngineMetricGroupsTest {
     }
 
     @Test
-    void decoderLabelsNameTheSpeculationKind() {
-        assertThat(EngineMetricGroups.decoderLabel(SpeculationKind.NONE)).isEqualTo("decoder");
-        for (SpeculationKind kind : SpeculationKind.values()) {
+    void decoderLabelsNameTheSpeculation() {
+        assertThat(EngineMetricGroups.decoderLabel(Speculation.NONE)).isEqualTo("decoder");
+        for (Speculation kind : Speculation.values()) {
             assertThat(EngineMetricGroups.decoderLabel(kind)).matches("[a-z_]+");
         }
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.textintel.operators.TestModels;
 import io.textintel.schemas.EnrichedDocument;
-import io.textintel.serving.engine.InferenceEngine;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import org.apache.flink.api.common.functions.MapFunction;
@@ -132,7 +132,7 @@ class InferenceFunctionInJobITCase {
         EngineSettings overloaded = new EngineSettings("cpu", 1, null, null, Duration.ofMillis(5), 2);
         Path embedder = Path.of(tasks.get(0).modelId());
         // Held across the job so that the engine, and its counters, outlive the job's own leases.
-        try (SharedResources.Lease<InferenceEngine> engine = SharedModels.engine(embedder, overloaded)) {
+        try (SharedResources.Lease<EncoderEngine> engine = SharedModels.engine(embedder, overloaded)) {
             assertAllEnriched(run(overloaded, 16, 1_000, true));
 
             assertThat(engine.get().metrics().rejected()).as("requests refused as overloaded, then retried")

@@ -11,8 +11,8 @@ import io.textintel.schemas.ModelRef;
 import io.textintel.schemas.PipelineStage;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.TopicTag;
+import io.textintel.serving.engine.EncoderEngine;
 import io.textintel.serving.engine.EngineException;
-import io.textintel.serving.engine.InferenceEngine;
 import io.textintel.serving.tokenizer.TextTokenizer;
 
 import org.apache.flink.api.common.functions.DefaultOpenContext;
@@ -59,8 +59,8 @@ class InferenceFunctionTest {
     private static Path embedder;
     private static Path classifier;
     private static TextTokenizer tokenizer;
-    private static InferenceEngine directEmbedder;
-    private static InferenceEngine directClassifier;
+    private static EncoderEngine directEmbedder;
+    private static EncoderEngine directClassifier;
 
     private final List<InferenceFunction> opened = new ArrayList<>();
 
@@ -70,8 +70,8 @@ class InferenceFunctionTest {
         classifier = TestModels.classifier(models.resolve("classifier"));
         // Both checkpoints have the same WordPiece vocabulary, so one tokenizer serves both tasks.
         tokenizer = TextTokenizer.load(embedder, Integer.MAX_VALUE);
-        directEmbedder = InferenceEngine.open(embedder, SETTINGS.toEngineConfig());
-        directClassifier = InferenceEngine.open(classifier, SETTINGS.toEngineConfig());
+        directEmbedder = EncoderEngine.open(embedder, SETTINGS.toEngineConfig());
+        directClassifier = EncoderEngine.open(classifier, SETTINGS.toEngineConfig());
     }
 
     @AfterAll
@@ -263,7 +263,7 @@ class InferenceFunctionTest {
         // The cancellation reaches the completion callback, which must not complete the result a second time
         // (CollectingResultFuture fails loudly on a second completion).
         assertThat(result.single().deadLetter.getReason()).contains("did not finish within");
-        try (SharedResources.Lease<InferenceEngine> engine = SharedModels.engine(embedder, slow)) {
+        try (SharedResources.Lease<EncoderEngine> engine = SharedModels.engine(embedder, slow)) {
             // The engine notices the cancellation when it forms the batch, after its 2 s wait for company.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (engine.get().metrics().cancelled() == 0 && System.nanoTime() < deadline) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.schemas.TopicTag;
-import io.textintel.serving.text.LabelScore;
+import io.textintel.serving.task.LabelScore;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.tokenizer.ChatTemplate;
 import java.util.ArrayList;
@@ -44,14 +44,14 @@ public final class Summarizer {
     /** The smallest text budget worth summarising with. */
     static final int MIN_INPUT_TOKENS = 16;
 
-    private final DecoderEngine engine;
+    private final DecoderTasks engine;
     private final SummaryOptions options;
     private final int inputBudget;
 
     /**
      * @throws IllegalArgumentException if the summary length leaves too little of the model's context for input
      */
-    public Summarizer(DecoderEngine engine, SummaryOptions options) {
+    public Summarizer(DecoderTasks engine, SummaryOptions options) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.options = Objects.requireNonNull(options, "options");
         int overhead = engine.promptIds(messages("")).length;

@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class InferenceEngineTest {
+class EncoderEngineTest {
 
     @TempDir
     static Path models;
@@ -69,7 +69,7 @@ class InferenceEngineTest {
             }
         }
         ExecutorService callers = Executors.newFixedThreadPool(8);
-        try (InferenceEngine engine = InferenceEngine.open(embedder, config)) {
+        try (EncoderEngine engine = EncoderEngine.open(embedder, config)) {
             assertThat(engine.model().embeddingDimension()).isEqualTo(32);
             assertThat(engine.model().architecture()).isEqualTo("BertModel");
             List<Future<float[]>> results = new ArrayList<>();
@@ -95,7 +95,7 @@ class InferenceEngineTest {
 
     @Test
     void classifierReturnsProbabilitiesPerLabel() throws Exception {
-        try (InferenceEngine engine = InferenceEngine.open(classifier, EngineConfig.builder().threads(1).build())) {
+        try (EncoderEngine engine = EncoderEngine.open(classifier, EngineConfig.builder().threads(1).build())) {
             assertThat(engine.model().labels()).containsExactly("negative", "positive");
             float[] probabilities = engine.classify(new int[] {2, 50, 60, 3}).get(10, TimeUnit.SECONDS);
             assertThat(probabilities).hasSize(2);
@@ -106,7 +106,7 @@ class InferenceEngineTest {
 
     @Test
     void invalidInputsFailWithKindInputNamingTheValue() {
-        try (InferenceEngine engine = InferenceEngine.open(embedder, EngineConfig.builder().threads(1).build())) {
+        try (EncoderEngine engine = EncoderEngine.open(embedder, EngineConfig.builder().threads(1).build())) {
             assertInput(engine.embed(new int[0]), "token ids are empty");
             assertInput(engine.embed(null), "token ids are null");
             int vocabulary = engine.model().maxSequenceLength();
@@ -123,7 +123,7 @@ class InferenceEngineTest {
         // a long delay and a large batch keep requests queued while the test fills the queue
         EngineConfig config = EngineConfig.builder().threads(1).maxBatchSize(64).maxQueuedRequests(4)
                 .maxBatchDelay(Duration.ofSeconds(2)).build();
-        try (InferenceEngine engine = InferenceEngine.open(embedder, config)) {
+        try (EncoderEngine engine = EncoderEngine.open(embedder, config)) {
             List<CompletableFuture<float[]>> accepted = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 accepted.add(engine.embed(new int[] {2, 100 + i, 3}));
@@ -147,7 +147,7 @@ class InferenceEngineTest {
     void cancelledRequestsAreDroppedAndCloseFailsWhatIsLeft() throws Exception {
         EngineConfig config = EngineConfig.builder().threads(1).maxBatchSize(64)
                 .maxBatchDelay(Duration.ofSeconds(30)).build();
-        InferenceEngine engine = InferenceEngine.open(embedder, config);
+        EncoderEngine engine = EncoderEngine.open(embedder, config);
         CompletableFuture<float[]> cancelled = engine.embed(new int[] {2, 7, 3});
         CompletableFuture<float[]> pending = engine.embed(new int[] {2, 8, 3});
         cancelled.cancel(false);
@@ -168,7 +168,7 @@ class InferenceEngineTest {
     void cancelledRequestIsNotRunWhileOthersAre() throws Exception {
         EngineConfig config = EngineConfig.builder().threads(1).maxBatchSize(2)
                 .maxBatchDelay(Duration.ofMillis(300)).build();
-        try (InferenceEngine engine = InferenceEngine.open(embedder, config)) {
+        try (EncoderEngine engine = EncoderEngine.open(embedder, config)) {
             CompletableFuture<float[]> cancelled = engine.embed(new int[] {2, 7, 3});
             cancelled.cancel(false);
             assertThat(engine.embed(new int[] {2, 8, 3}).get(10, TimeUnit.SECONDS)).hasSize(32);
@@ -181,7 +181,7 @@ class InferenceEngineTest {
     @Test
     void loadFailuresSayWhatIsMissing() throws IOException {
         Path empty = Files.createDirectories(models.resolve("empty"));
-        assertThatThrownBy(() -> InferenceEngine.open(empty, EngineConfig.defaults()))
+        assertThatThrownBy(() -> EncoderEngine.open(empty, EngineConfig.defaults()))
                 .isInstanceOf(EngineException.class)
                 .hasMessageContaining("has no config.json")
                 .satisfies(e -> assertThat(((EngineException) e).kind()).isEqualTo(EngineException.Kind.LOAD));
@@ -191,11 +191,11 @@ class InferenceEngineTest {
     void referenceBackendGivesTheSameEmbeddings() throws Exception {
         int[] ids = {2, 40, 41, 42, 3};
         float[] fast;
-        try (InferenceEngine engine = InferenceEngine.open(embedder, EngineConfig.builder().threads(2).build())) {
+        try (EncoderEngine engine = EncoderEngine.open(embedder, EngineConfig.builder().threads(2).build())) {
             fast = engine.embed(ids).get(10, TimeUnit.SECONDS);
         }
         EngineConfig reference = EngineConfig.builder().backend(BackendChoice.CPU_REFERENCE).build();
-        try (InferenceEngine engine = InferenceEngine.open(embedder, reference)) {
+        try (EncoderEngine engine = EncoderEngine.open(embedder, reference)) {
             // float32 kernels vs double accumulation on unit vectors of a 2-layer width-32 model
             assertThat(engine.embed(ids).get(10, TimeUnit.SECONDS)).containsExactly(fast, within(1e-5f));
         }

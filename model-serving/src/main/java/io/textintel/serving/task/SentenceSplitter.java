@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
@@ -81,8 +81,8 @@ final class TinyInstructModels {
     }
 
     /** A small engine for tests: 2 threads, 4 running sequences, 64 blocks of 8 positions. */
-    static DecoderEngineConfig.Builder config() {
-        return DecoderEngineConfig.builder().threads(2).maxRunningSequences(4).maxBatchTokens(256).kvBlockSize(8)
+    static DecoderTasksConfig.Builder config() {
+        return DecoderTasksConfig.builder().threads(2).maxRunningSequences(4).maxBatchTokens(256).kvBlockSize(8)
                 .kvBlocks(128).maxDraftTokens(4);
     }
 }

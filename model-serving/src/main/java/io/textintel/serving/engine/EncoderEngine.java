@@ -5,8 +5,8 @@ import io.textintel.serving.batch.BatchScheduler;
 import io.textintel.serving.batch.InferenceRequest;
 import io.textintel.serving.batch.InferenceRequest.Task;
 import io.textintel.serving.batch.ScheduledBatch;
-import io.textintel.serving.config.EngineConfig;
 import io.textintel.serving.config.EncoderConfig;
+import io.textintel.serving.config.EngineConfig;
 import io.textintel.serving.model.EncoderModel;
 import io.textintel.serving.tensor.Tensor;
 import java.nio.file.Path;
@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The inference engine for one encoder model: callers on any thread submit token ids and get
+ * The engine for one encoder model: callers on any thread submit token ids and get
  * futures; one scheduler thread batches all callers' requests and runs one forward pass per batch.
  *
  * <p>Requests are checked when submitted; an invalid one fails its future at once with
@@ -31,20 +30,17 @@ import org.slf4j.LoggerFactory;
  * runs is dropped. {@link #close()} fails every request still waiting with an
  * {@link IllegalStateException}, stops the thread and releases the backend.
  */
-public final class InferenceEngine implements AutoCloseable {
+public final class EncoderEngine implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(InferenceEngine.class);
+    private static final Logger LOG = LoggerFactory.getLogger(EncoderEngine.class);
     private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final EncoderModel model;
     private final Backend backend;
     private final EngineConfig config;
     private final ModelInfo info;
-    private final LinkedBlockingQueue<InferenceRequest> inbox = new LinkedBlockingQueue<>();
     private final BatchScheduler scheduler; // owned by the scheduler thread
-    private final Thread thread;
-    private final Object lifecycle = new Object();
-    private volatile boolean closed;
+    private final EngineLoop<InferenceRequest> loop;
 
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
@@ -58,7 +54,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final AtomicLong forwardNanos = new AtomicLong();
     private final ForwardPassListeners listeners;
 
-    InferenceEngine(EncoderModel model, Backend backend, EngineConfig config) {
+    EncoderEngine(EncoderModel model, Backend backend, EngineConfig config) {
         this.model = Objects.requireNonNull(model, "model");
         this.backend = Objects.requireNonNull(backend, "backend");
         this.config = Objects.requireNonNull(config, "config");
@@ -69,9 +65,9 @@ public final class InferenceEngine implements AutoCloseable {
                 modelConfig.hiddenSize(), modelConfig.maxSequenceLength(), model.embeddingDimension(), model.labels());
         this.scheduler = new BatchScheduler(config.maxBatchSize(), config.maxBatchTokens(), config.maxBatchDelay(),
                 backend.batchLayout(), modelConfig.padTokenId());
-        this.thread = new Thread(this::runLoop, "textintel-engine-" + model.name());
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.loop = new EngineLoop<>("textintel-engine-" + model.name(), "engine for model " + model.name(),
+                this::runLoop);
+        this.loop.start();
         LOG.info("Engine for {} ({}) on backend {}: batches of up to {} sequences / {} tokens, delay {}, queue {}",
                 info.name(), info.architecture(), backend.name(), config.maxBatchSize(), config.maxBatchTokens(),
                 config.maxBatchDelay(), config.maxQueuedRequests());
@@ -83,12 +79,12 @@ public final class InferenceEngine implements AutoCloseable {
      *
      * @throws EngineException of kind {@link EngineException.Kind#LOAD} saying what could not be loaded
      */
-    public static InferenceEngine open(Path modelDir, EngineConfig config) {
+    public static EncoderEngine open(Path modelDir, EngineConfig config) {
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(config, "config");
         Backend backend = BackendFactory.create(config);
         try {
-            return new InferenceEngine(EncoderModel.load(modelDir, backend), backend, config);
+            return new EncoderEngine(EncoderModel.load(modelDir, backend), backend, config);
         } catch (Exception e) {
             backend.close();
             throw new EngineException(EngineException.Kind.LOAD,
@@ -137,23 +133,18 @@ public final class InferenceEngine implements AutoCloseable {
             future.completeExceptionally(new EngineException(EngineException.Kind.INPUT, problem));
             return future;
         }
-        synchronized (lifecycle) {
-            if (closed) {
-                future.completeExceptionally(new IllegalStateException(
-                        "engine for model " + info.name() + " is closed, expected calls before close()"));
-                return future;
-            }
+        loop.submit(future, () -> {
             if (queued.get() >= config.maxQueuedRequests()) {
                 rejected.incrementAndGet();
                 future.completeExceptionally(new EngineException(EngineException.Kind.OVERLOADED,
                         "engine for model " + info.name() + " has " + queued.get() + " requests queued, the limit"
                                 + " maxQueuedRequests is " + config.maxQueuedRequests()));
-                return future;
+                return null;
             }
             queued.incrementAndGet();
             requests.incrementAndGet();
-            inbox.add(new InferenceRequest(task, tokenIds.clone(), future, System.nanoTime()));
-        }
+            return new InferenceRequest(task, tokenIds.clone(), future, System.nanoTime());
+        });
         return future;
     }
 
@@ -183,10 +174,10 @@ public final class InferenceEngine implements AutoCloseable {
 
     private void runLoop() {
         try {
-            while (!closed) {
+            while (!loop.isClosed()) {
                 long wait = scheduler.nanosUntilDue(System.nanoTime());
                 if (wait > 0) {
-                    InferenceRequest arrived = inbox.poll(Math.min(wait, IDLE_POLL_NANOS), TimeUnit.NANOSECONDS);
+                    InferenceRequest arrived = loop.poll(Math.min(wait, IDLE_POLL_NANOS), TimeUnit.NANOSECONDS);
                     if (arrived != null) {
                         scheduler.add(arrived);
                         drainInbox();
@@ -203,7 +194,7 @@ public final class InferenceEngine implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
-            if (!closed) {
+            if (!loop.isClosed()) {
                 LOG.error("Scheduler thread of engine {} was interrupted while the engine is open", info.name(), e);
             }
         } catch (RuntimeException | Error e) {
@@ -216,7 +207,7 @@ public final class InferenceEngine implements AutoCloseable {
 
     private void drainInbox() {
         InferenceRequest request;
-        while ((request = inbox.poll()) != null) {
+        while ((request = loop.poll()) != null) {
             scheduler.add(request);
         }
     }
@@ -266,23 +257,11 @@ public final class InferenceEngine implements AutoCloseable {
     /** Fails waiting requests, stops the scheduler thread (after the running batch) and closes the backend. */
     @Override
     public void close() {
-        synchronized (lifecycle) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        thread.interrupt();
-        try {
-            thread.join(TimeUnit.MINUTES.toMillis(1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (thread.isAlive()) {
-            LOG.warn("Scheduler thread of engine {} did not stop within a minute", info.name());
+        if (!loop.stop()) {
+            return;
         }
         List<InferenceRequest> left = new ArrayList<>();
-        inbox.drainTo(left);
+        loop.drainTo(left);
         failWaiting(left);
         backend.close();
         LOG.info("Engine for {} closed: {}", info.name(), metrics());

@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;

@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,7 +38,7 @@ class GenerativeTaggerTest {
     @ParameterizedTest
     @MethodSource("families")
     void singleLabelScoresEveryLabelWithSharesSummingToOne(TinyDecoderSpec spec) throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, spec),
                 TinyInstructModels.config().build())) {
             GenerativeTagger tagger = new GenerativeTagger(engine, TaggingOptions.greedy(LABELS, false));
             List<LabelScore> scores = tagger.tag(TEXT).get();
@@ -55,7 +55,7 @@ class GenerativeTaggerTest {
     @MethodSource("families")
     void multiLabelNamesOnlyConfiguredLabelsWithProbabilitiesSummingToAtMostOne(TinyDecoderSpec spec)
             throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, spec),
                 TinyInstructModels.config().build())) {
             for (TaggingOptions options : List.of(TaggingOptions.greedy(LABELS, true),
                     new TaggingOptions(LABELS, true, 1.5f, 1f, 99L))) {
@@ -78,7 +78,7 @@ class GenerativeTaggerTest {
     @Test
     void labelProbabilitiesEqualTheModelsOwnRunFromScratch() throws Exception {
         Path model = TinyInstructModels.target(dir, TinyDecoderSpec.qwen2());
-        try (DecoderEngine engine = DecoderEngine.open(model, TinyInstructModels.config().build());
+        try (DecoderTasks engine = DecoderTasks.open(model, TinyInstructModels.config().build());
                 DecoderModel reference = DecoderModel.load(model, new ScalarDecoderOps())) {
             GenerativeTagger tagger = new GenerativeTagger(engine, TaggingOptions.greedy(LABELS, false));
             List<LabelScore> scores = tagger.tag(TEXT).get();
@@ -107,7 +107,7 @@ class GenerativeTaggerTest {
 
     @Test
     void labelsThatCannotBeToldApartAreRefused() throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.llama()),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, TinyDecoderSpec.llama()),
                 TinyInstructModels.config().build())) {
             assertThatThrownBy(() -> new GenerativeTagger(engine, TaggingOptions.greedy(List.of("a,b", "c"), true)))
                     .isInstanceOf(IllegalArgumentException.class)

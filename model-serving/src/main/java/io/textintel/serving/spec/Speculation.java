@@ -1,9 +1,13 @@
-package io.textintel.serving.text;
+package io.textintel.serving.spec;
 
 import java.util.Locale;
 
-/** Where a {@link DecoderEngine}'s draft tokens come from, if anywhere. */
-public enum SpeculationKind {
+/**
+ * Where draft tokens come from, if anywhere: the configuration's choice for a decoder
+ * ({@code speculation: none | prompt-lookup | draft-model}), a {@link DraftProposer}'s kind, and
+ * what a generation request asks for (its engine's kind, or none for plain decoding).
+ */
+public enum Speculation {
     /** No speculative decoding: one token per forward pass. */
     NONE,
     /** n-grams of the prompt propose continuations: free, pays off where outputs copy phrases of the input. */
@@ -12,8 +16,8 @@ public enum SpeculationKind {
     DRAFT_MODEL;
 
     /** Parses a configuration value: {@code none}, {@code prompt-lookup} or {@code draft-model}. */
-    public static SpeculationKind parse(String value) {
-        for (SpeculationKind kind : values()) {
+    public static Speculation parse(String value) {
+        for (Speculation kind : values()) {
             if (kind.configName().equalsIgnoreCase(value)) {
                 return kind;
             }

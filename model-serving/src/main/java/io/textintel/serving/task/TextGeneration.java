@@ -1,10 +1,10 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.generate.FinishReason;
 import java.util.Objects;
 
 /**
- * One chat reply of a {@link DecoderEngine}.
+ * One chat reply of a {@link DecoderTasks}.
  *
  * @param text the reply, special tokens left out
  * @param promptTokens tokens of the rendered chat prompt

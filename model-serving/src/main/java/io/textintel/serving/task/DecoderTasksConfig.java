@@ -1,11 +1,12 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.generate.GenerationConfig;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.spec.SpeculationOptions;
 import java.io.Serializable;
 
 /**
- * What the operator of a {@link DecoderEngine} chooses: CPU threads, the generation engine's
+ * What the operator of a {@link DecoderTasks} chooses: CPU threads, the generation engine's
  * batching and KV cache, and speculative decoding. Serializable so that a Flink operator can carry
  * it; validated at construction. Build one with {@link #builder()}.
  *
@@ -13,14 +14,14 @@ import java.io.Serializable;
  * @param generation the generation engine's batching, KV cache and most draft tokens per step; its
  *     adaptive speculation policy is chosen by the engine from the kind of proposer
  * @param speculation where draft tokens come from
- * @param draftModelDir the draft checkpoint's directory for {@link SpeculationKind#DRAFT_MODEL}, else null
+ * @param draftModelDir the draft checkpoint's directory for {@link Speculation#DRAFT_MODEL}, else null
  */
-public record DecoderEngineConfig(int threads, GenerationConfig generation, SpeculationKind speculation,
+public record DecoderTasksConfig(int threads, GenerationConfig generation, Speculation speculation,
         String draftModelDir) implements Serializable {
 
     private static final long serialVersionUID = 2L;
 
-    public DecoderEngineConfig {
+    public DecoderTasksConfig {
         requireAtLeast("threads", threads, 1);
         if (generation == null) {
             throw new IllegalArgumentException("decoder generation settings are null, expected a GenerationConfig");
@@ -29,15 +30,15 @@ public record DecoderEngineConfig(int threads, GenerationConfig generation, Spec
             throw new IllegalArgumentException("decoder speculation is null, expected none, prompt-lookup or draft-model");
         }
         boolean hasDraft = draftModelDir != null && !draftModelDir.isBlank();
-        if (speculation == SpeculationKind.DRAFT_MODEL && !hasDraft) {
+        if (speculation == Speculation.DRAFT_MODEL && !hasDraft) {
             throw new IllegalArgumentException("decoder speculation is draft-model but no draft model directory is"
                     + " set, expected the directory of a smaller checkpoint with the same tokenizer");
         }
-        if (speculation != SpeculationKind.DRAFT_MODEL && hasDraft) {
+        if (speculation != Speculation.DRAFT_MODEL && hasDraft) {
             throw new IllegalArgumentException("decoder draft model " + draftModelDir + " is set but speculation is "
                     + speculation.configName() + ", expected speculation draft-model (or no draft model)");
         }
-        requireAtLeast("maxDraftTokens", generation.maxDraftTokens(), speculation == SpeculationKind.NONE ? 0 : 1);
+        requireAtLeast("maxDraftTokens", generation.maxDraftTokens(), speculation == Speculation.NONE ? 0 : 1);
     }
 
     /** 4 threads, 16 running sequences, 1024 tokens per step, 4096 blocks of 16 positions, no speculation, γ = 4. */
@@ -61,12 +62,12 @@ public record DecoderEngineConfig(int threads, GenerationConfig generation, Spec
         }
     }
 
-    /** Builds a {@link DecoderEngineConfig}; {@link #build()} checks every value. */
+    /** Builds a {@link DecoderTasksConfig}; {@link #build()} checks every value. */
     public static final class Builder {
         private int threads = 4;
         private final GenerationConfig.Builder generation =
                 GenerationConfig.builder().maxRunningSequences(16).maxBatchTokens(1024);
-        private SpeculationKind speculation = SpeculationKind.NONE;
+        private Speculation speculation = Speculation.NONE;
         private String draftModelDir;
 
         private Builder() {}
@@ -96,15 +97,15 @@ public record DecoderEngineConfig(int threads, GenerationConfig generation, Spec
             return this;
         }
 
-        /** Speculation without a draft model: {@link SpeculationKind#NONE} or {@link SpeculationKind#PROMPT_LOOKUP}. */
-        public Builder speculation(SpeculationKind speculation) {
+        /** Speculation without a draft model: {@link Speculation#NONE} or {@link Speculation#PROMPT_LOOKUP}. */
+        public Builder speculation(Speculation speculation) {
             this.speculation = speculation;
             return this;
         }
 
         /** Speculation with the draft checkpoint in {@code draftModelDir}. */
         public Builder draftModel(String draftModelDir) {
-            this.speculation = SpeculationKind.DRAFT_MODEL;
+            this.speculation = Speculation.DRAFT_MODEL;
             this.draftModelDir = draftModelDir;
             return this;
         }
@@ -114,8 +115,8 @@ public record DecoderEngineConfig(int threads, GenerationConfig generation, Spec
             return this;
         }
 
-        public DecoderEngineConfig build() {
-            return new DecoderEngineConfig(threads, generation.build(), speculation, draftModelDir);
+        public DecoderTasksConfig build() {
+            return new DecoderTasksConfig(threads, generation.build(), speculation, draftModelDir);
         }
     }
 }

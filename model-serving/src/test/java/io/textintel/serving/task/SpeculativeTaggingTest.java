@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -56,7 +56,7 @@ class SpeculativeTaggingTest {
     }
 
     /** Every tagging of the texts with every label set, single-label ones first, with greedy options. */
-    private static List<Tagging> tagAll(DecoderEngine engine) throws Exception {
+    private static List<Tagging> tagAll(DecoderTasks engine) throws Exception {
         List<Tagging> taggings = new ArrayList<>();
         for (boolean multiLabel : new boolean[] {false, true}) {
             for (List<String> labels : LABEL_SETS) {
@@ -80,7 +80,7 @@ class SpeculativeTaggingTest {
         Path target = TinyInstructModels.target(dir, spec);
         Path draft = TinyInstructModels.draft(dir, spec);
         List<Tagging> plain;
-        try (DecoderEngine engine = DecoderEngine.open(target, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(target, TinyInstructModels.config().build())) {
             plain = tagAll(engine);
         }
         int single = LABEL_SETS.size() * TEXTS.size();
@@ -89,7 +89,7 @@ class SpeculativeTaggingTest {
                 .as("some answer names several labels, so decoding goes past the first").isGreaterThan(1);
         for (Path draftDir : List.of(draft, target)) {
             boolean self = draftDir.equals(target);
-            try (DecoderEngine engine = DecoderEngine.open(target,
+            try (DecoderTasks engine = DecoderTasks.open(target,
                     TinyInstructModels.config().draftModel(draftDir.toString()).build())) {
                 List<Tagging> speculative = tagAll(engine);
                 long proposed = 0;
@@ -138,10 +138,10 @@ class SpeculativeTaggingTest {
                 spec.withSizes(32, 1, 2, 1, 64).withSeed(7).withMaxPositions(48));
         TaggingOptions options = TaggingOptions.greedy(LABELS, true);
         List<LabelScore> plain;
-        try (DecoderEngine engine = DecoderEngine.open(target, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(target, TinyInstructModels.config().build())) {
             plain = new GenerativeTagger(engine, options).tag(TEXTS.get(0)).get();
         }
-        try (DecoderEngine engine = DecoderEngine.open(target,
+        try (DecoderTasks engine = DecoderTasks.open(target,
                 TinyInstructModels.config().draftModel(shortDraft.toString()).build())) {
             Tagging tagging = new GenerativeTagger(engine, options).tagging(TEXTS.get(0)).get();
             assertThat(tagging.labels()).isEqualTo(plain);
@@ -154,7 +154,7 @@ class SpeculativeTaggingTest {
     @MethodSource("families")
     void aSeedReproducesTheSampledSpeculativeTagging(TinyDecoderSpec spec) throws Exception {
         Path target = TinyInstructModels.target(dir, spec);
-        try (DecoderEngine engine = DecoderEngine.open(target,
+        try (DecoderTasks engine = DecoderTasks.open(target,
                 TinyInstructModels.config().draftModel(TinyInstructModels.draft(dir, spec).toString()).build())) {
             Set<List<String>> answers = new HashSet<>();
             for (long seed = 1; seed <= 6; seed++) {
@@ -193,7 +193,7 @@ class SpeculativeTaggingTest {
     void sampledSpeculativeAnswersAreDistributedAsTheTargetsConstrainedAnswers(TinyDecoderSpec spec) throws Exception {
         Path targetDir = TinyInstructModels.target(dir, spec);
         Path draftDir = TinyInstructModels.draft(dir, spec);
-        try (DecoderEngine engine = DecoderEngine.open(targetDir, TinyInstructModels.config().build());
+        try (DecoderTasks engine = DecoderTasks.open(targetDir, TinyInstructModels.config().build());
                 DecoderModel target = DecoderModel.load(targetDir, new FastDecoderOps(2));
                 DecoderModel draft = DecoderModel.load(draftDir, new FastDecoderOps(2));
                 PagedKvCache targetCache = new PagedKvCache(target.kvLayout(), 16, 16);

@@ -1,10 +1,11 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.sampling.SamplingParams;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tokenizer.ChatTemplateException;
 import io.textintel.serving.tools.TinyDecoderSpec;
@@ -19,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The decoder engine on generated Llama and Qwen2 instruction checkpoints (random weights). */
-class DecoderEngineTest {
+class DecoderTasksTest {
 
     @TempDir
     static Path dir;
@@ -35,7 +36,7 @@ class DecoderEngineTest {
     @MethodSource("families")
     void chatRepliesDeterministicallyAndStopsAtTheEndOfTurn(TinyDecoderSpec spec) throws Exception {
         Path model = TinyInstructModels.target(dir, spec);
-        try (DecoderEngine engine = DecoderEngine.open(model, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(model, TinyInstructModels.config().build())) {
             int[] prompt = engine.promptIds(HELLO);
             assertThat(engine.stopTokenIds()).contains(engine.endOfTurnTokenId());
             assertThat(engine.stopTokenIds()).as("the rendered prompt ends with the assistant header, not a stop token")
@@ -66,7 +67,7 @@ class DecoderEngineTest {
             throws Exception {
         int special;
         int first;
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, spec),
                 TinyInstructModels.config().build())) {
             assertThat(engine.suppressedTokenIds()).as("the special tokens but the stops")
                     .hasSize(spec.family() == TinyDecoderSpec.Family.LLAMA ? 3 : 2)
@@ -76,7 +77,7 @@ class DecoderEngineTest {
         }
         Path forced = TinyInstructModels.favouring(dir, spec, special, first, 4f);
         int[] greedy;
-        try (DecoderEngine engine = DecoderEngine.open(forced, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(forced, TinyInstructModels.config().build())) {
             int[] prompt = engine.promptIds(HELLO);
             List<Integer> suppressed = engine.suppressedTokenIds();
             int[] raw = engine.generate(prompt, new SamplingParams(0f, 0, 1f, 0L, 24, engine.stopTokenIds())).get()
@@ -91,11 +92,11 @@ class DecoderEngineTest {
                         suppressed);
             }
         }
-        for (DecoderEngineConfig config : List.of(
-                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+        for (DecoderTasksConfig config : List.of(
+                TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP).build(),
                 TinyInstructModels.config().draftModel(TinyInstructModels.draft(dir, spec).toString()).build(),
                 TinyInstructModels.config().draftModel(forced.toString()).build())) {
-            try (DecoderEngine engine = DecoderEngine.open(forced, config)) {
+            try (DecoderTasks engine = DecoderTasks.open(forced, config)) {
                 assertThat(engine.generate(engine.promptIds(HELLO), engine.samplingParams(0f, 1f, 0L, 24)).get()
                         .tokens()).as("%s", config).containsExactly(greedy);
             }
@@ -115,21 +116,21 @@ class DecoderEngineTest {
         io.textintel.serving.config.DecoderConfig draft = new io.textintel.serving.config.DecoderConfig("qwen2",
                 1000, 32, 128, 1, 2, 1, 16, 256, 1e-6, 1e6, null, true, true, 1, List.of(2));
 
-        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.NONE, target, null)).isNull();
-        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.PROMPT_LOOKUP, target, null))
+        assertThat(DecoderTasks.adaptivePolicy(Speculation.NONE, target, null)).isNull();
+        assertThat(DecoderTasks.adaptivePolicy(Speculation.PROMPT_LOOKUP, target, null))
                 .isEqualTo(io.textintel.serving.spec.SpeculationOptions.promptLookup());
         // Weights by hand: per layer attention 64*16*(2*4 + 2*2) = 12288, MLP 3*64*256 = 49152; tied embeddings 64000.
-        assertThat(DecoderEngine.approximateParameters(target)).isEqualTo(4 * (12288 + 49152) + 64000);
+        assertThat(DecoderTasks.approximateParameters(target)).isEqualTo(4 * (12288 + 49152) + 64000);
         // Draft: attention 32*16*(2*2 + 2*1) = 3072, MLP 3*32*128 = 12288, embeddings 32000.
         long draftWeights = 3072 + 12288 + 32000;
-        assertThat(DecoderEngine.adaptivePolicy(SpeculationKind.DRAFT_MODEL, target, draft)).isEqualTo(
+        assertThat(DecoderTasks.adaptivePolicy(Speculation.DRAFT_MODEL, target, draft)).isEqualTo(
                 io.textintel.serving.spec.SpeculationOptions.draftModel((double) draftWeights / (4 * (12288 + 49152) + 64000)));
     }
 
     @Test
     void countsTokensWithoutSpecialTokensAndRejectsPromptsLongerThanTheModel() throws Exception {
         Path model = TinyInstructModels.target(dir, TinyDecoderSpec.llama());
-        try (DecoderEngine engine = DecoderEngine.open(model, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(model, TinyInstructModels.config().build())) {
             assertThat(engine.countTokens("")).isZero();
             assertThat(engine.countTokens("the cat")).isEqualTo(engine.encode("the cat").length);
             String huge = "word ".repeat(400);
@@ -145,17 +146,23 @@ class DecoderEngineTest {
     void draftModelOfAnotherTokenizerIsRefusedWithAReason() throws Exception {
         Path qwen = TinyInstructModels.target(dir, TinyDecoderSpec.qwen2());
         Path llamaDraft = TinyInstructModels.draft(dir, TinyDecoderSpec.llama());
-        DecoderEngineConfig config = TinyInstructModels.config().draftModel(llamaDraft.toString()).build();
-        assertThatThrownBy(() -> DecoderEngine.open(qwen, config))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("draft model " + llamaDraft)
-                .hasMessageContaining("expected the same tokenizer");
+        DecoderTasksConfig config = TinyInstructModels.config().draftModel(llamaDraft.toString()).build();
+        assertThatThrownBy(() -> DecoderTasks.open(qwen, config))
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageStartingWith("could not load the draft model in " + llamaDraft + " for the decoder model in "
+                        + qwen + ": draft model " + llamaDraft)
+                .hasMessageContaining("expected the same tokenizer")
+                .cause().isInstanceOf(IllegalArgumentException.class);
         Path smallerVocabulary = io.textintel.serving.tools.TinyModelGenerator.writeDecoder(dir.resolve("qwen-300"),
                 TinyDecoderSpec.qwen2().withMerges(300).withSizes(32, 1, 2, 1, 64));
-        assertThatThrownBy(() -> DecoderEngine.open(qwen,
+        assertThatThrownBy(() -> DecoderTasks.open(qwen,
                 TinyInstructModels.config().draftModel(smallerVocabulary.toString()).build()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("token ids but model");
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageContaining("draft model " + smallerVocabulary)
+                .hasMessageContaining("token ids but model")
+                .cause().isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -165,23 +172,40 @@ class DecoderEngineTest {
         Path file = model.resolve("chat_template.jinja");
         Files.writeString(file, "{{ bos_token }}\n{% for message in messages %}{{ message['content'] | trim( }}"
                 + "{% endfor %}\n");
-        assertThatThrownBy(() -> DecoderEngine.open(model, TinyInstructModels.config().build()))
-                .isInstanceOfSatisfying(ChatTemplateException.class,
-                        e -> assertThat(e.kind()).isEqualTo(ChatTemplateException.Kind.INVALID))
-                .hasMessageStartingWith("chat template " + file + " does not render a user message: line 2: ")
-                .hasMessageContaining("syntax error");
+        assertThatThrownBy(() -> DecoderTasks.open(model, TinyInstructModels.config().build()))
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageStartingWith("could not load the decoder model in " + model + ": chat template " + file
+                        + " does not render a user message: line 2: ")
+                .hasMessageContaining("syntax error")
+                .cause().isInstanceOfSatisfying(ChatTemplateException.class,
+                        e -> assertThat(e.kind()).isEqualTo(ChatTemplateException.Kind.INVALID));
+    }
+
+    @Test
+    void aMissingFileFailsTheLoadNamingTheModelAndTheFile() throws Exception {
+        Path model = io.textintel.serving.tools.TinyModelGenerator.writeDecoder(dir.resolve("llama-no-tokenizer"),
+                TinyDecoderSpec.llama());
+        Path tokenizer = model.resolve("tokenizer.json");
+        Files.delete(tokenizer);
+        assertThatThrownBy(() -> DecoderTasks.open(model, TinyInstructModels.config().build()))
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageStartingWith("could not load the decoder model in " + model + ": ")
+                .hasMessageContaining("tokenizer.json")
+                .cause().isInstanceOf(java.io.IOException.class);
     }
 
     @Test
     void configNamesTheBadValue() {
         assertThatThrownBy(() -> TinyInstructModels.config().threads(0).build())
                 .hasMessage("decoder threads is 0, expected >= 1");
-        assertThatThrownBy(() -> TinyInstructModels.config().speculation(SpeculationKind.DRAFT_MODEL).build())
+        assertThatThrownBy(() -> TinyInstructModels.config().speculation(Speculation.DRAFT_MODEL).build())
                 .hasMessageContaining("no draft model directory is set");
-        assertThatThrownBy(() -> TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP)
+        assertThatThrownBy(() -> TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP)
                 .maxDraftTokens(0).build()).hasMessage("decoder maxDraftTokens is 0, expected >= 1");
-        assertThatThrownBy(() -> SpeculationKind.parse("medusa"))
+        assertThatThrownBy(() -> Speculation.parse("medusa"))
                 .hasMessage("speculation 'medusa' is not known, expected one of: none, prompt-lookup, draft-model");
-        assertThat(SpeculationKind.parse("Prompt-Lookup")).isEqualTo(SpeculationKind.PROMPT_LOOKUP);
+        assertThat(Speculation.parse("Prompt-Lookup")).isEqualTo(Speculation.PROMPT_LOOKUP);
     }
 }

@@ -1,4 +1,4 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;
@@ -9,6 +9,7 @@ import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.sampling.SequenceRandom;
 import io.textintel.serving.spec.ConstrainedSpeculativeDecoding;
 import io.textintel.serving.spec.DraftModelProposer;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,14 +32,14 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Constrained decoding needs the logits at every step to mask them, which the generation
  * engine's scheduler does not expose, so tagging runs the forward passes directly, on the engine's
- * model thread ({@link DecoderEngine#withModels}) with small KV caches of its own per call
+ * model thread ({@link DecoderTasks#withModels}) with small KV caches of its own per call
  * ({@link ContinuationLogits}: a continuation runs in one pass with a logit row per token, and rows
  * are remembered). A text too long for the model's context is cut to fit, from the end.
  *
  * <p>What speculation does, per mode ({@link Tagging} counts it; so does the engine's
- * {@link DecoderEngine#metrics()}):
+ * {@link DecoderTasks#metrics()}):
  * <ul>
- *   <li>Multi-label, the engine has a draft model ({@link SpeculationKind#DRAFT_MODEL}): the answer
+ *   <li>Multi-label, the engine has a draft model ({@link Speculation#DRAFT_MODEL}): the answer
  *       is decoded speculatively ({@link ConstrainedSpeculativeDecoding}). The draft proposes up to
  *       γ (the engine's {@code maxDraftTokens}) answer tokens under the trie, the target checks them
  *       in one pass under the same mask and keeps what the verifier accepts, and its correction or
@@ -75,7 +76,7 @@ public final class GenerativeTagger {
     private static final int KV_BLOCK_SIZE = 16;
     private static final int MARGIN_TOKENS = 8;
 
-    private final DecoderEngine engine;
+    private final DecoderTasks engine;
     private final TaggingOptions options;
     private final LabelTrie trie;
     private final int maxOutputTokens; // longest answer the trie allows
@@ -86,7 +87,7 @@ public final class GenerativeTagger {
      * @throws IllegalArgumentException if a label is not a distinct token sequence, contains the
      *     separator in multi-label mode, or the labels leave too little of the context for text
      */
-    public GenerativeTagger(DecoderEngine engine, TaggingOptions options) {
+    public GenerativeTagger(DecoderTasks engine, TaggingOptions options) {
         this.engine = Objects.requireNonNull(engine, "engine");
         this.options = Objects.requireNonNull(options, "options");
         List<int[]> labelIds = new ArrayList<>();

@@ -1,6 +1,7 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import io.textintel.serving.config.DecoderConfig;
+import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.generate.GenerationEngine;
@@ -14,6 +15,7 @@ import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftModelProposer;
 import io.textintel.serving.spec.DraftProposer;
 import io.textintel.serving.spec.PromptLookupProposer;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.spec.SpeculationOptions;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tokenizer.TextTokenizer;
@@ -48,9 +50,9 @@ import org.slf4j.LoggerFactory;
  * model, and of the draft model, are serialised between that thread and the generation engine's.
  * Thread-safe; {@link #close()} releases everything.
  */
-public final class DecoderEngine implements AutoCloseable {
+public final class DecoderTasks implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DecoderEngine.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DecoderTasks.class);
 
     /** Texts a draft's tokenizer must encode exactly as the target's does. */
     private static final List<String> TOKENIZER_PROBES = List.of("The quick brown fox jumps over the lazy dog.",
@@ -61,7 +63,7 @@ public final class DecoderEngine implements AutoCloseable {
     private static final int LOOKUP_MAX_N = 4;
 
     private final String name;
-    private final DecoderEngineConfig config;
+    private final DecoderTasksConfig config;
     private final DecoderModel model;
     private final CausalLm serialModel;
     private final TextTokenizer tokenizer;
@@ -78,7 +80,7 @@ public final class DecoderEngine implements AutoCloseable {
     private final AtomicLong constrainedDraftProposed = new AtomicLong();
     private final AtomicLong constrainedDraftAccepted = new AtomicLong();
 
-    private DecoderEngine(String name, DecoderEngineConfig config, DecoderModel model, TextTokenizer tokenizer,
+    private DecoderTasks(String name, DecoderTasksConfig config, DecoderModel model, TextTokenizer tokenizer,
             ChatTemplate template, DecoderModel draftModel, PagedKvCache draftCache) {
         this.name = name;
         this.config = config;
@@ -114,15 +116,18 @@ public final class DecoderEngine implements AutoCloseable {
      * Opens the instruction checkpoint in {@code modelDir} ({@code config.json}, safetensors weights,
      * {@code tokenizer.json}, a chat template), and the draft checkpoint when the config asks for one.
      *
-     * @throws IOException if a file cannot be read
-     * @throws IllegalArgumentException if a checkpoint is invalid, or the draft's tokenizer differs from the model's
-     * @throws io.textintel.serving.tokenizer.ChatTemplateException if the model's chat template is missing, or does
-     *     not parse or render
+     * @throws EngineException of kind {@link EngineException.Kind#LOAD}, naming the model directory (and
+     *     the draft's) and what was wrong, with the failure as its cause: a file that cannot be read, an
+     *     invalid checkpoint, a chat template that is missing or does not parse or render
+     *     ({@link io.textintel.serving.tokenizer.ChatTemplateException}), or a draft whose tokenizer
+     *     differs from the model's
      */
-    public static DecoderEngine open(Path modelDir, DecoderEngineConfig config) throws IOException {
+    public static DecoderTasks open(Path modelDir, DecoderTasksConfig config) {
+        Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(config, "config");
         String name = modelDir.getFileName() == null ? modelDir.toString() : modelDir.getFileName().toString();
         List<AutoCloseable> opened = new ArrayList<>();
+        String loading = "the decoder model in " + modelDir;
         try {
             // first: a broken chat template fails before the weights load
             ChatTemplate template = ChatTemplate.forModel(modelDir);
@@ -130,15 +135,17 @@ public final class DecoderEngine implements AutoCloseable {
             TextTokenizer tokenizer = remember(opened, TextTokenizer.load(modelDir, model.maxSequenceLength()));
             DecoderModel draft = null;
             PagedKvCache draftCache = null;
-            if (config.speculation() == SpeculationKind.DRAFT_MODEL) {
+            if (config.speculation() == Speculation.DRAFT_MODEL) {
                 Path draftDir = Path.of(config.draftModelDir());
+                loading = "the draft model in " + draftDir + " for the decoder model in " + modelDir;
                 checkSameTokenizer(modelDir, tokenizer, draftDir);
                 draft = remember(opened, DecoderModel.load(draftDir, new FastDecoderOps(config.threads())));
                 GenerationConfig generation = config.generation();
                 draftCache = remember(opened,
                         new PagedKvCache(draft.kvLayout(), generation.kvBlockSize(), generation.kvBlocks()));
+                loading = "the decoder model in " + modelDir;
             }
-            DecoderEngine engine = new DecoderEngine(name, config, model, tokenizer, template, draft, draftCache);
+            DecoderTasks engine = new DecoderTasks(name, config, model, tokenizer, template, draft, draftCache);
             LOG.info("Decoder engine {}: {} ({} positions), {}, speculation {}", name, model, model.maxSequenceLength(),
                     template, config.speculation().configName());
             return engine;
@@ -150,8 +157,13 @@ public final class DecoderEngine implements AutoCloseable {
                     e.addSuppressed(suppressed);
                 }
             }
-            throw e;
+            throw new EngineException(EngineException.Kind.LOAD, "could not load " + loading + ": " + reason(e), e);
         }
+    }
+
+    /** What went wrong, in words: an I/O failure's message is often a bare path, so its type goes first. */
+    private static String reason(Exception e) {
+        return e instanceof IOException ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getMessage();
     }
 
     /**
@@ -159,7 +171,7 @@ public final class DecoderEngine implements AutoCloseable {
      * batches, low acceptance): the policy for the kind of proposer, null without speculation. A draft
      * model's step costs its share of the target's weights, since a decode step is memory-bound.
      */
-    static SpeculationOptions adaptivePolicy(SpeculationKind kind, DecoderConfig target, DecoderConfig draft) {
+    static SpeculationOptions adaptivePolicy(Speculation kind, DecoderConfig target, DecoderConfig draft) {
         return switch (kind) {
             case NONE -> null;
             case PROMPT_LOOKUP -> SpeculationOptions.promptLookup();
@@ -317,7 +329,7 @@ public final class DecoderEngine implements AutoCloseable {
         return name;
     }
 
-    public DecoderEngineConfig config() {
+    public DecoderTasksConfig config() {
         return config;
     }
 
@@ -347,7 +359,7 @@ public final class DecoderEngine implements AutoCloseable {
 
     /**
      * Runs {@code work} on the engine's model thread with the model and the draft model (null
-     * unless speculation is {@link SpeculationKind#DRAFT_MODEL}), each forward pass shared safely
+     * unless speculation is {@link Speculation#DRAFT_MODEL}), each forward pass shared safely
      * with the generation engine. The work brings its own KV caches.
      */
     <T> CompletableFuture<T> withModels(BiFunction<CausalLm, CausalLm, T> work) {
@@ -383,6 +395,6 @@ public final class DecoderEngine implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "DecoderEngine[" + name + ", speculation " + config.speculation().configName() + "]";
+        return "DecoderTasks[" + name + ", speculation " + config.speculation().configName() + "]";
     }
 }

@@ -1,9 +1,10 @@
-package io.textintel.serving.text;
+package io.textintel.serving.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.serving.generate.GenerationMetrics;
+import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class SummarizerTest {
     @ParameterizedTest
     @MethodSource("families")
     void greedyAndSeededSummariesRepeatAndShortTextsAreOnePiece(TinyDecoderSpec spec) throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, spec),
                 TinyInstructModels.config().build())) {
             Summarizer greedy = new Summarizer(engine, SummaryOptions.greedy(12).withStyle("one sentence"));
             Summary first = greedy.summarize(SHORT).get();
@@ -64,7 +65,7 @@ class SummarizerTest {
     @ParameterizedTest
     @MethodSource("families")
     void longInputIsSummarisedMapReduceOnSentenceBoundaries(TinyDecoderSpec spec) throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, spec),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, spec),
                 TinyInstructModels.config().build())) {
             Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16).withStyle("bullet points"));
             String text = longText();
@@ -85,7 +86,7 @@ class SummarizerTest {
 
     @Test
     void aSentenceLongerThanTheBudgetIsCutBetweenWords() throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
                 TinyInstructModels.config().build())) {
             Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16));
             String sentence = "word ".repeat(300).strip() + ".";
@@ -105,15 +106,15 @@ class SummarizerTest {
         SummaryOptions options = SummaryOptions.greedy(24);
         String text = SHORT + " " + SHORT;
         Summary plain;
-        try (DecoderEngine engine = DecoderEngine.open(target, TinyInstructModels.config().build())) {
+        try (DecoderTasks engine = DecoderTasks.open(target, TinyInstructModels.config().build())) {
             plain = new Summarizer(engine, options).summarize(text).get();
             assertThat(plain.draftProposed()).isZero();
         }
-        for (DecoderEngineConfig config : List.of(
-                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+        for (DecoderTasksConfig config : List.of(
+                TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP).build(),
                 TinyInstructModels.config().draftModel(draft.toString()).build(),
                 TinyInstructModels.config().draftModel(target.toString()).build())) {
-            try (DecoderEngine engine = DecoderEngine.open(target, config)) {
+            try (DecoderTasks engine = DecoderTasks.open(target, config)) {
                 Summary speculative = new Summarizer(engine, options).summarize(text).get();
                 assertThat(speculative.text()).as("%s", config).isEqualTo(plain.text());
                 assertThat(speculative.outputTokens()).isEqualTo(plain.outputTokens());
@@ -135,10 +136,10 @@ class SummarizerTest {
     @MethodSource("families")
     void verifyStepsAreCountedOverEveryPieceOfEveryRound(TinyDecoderSpec spec) throws Exception {
         Path target = TinyInstructModels.target(dir, spec);
-        for (DecoderEngineConfig config : List.of(
-                TinyInstructModels.config().speculation(SpeculationKind.PROMPT_LOOKUP).build(),
+        for (DecoderTasksConfig config : List.of(
+                TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP).build(),
                 TinyInstructModels.config().draftModel(TinyInstructModels.draft(dir, spec).toString()).build())) {
-            try (DecoderEngine engine = DecoderEngine.open(target, config)) {
+            try (DecoderTasks engine = DecoderTasks.open(target, config)) {
                 Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16));
                 for (String text : List.of(SHORT, longText())) {
                     GenerationMetrics before = engine.metrics();
@@ -171,7 +172,7 @@ class SummarizerTest {
      */
     @Test
     void cancellingASummaryCancelsTheGenerationsOfItsPieces() throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
                 TinyInstructModels.config().maxRunningSequences(1).build())) {
             // Four long generations ahead keep the one running slot busy far longer than it takes to cancel.
             List<CompletableFuture<TextGeneration>> ahead = new ArrayList<>();
@@ -202,7 +203,7 @@ class SummarizerTest {
 
     @Test
     void summaryLengthThatLeavesNoRoomForTextIsRefused() throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
                 TinyInstructModels.config().build())) {
             assertThatThrownBy(() -> new Summarizer(engine, SummaryOptions.greedy(240)))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -216,7 +217,7 @@ class SummarizerTest {
 
     @Test
     void aTextLongerThanTheInputCapIsCutToItAndTheSummarySaysSo() throws Exception {
-        try (DecoderEngine engine = DecoderEngine.open(TinyInstructModels.target(dir, TinyDecoderSpec.llama()),
+        try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, TinyDecoderSpec.llama()),
                 TinyInstructModels.config().build())) {
             int cap = 300;
             Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(8).withMaxInputTokens(cap));

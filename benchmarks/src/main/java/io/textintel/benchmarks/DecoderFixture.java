@@ -1,7 +1,7 @@
 package io.textintel.benchmarks;
 
+import io.textintel.serving.backend.cpu.FastDecoderOps;
 import io.textintel.serving.model.decoder.DecoderModel;
-import io.textintel.serving.model.decoder.FastDecoderOps;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.textintel.serving.task;
 
+import io.textintel.serving.backend.cpu.FastDecoderOps;
 import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.ForwardPassListener;
@@ -10,7 +11,6 @@ import io.textintel.serving.generate.GenerationResult;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;
 import io.textintel.serving.model.decoder.DecoderModel;
-import io.textintel.serving.model.decoder.FastDecoderOps;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftModelProposer;
 import io.textintel.serving.spec.DraftProposer;

@@ -2,9 +2,9 @@ package io.textintel.serving.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.textintel.serving.backend.cpu.FastDecoderOps;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.decoder.DecoderModel;
-import io.textintel.serving.model.decoder.FastDecoderOps;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.DraftModelProposer;
 import io.textintel.serving.spec.DraftProposer;

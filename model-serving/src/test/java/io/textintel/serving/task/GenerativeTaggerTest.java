@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.SequenceChunk;
 import io.textintel.serving.model.decoder.DecoderModel;
-import io.textintel.serving.model.decoder.ScalarDecoderOps;
 import io.textintel.serving.sampling.ConstrainedDecoding;
 import io.textintel.serving.sampling.LabelScores;
 import io.textintel.serving.sampling.LabelTrie;

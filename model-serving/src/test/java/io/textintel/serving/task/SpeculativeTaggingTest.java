@@ -3,10 +3,10 @@ package io.textintel.serving.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.textintel.serving.backend.cpu.FastDecoderOps;
 import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.decoder.DecoderModel;
-import io.textintel.serving.model.decoder.FastDecoderOps;
 import io.textintel.serving.sampling.ConstrainedDecoding;
 import io.textintel.serving.sampling.LabelTrie;
 import io.textintel.serving.sampling.SamplingParams;

@@ -1,5 +1,6 @@
 package io.textintel.serving.backend.cuda;
 
+import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.backend.cuda.DeviceTensor.Type;
 import io.textintel.serving.backend.cuda.KernelLauncher.Dim3;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package io.textintel.serving.model.decoder;
 
+import io.textintel.serving.backend.PagedAttentionBatch;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.SequenceChunk;
 import java.util.HashSet;
@@ -11,7 +12,7 @@ import java.util.Set;
  * sequence, position and KV cache slot, and the rows whose logits are wanted. Made and checked
  * before any tensor is touched, so a bad batch fails without writing into the cache.
  */
-public final class DecoderBatch {
+public final class DecoderBatch implements PagedAttentionBatch {
 
     private final int[] tokens; // [tokens]
     private final int[] positions; // [tokens]
@@ -112,6 +113,7 @@ public final class DecoderBatch {
     }
 
     /** Tokens in the pass, all chunks together. */
+    @Override
     public int tokenCount() {
         return tokens.length;
     }
@@ -121,14 +123,17 @@ public final class DecoderBatch {
         return tokens;
     }
 
+    @Override
     public int position(int token) {
         return positions[token];
     }
 
+    @Override
     public int chunkOfToken(int token) {
         return chunkOfToken[token];
     }
 
+    @Override
     public long sequenceOfToken(int token) {
         return sequenceIds[chunkOfToken[token]];
     }
@@ -139,10 +144,12 @@ public final class DecoderBatch {
     }
 
     /** The block ids of chunk {@code chunk}'s sequence, in position order. */
+    @Override
     public int[] blockTable(int chunk) {
         return blockTables[chunk];
     }
 
+    @Override
     public int blockSize() {
         return blockSize;
     }

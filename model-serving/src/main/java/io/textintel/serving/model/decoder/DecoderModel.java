@@ -1,5 +1,8 @@
 package io.textintel.serving.model.decoder;
 
+import io.textintel.serving.backend.DecoderOps;
+import io.textintel.serving.backend.cpu.FastDecoderOps;
+import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.kv.KvLayout;
 import io.textintel.serving.kv.PagedKvCache;

@@ -1,5 +1,6 @@
 package io.textintel.serving.model.decoder;
 
+import io.textintel.serving.backend.DecoderOps;
 import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.weights.TensorInfo;
 import io.textintel.serving.weights.WeightLoader;

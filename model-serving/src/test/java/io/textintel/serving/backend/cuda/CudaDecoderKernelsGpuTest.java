@@ -10,6 +10,7 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.backend.cuda.DeviceTensor.Type;
 import io.textintel.serving.backend.cuda.PagedAttentionLauncher.DecodeWorkspace;
 import io.textintel.serving.backend.cuda.SamplingLauncher.SequenceParams;
@@ -19,7 +20,6 @@ import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.SequenceChunk;
 import io.textintel.serving.model.decoder.DecoderBatch;
 import io.textintel.serving.model.decoder.RotaryEmbedding;
-import io.textintel.serving.model.decoder.ScalarDecoderOps;
 import io.textintel.serving.sampling.Sampler;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.sampling.SequenceRandom;

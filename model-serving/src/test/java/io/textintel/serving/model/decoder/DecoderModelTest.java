@@ -3,6 +3,8 @@ package io.textintel.serving.model.decoder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.textintel.serving.backend.cpu.FastDecoderOps;
+import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.config.RopeScaling;
 import io.textintel.serving.kv.PagedKvCache;

@@ -1,11 +1,14 @@
-package io.textintel.serving.model.decoder;
+package io.textintel.serving.backend.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.textintel.serving.backend.DecoderOps;
 import io.textintel.serving.kv.KvLayout;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.SequenceChunk;
+import io.textintel.serving.model.decoder.DecoderBatch;
+import io.textintel.serving.model.decoder.RotaryEmbedding;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;

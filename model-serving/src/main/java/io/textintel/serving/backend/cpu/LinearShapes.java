@@ -1,4 +1,6 @@
-package io.textintel.serving.model.decoder;
+package io.textintel.serving.backend.cpu;
+
+import io.textintel.serving.backend.DecoderOps;
 
 /** The shape checks every {@link DecoderOps} linear layer makes, with messages that name the tensor. */
 final class LinearShapes {

@@ -1,5 +1,7 @@
-package io.textintel.serving.model.decoder;
+package io.textintel.serving.backend.cpu;
 
+import io.textintel.serving.backend.DecoderOps;
+import io.textintel.serving.backend.PagedAttentionBatch;
 import io.textintel.serving.kv.PagedKvCache;
 
 /**
@@ -62,7 +64,7 @@ public final class ScalarDecoderOps implements DecoderOps {
     }
 
     @Override
-    public void attention(DecoderBatch batch, float[] q, int heads, PagedKvCache cache, int layer, float[] out) {
+    public void attention(PagedAttentionBatch batch, float[] q, int heads, PagedKvCache cache, int layer, float[] out) {
         int kvHeads = cache.layout().kvHeads();
         int headDim = cache.layout().headDim();
         int group = heads / kvHeads;

@@ -1,15 +1,24 @@
-package io.textintel.serving.model.decoder;
+package io.textintel.serving.backend;
 
+import io.textintel.serving.backend.cpu.FastDecoderOps;
+import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.kv.PagedKvCache;
 
 /**
- * The operations of a Llama-family decoder layer on the CPU: linear layers, RMSNorm, SwiGLU and
- * grouped-query attention over a paged KV cache.
+ * A backend's operations of a Llama-family decoder layer: linear layers, RMSNorm, SwiGLU and
+ * grouped-query attention over a paged KV cache. The sibling contract of {@link Backend}: an encoder
+ * runs on a {@code Backend}, a decoder on a {@code DecoderOps} of the same backend family, and
+ * {@code engine.BackendFactory} chooses both from the one {@code engine.backend} setting.
  *
- * <p>{@link ScalarDecoderOps} is the reference: plain loops, double accumulators.
- * {@link FastDecoderOps} is blocked and multithreaded and is tested against the reference. Arrays
- * are row-major; an output never shares storage with an input unless a method says so. Ops may
- * hold threads, so they are {@link AutoCloseable}.
+ * <p>The CPU backend's implementation is {@link FastDecoderOps} (blocked and multithreaded, its
+ * linear layers on the {@code CpuBackend}'s dense kernels); the scalar reference's is
+ * {@link ScalarDecoderOps} (plain loops, double accumulators), which every other implementation is
+ * tested against. The CUDA backend has no implementation of this contract yet: its decoder kernels
+ * ({@code backend.cuda.PagedAttentionLauncher}, {@code RotaryLauncher}, {@code SamplingLauncher}) have
+ * no caller, and {@code BackendFactory} says so instead of running a CUDA-configured decoder on the CPU.
+ *
+ * <p>Arrays are row-major; an output never shares storage with an input unless a method says so.
+ * Ops may hold threads or device memory, so they are {@link AutoCloseable}.
  */
 public interface DecoderOps extends AutoCloseable {
 
@@ -20,7 +29,7 @@ public interface DecoderOps extends AutoCloseable {
         int outFeatures();
     }
 
-    /** A short name for logs, e.g. {@code scalar} or {@code fast}. */
+    /** A short name for logs and metrics, e.g. {@code scalar} or {@code fast-vector}. */
     String name();
 
     /**
@@ -66,9 +75,9 @@ public interface DecoderOps extends AutoCloseable {
      * @param q {@code [tokens, heads * headDim]}, rotated
      * @param out {@code [tokens, heads * headDim]}
      */
-    void attention(DecoderBatch batch, float[] q, int heads, PagedKvCache cache, int layer, float[] out);
+    void attention(PagedAttentionBatch batch, float[] q, int heads, PagedKvCache cache, int layer, float[] out);
 
-    /** Stops any threads. */
+    /** Stops any threads and releases any device memory. */
     @Override
     void close();
 }

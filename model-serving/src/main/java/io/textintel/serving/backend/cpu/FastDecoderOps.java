@@ -1,10 +1,9 @@
-package io.textintel.serving.model.decoder;
+package io.textintel.serving.backend.cpu;
 
 import io.textintel.serving.backend.Activation;
+import io.textintel.serving.backend.DecoderOps;
 import io.textintel.serving.backend.LinearWeights;
-import io.textintel.serving.backend.cpu.CpuBackend;
-import io.textintel.serving.backend.cpu.CpuKernel;
-import io.textintel.serving.backend.cpu.ReproducibleMath;
+import io.textintel.serving.backend.PagedAttentionBatch;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.tensor.Tensor;
 import java.util.Arrays;
@@ -130,7 +129,7 @@ public final class FastDecoderOps implements DecoderOps {
     }
 
     @Override
-    public void attention(DecoderBatch batch, float[] q, int heads, PagedKvCache cache, int layer, float[] out) {
+    public void attention(PagedAttentionBatch batch, float[] q, int heads, PagedKvCache cache, int layer, float[] out) {
         int kvHeads = cache.layout().kvHeads();
         int headDim = cache.layout().headDim();
         int stride = cache.layout().positionStride();

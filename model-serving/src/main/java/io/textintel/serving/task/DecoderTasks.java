@@ -1,7 +1,8 @@
 package io.textintel.serving.task;
 
-import io.textintel.serving.backend.cpu.FastDecoderOps;
+import io.textintel.serving.backend.DecoderOps;
 import io.textintel.serving.config.DecoderConfig;
+import io.textintel.serving.engine.BackendFactory;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.generate.GenerationConfig;
@@ -131,7 +132,7 @@ public final class DecoderTasks implements AutoCloseable {
         try {
             // first: a broken chat template fails before the weights load
             ChatTemplate template = ChatTemplate.forModel(modelDir);
-            DecoderModel model = remember(opened, DecoderModel.load(modelDir, new FastDecoderOps(config.threads())));
+            DecoderModel model = remember(opened, DecoderModel.load(modelDir, decoderOps(config)));
             TextTokenizer tokenizer = remember(opened, TextTokenizer.load(modelDir, model.maxSequenceLength()));
             DecoderModel draft = null;
             PagedKvCache draftCache = null;
@@ -139,7 +140,7 @@ public final class DecoderTasks implements AutoCloseable {
                 Path draftDir = Path.of(config.draftModelDir());
                 loading = "the draft model in " + draftDir + " for the decoder model in " + modelDir;
                 checkSameTokenizer(modelDir, tokenizer, draftDir);
-                draft = remember(opened, DecoderModel.load(draftDir, new FastDecoderOps(config.threads())));
+                draft = remember(opened, DecoderModel.load(draftDir, decoderOps(config)));
                 GenerationConfig generation = config.generation();
                 draftCache = remember(opened,
                         new PagedKvCache(draft.kvLayout(), generation.kvBlockSize(), generation.kvBlocks()));
@@ -159,6 +160,11 @@ public final class DecoderTasks implements AutoCloseable {
             }
             throw new EngineException(EngineException.Kind.LOAD, "could not load " + loading + ": " + reason(e), e);
         }
+    }
+
+    /** The configured backend's decoder ops, as {@link BackendFactory} chooses them. */
+    private static DecoderOps decoderOps(DecoderTasksConfig config) {
+        return BackendFactory.createDecoderOps(config.backend(), config.gpuIndex(), config.threads());
     }
 
     /** What went wrong, in words: an I/O failure's message is often a bare path, so its type goes first. */
@@ -327,6 +333,11 @@ public final class DecoderTasks implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The name of the decoder ops the model runs on, as {@link BackendFactory} chose them, e.g. {@code scalar}. */
+    public String opsName() {
+        return model.opsName();
     }
 
     public DecoderTasksConfig config() {

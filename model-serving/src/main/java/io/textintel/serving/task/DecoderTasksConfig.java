@@ -1,27 +1,37 @@
 package io.textintel.serving.task;
 
+import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.spec.SpeculationOptions;
 import java.io.Serializable;
 
 /**
- * What the operator of a {@link DecoderTasks} chooses: CPU threads, the generation engine's
- * batching and KV cache, and speculative decoding. Serializable so that a Flink operator can carry
- * it; validated at construction. Build one with {@link #builder()}.
+ * What the operator of a {@link DecoderTasks} chooses: the backend, CPU threads, the generation
+ * engine's batching and KV cache, and speculative decoding. Serializable so that a Flink operator
+ * can carry it; validated at construction. Build one with {@link #builder()}.
  *
+ * @param backend which backend's decoder ops run the model (target and draft), chosen by
+ *     {@link io.textintel.serving.engine.BackendFactory#createDecoderOps}
+ * @param gpuIndex the GPU of the {@code cuda} backend, as {@code EngineConfig.gpuIndex}: {@code >= 0},
+ *     or -1 for the first visible one
  * @param threads CPU threads of the forward pass (target and draft model each)
  * @param generation the generation engine's batching, KV cache and most draft tokens per step; its
  *     adaptive speculation policy is chosen by the engine from the kind of proposer
  * @param speculation where draft tokens come from
  * @param draftModelDir the draft checkpoint's directory for {@link Speculation#DRAFT_MODEL}, else null
  */
-public record DecoderTasksConfig(int threads, GenerationConfig generation, Speculation speculation,
-        String draftModelDir) implements Serializable {
+public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int threads, GenerationConfig generation,
+        Speculation speculation, String draftModelDir) implements Serializable {
 
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     public DecoderTasksConfig {
+        if (backend == null) {
+            throw new IllegalArgumentException(
+                    "decoder backend is null, expected one of auto, cuda, cpu, cpu-reference");
+        }
+        requireAtLeast("gpuIndex", gpuIndex, -1);
         requireAtLeast("threads", threads, 1);
         if (generation == null) {
             throw new IllegalArgumentException("decoder generation settings are null, expected a GenerationConfig");
@@ -41,7 +51,10 @@ public record DecoderTasksConfig(int threads, GenerationConfig generation, Specu
         requireAtLeast("maxDraftTokens", generation.maxDraftTokens(), speculation == Speculation.NONE ? 0 : 1);
     }
 
-    /** 4 threads, 16 running sequences, 1024 tokens per step, 4096 blocks of 16 positions, no speculation, γ = 4. */
+    /**
+     * Backend auto, the first GPU, 4 threads, 16 running sequences, 1024 tokens per step, 4096 blocks
+     * of 16 positions, no speculation, γ = 4.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -64,6 +77,8 @@ public record DecoderTasksConfig(int threads, GenerationConfig generation, Specu
 
     /** Builds a {@link DecoderTasksConfig}; {@link #build()} checks every value. */
     public static final class Builder {
+        private BackendChoice backend = BackendChoice.AUTO;
+        private int gpuIndex = -1;
         private int threads = 4;
         private final GenerationConfig.Builder generation =
                 GenerationConfig.builder().maxRunningSequences(16).maxBatchTokens(1024);
@@ -71,6 +86,16 @@ public record DecoderTasksConfig(int threads, GenerationConfig generation, Specu
         private String draftModelDir;
 
         private Builder() {}
+
+        public Builder backend(BackendChoice backend) {
+            this.backend = backend;
+            return this;
+        }
+
+        public Builder gpuIndex(int gpuIndex) {
+            this.gpuIndex = gpuIndex;
+            return this;
+        }
 
         public Builder threads(int threads) {
             this.threads = threads;
@@ -116,7 +141,7 @@ public record DecoderTasksConfig(int threads, GenerationConfig generation, Specu
         }
 
         public DecoderTasksConfig build() {
-            return new DecoderTasksConfig(threads, generation.build(), speculation, draftModelDir);
+            return new DecoderTasksConfig(backend, gpuIndex, threads, generation.build(), speculation, draftModelDir);
         }
     }
 }

@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.textintel.serving.backend.Backend;
+import io.textintel.serving.backend.DecoderOps;
 import io.textintel.serving.backend.cpu.CpuBackend;
+import io.textintel.serving.backend.cpu.FastDecoderOps;
 import io.textintel.serving.backend.cpu.ScalarBackend;
+import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.backend.cuda.CudaAvailability;
 import io.textintel.serving.backend.cuda.CudaCheck;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import jcuda.driver.CUresult;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +101,53 @@ class BackendFactoryTest {
                 .hasMessageContaining(probe.reason());
         try (Backend backend = BackendFactory.create(config(BackendChoice.AUTO))) {
             assertThat(backend.name()).isEqualTo("cpu");
+        }
+    }
+
+    /** Counts the CUDA probes: the CPU choices must not load the driver. */
+    private static Supplier<CudaAvailability> probe(CudaAvailability answer, AtomicInteger probes) {
+        return () -> {
+            probes.incrementAndGet();
+            return answer;
+        };
+    }
+
+    @Test
+    void decoderOpsForCpuAreTheFastOnesAndForCpuReferenceTheScalarOnes() {
+        AtomicInteger probes = new AtomicInteger();
+        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.CPU, -1, 2, probe(TWO_DEVICES, probes))) {
+            assertThat(ops).isInstanceOf(FastDecoderOps.class);
+            assertThat(ops.name()).startsWith("fast-");
+        }
+        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.CPU_REFERENCE, -1, 2,
+                probe(TWO_DEVICES, probes))) {
+            assertThat(ops).isInstanceOf(ScalarDecoderOps.class);
+            assertThat(ops.name()).isEqualTo("scalar");
+        }
+        assertThat(probes).as("no CUDA probe for a CPU choice").hasValue(0);
+    }
+
+    @Test
+    void decoderOpsForAutoAreTheFastCpuOnesEvenWhereADeviceIs() {
+        for (CudaAvailability cuda : List.of(NO_LIBRARY, TWO_DEVICES)) {
+            AtomicInteger probes = new AtomicInteger();
+            try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.AUTO, 1, 2, probe(cuda, probes))) {
+                assertThat(ops).as("CUDA: %s", cuda.reason()).isInstanceOf(FastDecoderOps.class);
+            }
+            assertThat(probes).as("probed once, for the log line").hasValue(1);
+        }
+    }
+
+    @Test
+    void decoderOpsForCudaAreRefusedNamingTheAlternativesWithOrWithoutADevice() {
+        for (CudaAvailability cuda : List.of(NO_LIBRARY, TWO_DEVICES)) {
+            assertThatThrownBy(() -> BackendFactory.createDecoderOps(BackendChoice.CUDA, 0, 2,
+                    probe(cuda, new AtomicInteger())))
+                    .isInstanceOfSatisfying(EngineException.class,
+                            e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                    .hasMessage("backend 'cuda' (gpuIndex 0) is configured for a decoder, but the decoder has no CUDA"
+                            + " implementation yet (CUDA here: " + cuda.reason() + "); expected backend 'auto' or"
+                            + " 'cpu' for decoder tasks");
         }
     }
 }

@@ -3,6 +3,7 @@ package io.textintel.serving.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.spec.Speculation;
@@ -196,10 +197,55 @@ class DecoderTasksTest {
                 .cause().isInstanceOf(java.io.IOException.class);
     }
 
+    /**
+     * {@code cpu-reference} runs the decoder on the scalar ops, {@code cpu} and {@code auto} (no CUDA
+     * decoder ops) on the fast ones, and the two agree on the greedy reply: the ops agree within float
+     * rounding (1e-4 relative on logits, DecoderModelTest), far below the gaps between the top logits
+     * of these checkpoints' first 12 steps.
+     */
+    @ParameterizedTest
+    @MethodSource("families")
+    void theConfiguredBackendChoosesTheDecoderOps(TinyDecoderSpec spec) throws Exception {
+        Path model = TinyInstructModels.target(dir, spec);
+        int[] fastTokens;
+        try (DecoderTasks engine = DecoderTasks.open(model,
+                TinyInstructModels.config().backend(BackendChoice.CPU).build())) {
+            assertThat(engine.opsName()).startsWith("fast-");
+            fastTokens = engine.generate(engine.promptIds(HELLO), engine.samplingParams(0f, 1f, 0L, 12)).get()
+                    .tokens();
+        }
+        try (DecoderTasks engine = DecoderTasks.open(model,
+                TinyInstructModels.config().backend(BackendChoice.CPU_REFERENCE).build())) {
+            assertThat(engine.opsName()).isEqualTo("scalar");
+            assertThat(engine.generate(engine.promptIds(HELLO), engine.samplingParams(0f, 1f, 0L, 12)).get().tokens())
+                    .as("greedy tokens of the scalar ops").containsExactly(fastTokens);
+        }
+        try (DecoderTasks engine = DecoderTasks.open(model,
+                TinyInstructModels.config().backend(BackendChoice.AUTO).build())) {
+            assertThat(engine.opsName()).startsWith("fast-");
+        }
+    }
+
+    @Test
+    void backendCudaIsRefusedAtOpenWhileTheDecoderHasNoCudaOps() throws Exception {
+        Path model = TinyInstructModels.target(dir, TinyDecoderSpec.llama());
+        assertThatThrownBy(() -> DecoderTasks.open(model,
+                TinyInstructModels.config().backend(BackendChoice.CUDA).gpuIndex(1).build()))
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageContaining("backend 'cuda' (gpuIndex 1) is configured for a decoder, but the decoder has"
+                        + " no CUDA implementation yet")
+                .hasMessageContaining("expected backend 'auto' or 'cpu'");
+    }
+
     @Test
     void configNamesTheBadValue() {
         assertThatThrownBy(() -> TinyInstructModels.config().threads(0).build())
                 .hasMessage("decoder threads is 0, expected >= 1");
+        assertThatThrownBy(() -> TinyInstructModels.config().backend(null).build())
+                .hasMessage("decoder backend is null, expected one of auto, cuda, cpu, cpu-reference");
+        assertThatThrownBy(() -> TinyInstructModels.config().gpuIndex(-2).build())
+                .hasMessage("decoder gpuIndex is -2, expected >= -1");
         assertThatThrownBy(() -> TinyInstructModels.config().speculation(Speculation.DRAFT_MODEL).build())
                 .hasMessageContaining("no draft model directory is set");
         assertThatThrownBy(() -> TinyInstructModels.config().speculation(Speculation.PROMPT_LOOKUP)

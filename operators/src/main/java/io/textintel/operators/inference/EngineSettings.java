@@ -81,13 +81,17 @@ public record EngineSettings(
     }
 
     /**
-     * The decoder engine configuration of a generative task: this section's threads,
-     * {@code max-batch-tokens} and KV cache (where set), the task's speculation.
+     * The decoder engine configuration of a generative task: this section's backend and GPU (as
+     * {@link #toEngineConfig()} resolves them), threads, {@code max-batch-tokens} and KV cache (where
+     * set), the task's speculation.
      *
      * @param draftModelDir the resolved draft checkpoint for {@link Speculation#DRAFT_MODEL}, else null
      */
     public DecoderTasksConfig toDecoderConfig(Speculation speculation, String draftModelDir) {
-        DecoderTasksConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize);
+        EngineConfig engine = toEngineConfig();
+        DecoderTasksConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize)
+                .backend(engine.backend())
+                .gpuIndex(engine.gpuIndex());
         if (speculation == Speculation.DRAFT_MODEL) {
             config.draftModel(draftModelDir);
         } else {

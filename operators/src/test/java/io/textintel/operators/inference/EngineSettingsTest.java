@@ -3,6 +3,9 @@ package io.textintel.operators.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.textintel.serving.config.BackendChoice;
+import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.task.DecoderTasksConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -34,5 +37,17 @@ class EngineSettingsTest {
         assertThatThrownBy(() -> withGpu(-2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("gpuIndex is -2");
+    }
+
+    @Test
+    void theDecoderConfigCarriesTheBackendAndTheGpu() {
+        DecoderTasksConfig decoder =
+                withGpu(null).withAssignedGpu(List.of("3")).toDecoderConfig(Speculation.NONE, null);
+        assertThat(decoder.backend()).isEqualTo(BackendChoice.CUDA);
+        assertThat(decoder.gpuIndex()).isEqualTo(3);
+        EngineSettings reference = new EngineSettings("cpu-reference", 2, null, null, null, null);
+        assertThat(reference.toDecoderConfig(Speculation.NONE, null).backend()).isEqualTo(BackendChoice.CPU_REFERENCE);
+        assertThat(EngineSettings.defaults().toDecoderConfig(Speculation.NONE, null).backend())
+                .as("unset: EngineConfig's default").isEqualTo(BackendChoice.AUTO);
     }
 }

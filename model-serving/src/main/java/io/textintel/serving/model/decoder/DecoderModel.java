@@ -71,6 +71,11 @@ public final class DecoderModel implements CausalLm, AutoCloseable {
         return config.vocabSize();
     }
 
+    /** The name of the decoder ops this model runs on, e.g. {@code fast-vector} or {@code scalar}. */
+    public String opsName() {
+        return ops.name();
+    }
+
     @Override
     public int maxSequenceLength() {
         return config.maxPositionEmbeddings();

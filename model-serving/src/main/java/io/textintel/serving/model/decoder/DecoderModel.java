@@ -45,15 +45,21 @@ public final class DecoderModel implements CausalLm, AutoCloseable {
 
     /**
      * Loads {@code config.json} and the safetensors weights of a model directory onto {@code ops}
-     * ({@link ScalarDecoderOps} for the reference path, {@link FastDecoderOps} for speed).
+     * ({@link ScalarDecoderOps} for the reference path, {@link FastDecoderOps} for speed). The model
+     * owns {@code ops} from here on: {@link #close()} closes them, and so does a load that fails.
      *
      * @throws IOException if a file cannot be read
      * @throws IllegalArgumentException if the config or a tensor is invalid, naming it
      */
     public static DecoderModel load(Path modelDir, DecoderOps ops) throws IOException {
-        DecoderConfig config = DecoderConfig.read(modelDir);
-        try (CheckpointWeights weights = CheckpointWeights.open(modelDir)) {
-            return new DecoderModel(config, weights, ops);
+        try {
+            DecoderConfig config = DecoderConfig.read(modelDir);
+            try (CheckpointWeights weights = CheckpointWeights.open(modelDir)) {
+                return new DecoderModel(config, weights, ops);
+            }
+        } catch (IOException | RuntimeException e) {
+            ops.close();
+            throw e;
         }
     }
 

@@ -3,6 +3,7 @@ package io.textintel.serving.model.decoder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.textintel.serving.backend.DecoderOps;
 import io.textintel.serving.backend.cpu.FastDecoderOps;
 import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.config.DecoderConfig;
@@ -14,10 +15,12 @@ import io.textintel.serving.tools.TinyModelGenerator;
 import io.textintel.serving.weights.CheckpointWeights;
 import io.textintel.serving.weights.DType;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -226,5 +229,21 @@ class DecoderModelTest {
             assertThatThrownBy(() -> model.forward(List.of(new SequenceChunk(1, new int[1], 2, 1)), cache))
                     .hasMessageContaining("expected at most its cached length 0");
         }
+    }
+
+    @Test
+    void aLoadThatFailsClosesTheOpsItWasGiven(@TempDir Path empty) {
+        AtomicBoolean closed = new AtomicBoolean();
+        DecoderOps ops = (DecoderOps) Proxy.newProxyInstance(DecoderOps.class.getClassLoader(),
+                new Class<?>[] {DecoderOps.class}, (proxy, method, arguments) -> {
+                    if (method.getName().equals("close")) {
+                        closed.set(true);
+                    }
+                    return null;
+                });
+
+        assertThatThrownBy(() -> DecoderModel.load(empty, ops)).isInstanceOf(IOException.class)
+                .hasMessageContaining("config.json");
+        assertThat(closed).as("the ops' threads are not left running").isTrue();
     }
 }

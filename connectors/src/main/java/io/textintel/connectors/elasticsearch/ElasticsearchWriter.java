@@ -83,6 +83,8 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
     private final ArrayDeque<BulkAction> buffer = new ArrayDeque<>();
     private long bufferedBytes;
     private int inFlightRequests;
+    /** Requests sent during an outage and not answered yet: the outage is not over while one may still fail. */
+    private int inFlightSinceOutage;
     private volatile int batchesAwaitingRetry;
     private boolean closed;
     private long lastOverwriteLogNanos;
@@ -253,6 +255,10 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
     private void send(List<BulkAction> batch) {
         BulkRequest request = BulkAction.bulkRequest(batch);
         inFlightRequests++;
+        boolean duringOutage = outage.inOutage();
+        if (duringOutage) {
+            inFlightSinceOutage++;
+        }
         metrics.bulkRequestSent();
         long startNanos = System.nanoTime();
         CompletableFuture<BulkResponse> response;
@@ -262,15 +268,18 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
             response = CompletableFuture.failedFuture(e);
         }
         response.whenComplete((result, failure) -> enqueue(
-                () -> onBulkComplete(batch, result, failure, startNanos),
+                () -> onBulkComplete(batch, result, failure, startNanos, duringOutage),
                 "handle response to a bulk request of %d documents", batch.size()));
     }
 
     /** Runs on the task thread when a bulk request is answered or has failed. */
     private void onBulkComplete(
             List<BulkAction> batch, @Nullable BulkResponse response, @Nullable Throwable failure,
-            long startNanos) {
+            long startNanos, boolean sentDuringOutage) {
         inFlightRequests--;
+        if (sentDuringOutage) {
+            inFlightSinceOutage--;
+        }
         if (closed) {
             return;
         }
@@ -326,7 +335,7 @@ final class ElasticsearchWriter<T> implements CommittingSinkWriter<T, RejectedDo
             logOverwrites(overwritten, batch.size(), batch.get(0).index());
         }
         if (retry.isEmpty()) {
-            outage.onSuccess(batchesAwaitingRetry);
+            outage.onSuccess(batchesAwaitingRetry + inFlightSinceOutage);
         } else {
             scheduleRetry(retry, retryKind, retryIndex, retryReason);
         }

@@ -9,7 +9,8 @@ import org.slf4j.Logger;
  * wait for a retry. It writes the outage's log lines and keeps its time for the metrics.
  *
  * <p>An outage starts with the first failed attempt after a healthy spell and ends with the first
- * answer without failures once no batch waits for a retry any more. Its log lines are rate-limited
+ * answer without failures once no batch waits for a retry any more and every request sent during it
+ * has been answered (a late failure of one of those continues the outage). Its log lines are rate-limited
  * so that a long outage or a 429 storm gives a handful of lines, not one per retry:
  *
  * <ul>
@@ -106,9 +107,14 @@ final class OutageTracker {
         }
     }
 
-    /** A bulk answer without failures; ends the outage when no batch waits for a retry. */
-    void onSuccess(int batchesWaiting) {
-        if (outageStartNanos == NONE || batchesWaiting > 0) {
+    /**
+     * A bulk answer without failures; ends the outage when no batch is still owed by it.
+     *
+     * @param batchesOwed batches waiting for a retry, plus requests sent during the outage and not
+     *     answered yet (one of those may still fail: that is this outage going on, not a new one)
+     */
+    void onSuccess(int batchesOwed) {
+        if (outageStartNanos == NONE || batchesOwed > 0) {
             return;
         }
         long now = nanoClock.getAsLong();

@@ -8,6 +8,8 @@ import io.textintel.connectors.elasticsearch.FakeBulkServer.Reply;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -131,6 +133,50 @@ class ElasticsearchWriterOutageTest {
         assertThat(counter(ElasticsearchWriterMetrics.NUM_BULK_RETRIES)).isGreaterThanOrEqualTo(6);
         assertThat((Long) gauge(ElasticsearchWriterMetrics.OUTAGE_TIME_MS))
                 .isGreaterThanOrEqualTo(maxOutageMillis.get());
+    }
+
+    /**
+     * Two batches fail, their retries go out together, and the cluster answers the second one first:
+     * the first retry, sent during the outage, fails late. That is the same outage going on, not a
+     * new one after a success; it ends once every request sent during it is answered.
+     */
+    @Test
+    void aLateFailureOfARequestSentDuringTheOutageContinuesIt() throws Exception {
+        CountDownLatch firstRetryArrived = new CountDownLatch(1);
+        CountDownLatch secondRetryAnswered = new CountDownLatch(1);
+        AtomicInteger answeredA = new AtomicInteger();
+        server.setBehaviour((number, items) -> {
+            if (number < 2) {
+                return Reply.request(503); // a and b, sent before the outage
+            }
+            boolean isA = items.get(0).id().equals("a");
+            try {
+                if (isA && answeredA.getAndIncrement() == 0) {
+                    firstRetryArrived.countDown();
+                    assertThat(secondRetryAnswered.await(10, TimeUnit.SECONDS)).isTrue();
+                    Thread.sleep(300); // the writer handles b's success before this failure
+                    return Reply.request(503);
+                }
+                if (!isA && secondRetryAnswered.getCount() > 0) {
+                    assertThat(firstRetryArrived.await(10, TimeUnit.SECONDS)).isTrue();
+                    secondRetryAnswered.countDown();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return FakeBulkServer.allSucceed(items.size());
+        });
+        try (SinkWriter<String> writer = sink().setBulkFlushMaxActions(1).setMaxInFlightRequests(2)
+                .build().createWriter(context)) {
+            writer.write("a", null);
+            writer.write("b", null);
+            writer.flush(false);
+        }
+        assertThat(server.storedDocuments()).containsOnlyKeys("a", "b");
+        assertThat(answeredA.get()).as("a: failed retry, then success").isEqualTo(2);
+        assertThat(counter(ElasticsearchWriterMetrics.NUM_OUTAGES)).as("one outage").isEqualTo(1);
+        assertThat(gauge(ElasticsearchWriterMetrics.CURRENT_OUTAGE_MS)).isEqualTo(0L);
     }
 
     @Test

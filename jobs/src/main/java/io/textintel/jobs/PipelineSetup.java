@@ -15,7 +15,6 @@ import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.transport.ElasticsearchTransport;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -27,7 +26,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -122,8 +120,7 @@ public final class PipelineSetup {
      */
     private static List<String> createMissingTopics(KafkaSettings kafka, DriftMonitorSettings drift,
             int deadLetterMessageBytes) throws IOException {
-        Map<String, Object> props = new HashMap<>(kafka.properties());
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        Map<String, Object> props = kafka.adminProperties();
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get();
             Set<String> wanted = topics(kafka, drift);

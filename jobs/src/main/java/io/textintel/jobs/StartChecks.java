@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -135,8 +134,7 @@ public final class StartChecks {
     public static void topicsExist(PipelineConfig config, Path configFile, Duration timeout) {
         KafkaSettings kafka = config.kafka();
         Set<String> topics = PipelineSetup.topics(kafka, config.drift());
-        Map<String, Object> props = new HashMap<>(kafka.properties());
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        Map<String, Object> props = kafka.adminProperties();
         int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);

@@ -283,7 +283,7 @@ final class ModelsCommand implements Runnable {
 
         private TinyDecoderSpec decoderSpec() {
             TinyDecoderSpec base = kind.equals("llama") ? TinyDecoderSpec.llama() : TinyDecoderSpec.qwen2();
-            int kv = kvHeads != null ? kvHeads : heads % 2 == 0 ? heads / 2 : heads;
+            int kv = kvHeads != null ? kvHeads : TinyDecoderSpec.defaultKvHeads(heads);
             TinyDecoderSpec spec = base.withSizes(hidden, layers, heads, kv, intermediate).withMerges(merges)
                     .withMaxPositions(maxPositions).withSeed(seed).withDtype(DType.fromSafetensorsName(dtype))
                     .withRopeScaling(ropeScaling == null ? null : TinyModelGenerator.parseRopeScaling(ropeScaling));

@@ -1,8 +1,10 @@
 package io.textintel.jobs.config;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * Where the pipeline reads raw text and writes dead letters, and how it writes to Kafka.
@@ -65,6 +67,13 @@ public record KafkaSettings(
     /** The transactional id prefix of the sink {@code sinkName}: the configured prefix (or the job name), a dash, the sink. */
     public String transactionalIdPrefix(String jobName, String sinkName) {
         return (transactionalIdPrefix == null ? jobName : transactionalIdPrefix) + "-" + sinkName;
+    }
+
+    /** The properties of an admin client of these brokers: {@code properties} (security) and the bootstrap servers. */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> admin = new HashMap<>(properties);
+        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return admin;
     }
 
     /** Whether enriched documents are also written to Kafka ({@code kafka.enriched-topic} is set). */

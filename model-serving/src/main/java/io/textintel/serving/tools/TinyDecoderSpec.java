@@ -57,6 +57,11 @@ public record TinyDecoderSpec(Family family, int merges, int hiddenSize, int lay
         return new TinyDecoderSpec(Family.QWEN2, 400, 64, 2, 4, 2, 128, 256, 1000000.0, null, 42L, DType.F32);
     }
 
+    /** The key/value heads a command line writes when it names none: half the query heads where that divides them, else all. */
+    public static int defaultKvHeads(int heads) {
+        return heads % 2 == 0 ? heads / 2 : heads;
+    }
+
     public int headDim() {
         return hiddenSize / heads;
     }

@@ -270,7 +270,7 @@ public final class TinyModelGenerator {
         /** {@code base} with the sizes, seed, positions and dtype given on the command line, and these options. */
         TinyDecoderSpec apply(TinyDecoderSpec base, TinyBertSpec options, int hidden, int layers, int heads,
                 int intermediate) {
-            int kv = kvHeads != null ? kvHeads : heads % 2 == 0 ? heads / 2 : heads;
+            int kv = kvHeads != null ? kvHeads : TinyDecoderSpec.defaultKvHeads(heads);
             TinyDecoderSpec spec = base.withSizes(hidden, layers, heads, kv, intermediate)
                     .withSeed(options.seed())
                     .withDtype(options.dtype())

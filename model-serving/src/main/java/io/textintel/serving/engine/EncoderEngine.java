@@ -12,11 +12,13 @@ import io.textintel.serving.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * runs is dropped. {@link #close()} fails every request still waiting with an
  * {@link IllegalStateException}, stops the thread and releases the backend.
  */
-public final class EncoderEngine implements AutoCloseable {
+public final class EncoderEngine implements ModelEngine {
+
+    /** The {@link #kind()} of every encoder engine. */
+    public static final String KIND = "encoder";
 
     private static final Logger LOG = LoggerFactory.getLogger(EncoderEngine.class);
     private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -115,12 +120,35 @@ public final class EncoderEngine implements AutoCloseable {
                 batchCount == 0 ? 0.0 : (double) sequences.get() / batchCount, forwardNanos.get());
     }
 
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public int queueDepth() {
+        return queued.get();
+    }
+
+    @Override
+    public long tokens() {
+        return tokens.get();
+    }
+
+    /** {@code paddingShare}: {@link EngineMetrics#paddingShare()}. */
+    @Override
+    public Map<String, Supplier<Number>> gauges() {
+        return Map.of("paddingShare", () -> metrics().paddingShare());
+    }
+
     /** Tells {@code listener} of every forward pass from now on, on the scheduler thread. */
+    @Override
     public void addListener(ForwardPassListener listener) {
         listeners.add(listener);
     }
 
     /** Stops telling {@code listener} of forward passes. */
+    @Override
     public void removeListener(ForwardPassListener listener) {
         listeners.remove(listener);
     }

@@ -26,4 +26,11 @@ public record EngineMetrics(
         long paddingTokens,
         int queueDepth,
         double meanBatchSize,
-        long forwardNanos) {}
+        long forwardNanos) {
+
+    /** Padding rows over all rows computed since the engine opened; 0 before the first pass. */
+    public double paddingShare() {
+        long rows = tokens + paddingTokens;
+        return rows == 0 ? 0.0 : (double) paddingTokens / rows;
+    }
+}

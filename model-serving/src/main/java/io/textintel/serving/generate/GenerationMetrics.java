@@ -80,6 +80,25 @@ public record GenerationMetrics(long requests, long completed, long cancelled, l
         return constrainedDraftProposed == 0 ? 0.0 : (double) constrainedDraftAccepted / constrainedDraftProposed;
     }
 
+    /** Draft tokens proposed, for generation and constrained answers together. */
+    public long draftTokensProposed() {
+        return draftProposed + constrainedDraftProposed;
+    }
+
+    /** Draft tokens accepted, for generation and constrained answers together. */
+    public long draftTokensAccepted() {
+        return draftAccepted + constrainedDraftAccepted;
+    }
+
+    /**
+     * Accepted over proposed draft tokens, generation and constrained answers together; 0 before any
+     * draft was proposed.
+     */
+    public double speculationAcceptance() {
+        long proposed = draftTokensProposed();
+        return proposed == 0 ? 0.0 : (double) draftTokensAccepted() / proposed;
+    }
+
     /** Generated tokens per second spent in forward passes. */
     public double tokensPerSecond() {
         return forwardNanos == 0 ? 0.0 : generatedTokens * 1e9 / forwardNanos;

@@ -5,6 +5,7 @@ import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.engine.BackendFactory;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.ForwardPassListener;
+import io.textintel.serving.engine.ModelEngine;
 import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.generate.GenerationEngine;
 import io.textintel.serving.generate.GenerationMetrics;
@@ -24,8 +25,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * model, and of the draft model, are serialised between that thread and the generation engine's.
  * Thread-safe; {@link #close()} releases everything.
  */
-public final class DecoderTasks implements AutoCloseable {
+public final class DecoderTasks implements ModelEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(DecoderTasks.class);
 
@@ -350,15 +354,63 @@ public final class DecoderTasks implements AutoCloseable {
                 constrainedDraftAccepted.get());
     }
 
+    /** {@code decoder}, or {@code decoder_} and the speculation's name: {@link #kindOf}. */
+    @Override
+    public String kind() {
+        return kindOf(config.speculation());
+    }
+
+    /**
+     * The {@link #kind()} of a decoder engine with {@code speculation}: {@code decoder},
+     * {@code decoder_prompt_lookup}, {@code decoder_draft_model}.
+     */
+    public static String kindOf(Speculation speculation) {
+        return speculation == Speculation.NONE ? "decoder" : "decoder_" + speculation.configName().replace('-', '_');
+    }
+
+    /** Sequences waiting to start. */
+    @Override
+    public int queueDepth() {
+        return metrics().waiting();
+    }
+
+    /** Tokens generated. */
+    @Override
+    public long tokens() {
+        return metrics().generatedTokens();
+    }
+
+    /**
+     * {@code runningSequences}, {@code kvCacheOccupancy} (the share of KV blocks in use), and with
+     * speculation {@code speculationAcceptance}, {@code draftTokensProposed} and
+     * {@code draftTokensAccepted} ({@link GenerationMetrics#speculationAcceptance()}: generation and
+     * constrained answers together).
+     */
+    @Override
+    public Map<String, Supplier<Number>> gauges() {
+        Map<String, Supplier<Number>> gauges = new LinkedHashMap<>();
+        gauges.put("runningSequences", () -> metrics().running());
+        int blocks = kvBlocks();
+        gauges.put("kvCacheOccupancy", () -> 1.0 - (double) metrics().freeKvBlocks() / blocks);
+        if (config.speculation() != Speculation.NONE) {
+            gauges.put("speculationAcceptance", () -> metrics().speculationAcceptance());
+            gauges.put("draftTokensProposed", () -> metrics().draftTokensProposed());
+            gauges.put("draftTokensAccepted", () -> metrics().draftTokensAccepted());
+        }
+        return gauges;
+    }
+
     /**
      * Tells {@code listener} of every forward pass of the generation engine; label scoring and
      * constrained answers ({@link #withModels}) run outside it and are not reported.
      */
+    @Override
     public void addListener(ForwardPassListener listener) {
         generation.addListener(listener);
     }
 
     /** Stops telling {@code listener} of forward passes. */
+    @Override
     public void removeListener(ForwardPassListener listener) {
         generation.removeListener(listener);
     }

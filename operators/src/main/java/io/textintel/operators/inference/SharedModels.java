@@ -1,6 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.engine.EncoderEngine;
+import io.textintel.serving.engine.ModelEngine;
 import io.textintel.serving.task.DecoderTasks;
 import io.textintel.serving.task.DecoderTasksConfig;
 import io.textintel.serving.tokenizer.TextTokenizer;
@@ -18,17 +19,29 @@ import java.nio.file.Path;
  */
 public final class SharedModels {
 
-    private record EngineKey(Path modelDir, EngineSettings settings) {}
+    /** What identifies an engine: its family's key opens it. */
+    private sealed interface EngineKey {
+        ModelEngine open();
+    }
+
+    private record EncoderKey(Path modelDir, EngineSettings settings) implements EngineKey {
+        @Override
+        public ModelEngine open() {
+            return EncoderEngine.open(modelDir, settings.toEngineConfig());
+        }
+    }
+
+    private record DecoderKey(Path modelDir, DecoderTasksConfig config) implements EngineKey {
+        @Override
+        public ModelEngine open() {
+            return DecoderTasks.open(modelDir, config);
+        }
+    }
 
     private record TokenizerKey(Path modelDir, int maxLength) {}
 
-    private record DecoderKey(Path modelDir, DecoderTasksConfig config) {}
-
-    private static final SharedResources<DecoderKey, DecoderTasks> DECODERS =
-            new SharedResources<>(key -> DecoderTasks.open(key.modelDir(), key.config()));
-
-    private static final SharedResources<EngineKey, EncoderEngine> ENGINES =
-            new SharedResources<>(key -> EncoderEngine.open(key.modelDir(), key.settings().toEngineConfig()));
+    /** Every engine of this JVM, of every family. */
+    private static final SharedResources<EngineKey, ModelEngine> ENGINES = new SharedResources<>(EngineKey::open);
 
     private static final SharedResources<TokenizerKey, TextTokenizer> TOKENIZERS =
             new SharedResources<>(key -> {
@@ -41,9 +54,10 @@ public final class SharedModels {
 
     private SharedModels() {}
 
-    /** Leases the engine of the checkpoint in {@code modelDir}, loading it on first use. */
+    /** Leases the encoder engine of the checkpoint in {@code modelDir}, loading it on first use. */
     public static SharedResources.Lease<EncoderEngine> engine(Path modelDir, EngineSettings settings) {
-        return ENGINES.acquire(new EngineKey(modelDir.toAbsolutePath().normalize(), settings));
+        return ENGINES.acquire(new EncoderKey(modelDir.toAbsolutePath().normalize(), settings))
+                .map(EncoderEngine.class::cast);
     }
 
     /**
@@ -60,16 +74,17 @@ public final class SharedModels {
      * use; tasks with the same model and engine settings (speculation and draft included) share one.
      */
     public static SharedResources.Lease<DecoderTasks> decoder(Path modelDir, DecoderTasksConfig config) {
-        return DECODERS.acquire(new DecoderKey(modelDir.toAbsolutePath().normalize(), config));
+        return ENGINES.acquire(new DecoderKey(modelDir.toAbsolutePath().normalize(), config))
+                .map(DecoderTasks.class::cast);
     }
 
     /** Decoder engines open in this JVM (for tests and metrics). */
     public static int openDecoders() {
-        return DECODERS.openCount();
+        return ENGINES.openCount(key -> key instanceof DecoderKey);
     }
 
-    /** Engines open in this JVM (for tests and metrics). */
+    /** Encoder engines open in this JVM (for tests and metrics). */
     public static int openEngines() {
-        return ENGINES.openCount();
+        return ENGINES.openCount(key -> key instanceof EncoderKey);
     }
 }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Reference-counted resources shared by all subtasks of a JVM: the first lease of a key opens the
@@ -39,12 +40,17 @@ public final class SharedResources<K, R extends AutoCloseable> {
             LOG.info("Opened shared resource for {}", key);
         }
         entry.leases++;
-        return new Lease<>(this, key, entry.resource);
+        return new Lease<>(this, key, entry.resource, null);
     }
 
     /** How many distinct resources are open. */
     public synchronized int openCount() {
         return entries.size();
+    }
+
+    /** How many distinct resources of keys that {@code which} accepts are open. */
+    public synchronized int openCount(Predicate<? super K> which) {
+        return (int) entries.keySet().stream().filter(which).count();
     }
 
     private synchronized void release(K key) {
@@ -77,26 +83,45 @@ public final class SharedResources<K, R extends AutoCloseable> {
         private final SharedResources<?, ?> owner;
         private final Object key;
         private final R resource;
+        private final Lease<?> source; // the lease this one views (map); null for a lease of the registry
         private boolean closed;
 
-        private Lease(SharedResources<?, ?> owner, Object key, R resource) {
+        private Lease(SharedResources<?, ?> owner, Object key, R resource, Lease<?> source) {
             this.owner = owner;
             this.key = key;
             this.resource = resource;
+            this.source = source;
+        }
+
+        /**
+         * This lease as a lease of {@code view(resource)}, e.g. the resource cast to its own type:
+         * the two are one use, and closing either gives it back.
+         */
+        public <V> Lease<V> map(Function<? super R, ? extends V> view) {
+            return new Lease<>(owner, key, view.apply(get()), this);
         }
 
         public R get() {
-            if (closed) {
+            if (isClosed()) {
                 throw new IllegalStateException("lease of " + key + " is closed");
             }
             return resource;
         }
 
+        private boolean isClosed() {
+            return closed || (source != null && source.isClosed());
+        }
+
         @Override
         @SuppressWarnings({"unchecked", "rawtypes"})
         public void close() {
-            if (!closed) {
-                closed = true;
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (source != null) {
+                source.close();
+            } else {
                 ((SharedResources) owner).release(key);
             }
         }

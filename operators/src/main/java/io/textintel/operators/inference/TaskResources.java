@@ -1,6 +1,7 @@
 package io.textintel.operators.inference;
 
 import io.textintel.serving.engine.EncoderEngine;
+import io.textintel.serving.engine.ModelEngine;
 import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.task.DecoderTasks;
 import io.textintel.serving.tokenizer.TextTokenizer;
@@ -25,8 +26,7 @@ public final class TaskResources implements AutoCloseable {
     private final List<SharedResources.Lease<?>> leases = new ArrayList<>();
     private final Map<String, ModelRepository.ResolvedModel> models = new HashMap<>();
     /** Engines handed out, each once, with the model id of the first task that asked for it. */
-    private final Map<EncoderEngine, String> encoders = new LinkedHashMap<>();
-    private final Map<DecoderTasks, String> decoders = new LinkedHashMap<>();
+    private final Map<ModelEngine, String> engines = new LinkedHashMap<>();
 
     private TaskResources(ModelRepository repository, EngineSettings engineSettings) {
         this.repository = repository;
@@ -72,7 +72,7 @@ public final class TaskResources implements AutoCloseable {
     /** The encoder engine of the task's checkpoint. */
     EncoderEngine engine(ModelTask task) throws IOException {
         EncoderEngine engine = keep(SharedModels.engine(model(task).directory(), requireEngineSettings(task)));
-        encoders.putIfAbsent(engine, task.modelId());
+        engines.putIfAbsent(engine, task.modelId());
         return engine;
     }
 
@@ -86,18 +86,13 @@ public final class TaskResources implements AutoCloseable {
                 : null;
         DecoderTasks decoder =
                 keep(SharedModels.decoder(model(task).directory(), settings.toDecoderConfig(speculation, draftDir)));
-        decoders.putIfAbsent(decoder, task.modelId());
+        engines.putIfAbsent(decoder, task.modelId());
         return decoder;
     }
 
-    /** The encoder engines opened so far, each with the model id its first task named. */
-    Map<EncoderEngine, String> encoders() {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(encoders));
-    }
-
-    /** The decoder engines opened so far, each with the model id its first task named. */
-    Map<DecoderTasks, String> decoders() {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(decoders));
+    /** The engines opened so far, of every family, each with the model id its first task named. */
+    Map<ModelEngine, String> engines() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(engines));
     }
 
     private EngineSettings requireEngineSettings(ModelTask task) {
@@ -119,7 +114,6 @@ public final class TaskResources implements AutoCloseable {
             leases.get(i).close();
         }
         leases.clear();
-        encoders.clear();
-        decoders.clear();
+        engines.clear();
     }
 }

@@ -59,6 +59,29 @@ class SharedResourcesTest {
     }
 
     @Test
+    void aMappedLeaseIsTheSameUseAndCountsByKeyKind() {
+        SharedResources<String, Counted> shared = new SharedResources<>(Counted::new);
+        SharedResources.Lease<Counted> lease = shared.acquire("encoder:a");
+        SharedResources.Lease<String> view = lease.map(counted -> counted.key);
+        SharedResources.Lease<Counted> other = shared.acquire("decoder:b");
+
+        assertThat(view.get()).isEqualTo("encoder:a");
+        assertThat(shared.openCount(key -> key.startsWith("encoder:"))).isEqualTo(1);
+        assertThat(shared.openCount(key -> key.startsWith("decoder:"))).isEqualTo(1);
+
+        Counted resource = lease.get();
+        view.close();
+        view.close(); // idempotent: gives the one use back once
+        assertThat(resource.closed).as("closing the view gives the shared use back").isTrue();
+        assertThatThrownBy(lease::get).isInstanceOf(IllegalStateException.class).hasMessageContaining("encoder:a");
+        assertThatThrownBy(view::get).isInstanceOf(IllegalStateException.class);
+        lease.close(); // already given back through the view: releases nothing more
+        assertThat(shared.openCount(key -> key.startsWith("encoder:"))).isZero();
+        assertThat(shared.openCount()).isEqualTo(1);
+        other.close();
+    }
+
+    @Test
     void concurrentFirstLeasesOpenTheResourceOnce() throws Exception {
         ConcurrentHashMap<String, AtomicInteger> opens = new ConcurrentHashMap<>();
         SharedResources<String, Counted> shared = new SharedResources<>(k -> {

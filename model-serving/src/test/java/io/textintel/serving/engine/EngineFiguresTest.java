@@ -1,17 +1,17 @@
-package io.textintel.operators.inference;
+package io.textintel.serving.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.textintel.serving.engine.EngineMetrics;
 import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.spec.Speculation;
-
-import org.junit.jupiter.api.Test;
+import io.textintel.serving.task.DecoderTasks;
 
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
-class EngineMetricGroupsTest {
+/** The figures engines derive for their metrics ({@link ModelEngine#gauges()}, {@link ModelEngine#kind()}). */
+class EngineFiguresTest {
 
     private static EngineMetrics engine(long tokens, long padding) {
         return new EngineMetrics(0, 0, 0, 0, 0, 0, tokens, padding, 0, 0.0, 0);
@@ -25,25 +25,25 @@ class EngineMetricGroupsTest {
 
     @Test
     void paddingShareIsPaddingOverAllRowsAndZeroBeforeAnyPass() {
-        assertThat(EngineMetricGroups.paddingShare(engine(0, 0))).isZero();
-        assertThat(EngineMetricGroups.paddingShare(engine(30, 10))).isEqualTo(0.25);
-        assertThat(EngineMetricGroups.paddingShare(engine(7, 0))).isZero();
+        assertThat(engine(0, 0).paddingShare()).isZero();
+        assertThat(engine(30, 10).paddingShare()).isEqualTo(0.25);
+        assertThat(engine(7, 0).paddingShare()).isZero();
         Random random = new Random(3);
         for (int i = 0; i < 1000; i++) {
             long tokens = random.nextInt(10_000);
             long padding = random.nextInt(10_000);
             double reference = tokens + padding == 0 ? 0 : padding / (double) (tokens + padding);
-            assertThat(EngineMetricGroups.paddingShare(engine(tokens, padding))).isCloseTo(reference, within(1e-12))
+            assertThat(engine(tokens, padding).paddingShare()).isCloseTo(reference, within(1e-12))
                     .isBetween(0.0, 1.0);
         }
     }
 
     @Test
     void acceptanceCountsConstrainedAnswersAndIsZeroBeforeAnyDraft() {
-        assertThat(EngineMetricGroups.acceptance(generation(0, 0, 0, 0))).isZero();
-        assertThat(EngineMetricGroups.acceptance(generation(10, 5, 0, 0))).isEqualTo(0.5);
+        assertThat(generation(0, 0, 0, 0).speculationAcceptance()).isZero();
+        assertThat(generation(10, 5, 0, 0).speculationAcceptance()).isEqualTo(0.5);
         // constrained answers only: the scheduler's own counters stay at zero
-        assertThat(EngineMetricGroups.acceptance(generation(0, 0, 4, 3))).isEqualTo(0.75);
+        assertThat(generation(0, 0, 4, 3).speculationAcceptance()).isEqualTo(0.75);
         Random random = new Random(5);
         for (int i = 0; i < 1000; i++) {
             long proposed = random.nextInt(1000);
@@ -52,16 +52,16 @@ class EngineMetricGroupsTest {
             long cAccepted = cProposed == 0 ? 0 : random.nextInt((int) cProposed + 1);
             long all = proposed + cProposed;
             double reference = all == 0 ? 0 : (accepted + cAccepted) / (double) all;
-            assertThat(EngineMetricGroups.acceptance(generation(proposed, accepted, cProposed, cAccepted)))
+            assertThat(generation(proposed, accepted, cProposed, cAccepted).speculationAcceptance())
                     .isCloseTo(reference, within(1e-12)).isBetween(0.0, 1.0);
         }
     }
 
     @Test
     void decoderLabelsNameTheSpeculation() {
-        assertThat(EngineMetricGroups.decoderLabel(Speculation.NONE)).isEqualTo("decoder");
+        assertThat(DecoderTasks.kindOf(Speculation.NONE)).isEqualTo("decoder");
         for (Speculation kind : Speculation.values()) {
-            assertThat(EngineMetricGroups.decoderLabel(kind)).matches("[a-z_]+");
+            assertThat(DecoderTasks.kindOf(kind)).matches("[a-z_]+");
         }
     }
 }

@@ -17,16 +17,29 @@ import java.io.Serializable;
  *     speculation stands down (see {@link io.textintel.serving.spec.DraftLengthPolicy}); γ is then
  *     also at most {@code maxDraftTokens}. Null: every step of a speculating sequence asks for
  *     {@code maxDraftTokens} drafts.
+ * @param maxQueuedRequests most requests waiting beyond the {@code maxRunningSequences} that can
+ *     run: a request that finds {@code maxRunningSequences + maxQueuedRequests} unfinished fails
+ *     with {@code EngineException.Kind.OVERLOADED}, as an encoder engine's does past its queue
  */
 public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int kvBlockSize, int kvBlocks,
-        int maxDraftTokens, SpeculationOptions adaptiveSpeculation) implements Serializable {
+        int maxDraftTokens, SpeculationOptions adaptiveSpeculation, int maxQueuedRequests) implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    /** A configuration with a fixed draft length. */
+    /** The default of {@link #maxQueuedRequests}, as the encoder engine's. */
+    public static final int DEFAULT_MAX_QUEUED_REQUESTS = 4096;
+
+    /** A configuration with a fixed draft length and the default queue bound. */
     public GenerationConfig(int maxRunningSequences, int maxBatchTokens, int kvBlockSize, int kvBlocks,
             int maxDraftTokens) {
         this(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens, null);
+    }
+
+    /** A configuration with the default queue bound. */
+    public GenerationConfig(int maxRunningSequences, int maxBatchTokens, int kvBlockSize, int kvBlocks,
+            int maxDraftTokens, SpeculationOptions adaptiveSpeculation) {
+        this(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens, adaptiveSpeculation,
+                DEFAULT_MAX_QUEUED_REQUESTS);
     }
 
     public GenerationConfig {
@@ -35,9 +48,13 @@ public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int 
         requireAtLeast("kvBlockSize", kvBlockSize, 1);
         requireAtLeast("kvBlocks", kvBlocks, 1);
         requireAtLeast("maxDraftTokens", maxDraftTokens, 0);
+        requireAtLeast("maxQueuedRequests", maxQueuedRequests, 1);
     }
 
-    /** 64 running sequences, 2048 tokens per step, 4096 blocks of 16 positions, 4 draft tokens, fixed γ. */
+    /**
+     * 64 running sequences, 2048 tokens per step, 4096 blocks of 16 positions, 4 draft tokens, fixed γ,
+     * {@value #DEFAULT_MAX_QUEUED_REQUESTS} requests queued.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -61,6 +78,7 @@ public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int 
         private int kvBlocks = 4096;
         private int maxDraftTokens = 4;
         private SpeculationOptions adaptiveSpeculation;
+        private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
 
         private Builder() {}
 
@@ -95,9 +113,14 @@ public record GenerationConfig(int maxRunningSequences, int maxBatchTokens, int 
             return this;
         }
 
+        public Builder maxQueuedRequests(int maxQueuedRequests) {
+            this.maxQueuedRequests = maxQueuedRequests;
+            return this;
+        }
+
         public GenerationConfig build() {
             return new GenerationConfig(maxRunningSequences, maxBatchTokens, kvBlockSize, kvBlocks, maxDraftTokens,
-                    adaptiveSpeculation);
+                    adaptiveSpeculation, maxQueuedRequests);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Requests are checked when submitted; an invalid one (empty, too long for the model, ids
  * outside the vocabulary, a speculation other than the engine's or none) fails its future at once with
- * {@link EngineException.Kind#INPUT}. A future the caller cancels leaves at the next step and its
+ * {@link EngineException.Kind#INPUT}; one that finds {@code maxRunningSequences + maxQueuedRequests}
+ * requests unfinished fails with {@link EngineException.Kind#OVERLOADED}, which a caller may retry. A future the caller cancels leaves at the next step and its
  * KV blocks are freed. A forward pass that throws fails the requests in it with
  * {@link EngineException.Kind#BACKEND}; the others go on. {@link #close()} fails every request
  * left with an {@link IllegalStateException}, stops the thread and releases the KV cache; the
@@ -42,6 +44,8 @@ public final class GenerationEngine implements AutoCloseable {
     private final GenerationScheduler scheduler; // owned by the scheduler thread
     private final ForwardPassListeners listeners;
     private final EngineLoop<GenerationRequest> loop;
+    private final int maxUnfinished; // maxRunningSequences + maxQueuedRequests
+    private final AtomicInteger unfinished = new AtomicInteger(); // accepted, future not yet completed
 
     /** An engine without speculative decoding. */
     public GenerationEngine(String name, CausalLm model, GenerationConfig config) {
@@ -58,6 +62,7 @@ public final class GenerationEngine implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         this.listeners = new ForwardPassListeners(name);
         this.defaultSpeculation = proposer == null ? Speculation.NONE : proposer.speculation();
+        this.maxUnfinished = config.maxRunningSequences() + config.maxQueuedRequests();
         this.cache = new PagedKvCache(model.kvLayout(), config.kvBlockSize(), config.kvBlocks());
         try {
             this.scheduler = new GenerationScheduler(model, cache, config, proposer);
@@ -95,9 +100,26 @@ public final class GenerationEngine implements AutoCloseable {
                     "generation request for model " + name + ": " + problem));
             return future;
         }
-        loop.submit(future,
-                () -> new GenerationRequest(promptIds.clone(), params, speculation, future, System.nanoTime()));
+        loop.submit(future, () -> admit(future)
+                ? new GenerationRequest(promptIds.clone(), params, speculation, future, System.nanoTime()) : null);
         return future;
+    }
+
+    /**
+     * Whether a request may join, counting it as unfinished until its future completes (also by the
+     * caller's cancelling it); if not, fails {@code future} as overloaded. Runs under the loop's lock.
+     */
+    private boolean admit(CompletableFuture<?> future) {
+        int now = unfinished.get();
+        if (now >= maxUnfinished) {
+            future.completeExceptionally(new EngineException(EngineException.Kind.OVERLOADED, "generation engine for"
+                    + " model " + name + " has " + now + " requests unfinished, the limit maxRunningSequences +"
+                    + " maxQueuedRequests is " + maxUnfinished));
+            return false;
+        }
+        unfinished.incrementAndGet();
+        future.whenComplete((result, error) -> unfinished.decrementAndGet());
+        return true;
     }
 
     /** Where the engine's draft tokens come from: its proposer's kind, {@link Speculation#NONE} without one. */

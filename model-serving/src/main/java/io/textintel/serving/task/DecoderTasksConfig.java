@@ -24,7 +24,7 @@ import java.io.Serializable;
 public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int threads, GenerationConfig generation,
         Speculation speculation, String draftModelDir) implements Serializable {
 
-    private static final long serialVersionUID = 3L;
+    private static final long serialVersionUID = 4L;
 
     public DecoderTasksConfig {
         if (backend == null) {
@@ -53,7 +53,7 @@ public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int thread
 
     /**
      * Backend auto, the first GPU, 4 threads, 16 running sequences, 1024 tokens per step, 4096 blocks
-     * of 16 positions, no speculation, γ = 4.
+     * of 16 positions, no speculation, γ = 4, 4096 requests queued.
      */
     public static Builder builder() {
         return new Builder();
@@ -66,7 +66,8 @@ public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int thread
      */
     public GenerationConfig generationConfig(SpeculationOptions adaptiveSpeculation) {
         return new GenerationConfig(generation.maxRunningSequences(), generation.maxBatchTokens(),
-                generation.kvBlockSize(), generation.kvBlocks(), generation.maxDraftTokens(), adaptiveSpeculation);
+                generation.kvBlockSize(), generation.kvBlocks(), generation.maxDraftTokens(), adaptiveSpeculation,
+                generation.maxQueuedRequests());
     }
 
     private static void requireAtLeast(String name, int value, int minimum) {
@@ -109,6 +110,11 @@ public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int thread
 
         public Builder maxBatchTokens(int maxBatchTokens) {
             generation.maxBatchTokens(maxBatchTokens);
+            return this;
+        }
+
+        public Builder maxQueuedRequests(int maxQueuedRequests) {
+            generation.maxQueuedRequests(maxQueuedRequests);
             return this;
         }
 

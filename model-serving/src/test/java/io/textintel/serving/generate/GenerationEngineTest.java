@@ -258,6 +258,33 @@ class GenerationEngineTest {
     }
 
     @Test
+    void aRequestBeyondTheRunningAndQueuedLimitsIsOverloadedAndOneAfterAFinishedRequestJoins() throws Exception {
+        HashingCausalLm model = new HashingCausalLm(VOCAB, 128, 2_000_000, -1); // 2 ms a pass
+        GenerationConfig config = config().maxRunningSequences(2).maxQueuedRequests(1).build();
+        try (GenerationEngine engine = new GenerationEngine("fake", model, config)) {
+            SamplingParams longRun = SamplingParams.greedy(100, List.of());
+            List<CompletableFuture<GenerationResult>> accepted = new ArrayList<>();
+            for (int i = 0; i < 3; i++) { // two run, one waits
+                accepted.add(engine.generate(new int[] {1 + i}, longRun));
+            }
+            CompletableFuture<GenerationResult> refused = engine.generate(new int[] {9}, longRun);
+            assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS)).cause()
+                    .isInstanceOf(EngineException.class)
+                    .hasMessageContaining("3 requests unfinished")
+                    .hasMessageContaining("maxRunningSequences + maxQueuedRequests is 3")
+                    .satisfies(e -> assertThat(((EngineException) e).kind())
+                            .isEqualTo(EngineException.Kind.OVERLOADED));
+            assertThat(accepted).allSatisfy(future -> assertThat(future).isNotDone());
+
+            accepted.get(0).cancel(true); // a finished request, whatever its end, makes room
+            int[] prompt = {4, 5};
+            SamplingParams params = SamplingParams.greedy(3, List.of());
+            assertThat(engine.generate(prompt, params).get(30, TimeUnit.SECONDS).tokens())
+                    .containsExactly(model.reference(prompt, params).tokens());
+        }
+    }
+
+    @Test
     void closeFailsWhatIsLeft() {
         HashingCausalLm model = new HashingCausalLm(VOCAB, 128, 5_000_000, -1);
         GenerationEngine engine = new GenerationEngine("fake", model, config().build());

@@ -82,8 +82,10 @@ public record EngineSettings(
 
     /**
      * The decoder engine configuration of a generative task: this section's backend and GPU (as
-     * {@link #toEngineConfig()} resolves them), threads, {@code max-batch-tokens} and KV cache (where
-     * set), the task's speculation.
+     * {@link #toEngineConfig()} resolves them) and {@code max-queued-requests}; threads,
+     * {@code max-batch-size} (a decoder's running sequences), {@code max-batch-tokens} and KV cache
+     * where set; the task's speculation. {@code max-batch-delay} is the encoders' alone: continuous
+     * batching lets new sequences join at every step and never waits for others.
      *
      * @param draftModelDir the resolved draft checkpoint for {@link Speculation#DRAFT_MODEL}, else null
      */
@@ -91,7 +93,11 @@ public record EngineSettings(
         EngineConfig engine = toEngineConfig();
         DecoderTasksConfig.Builder config = decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize)
                 .backend(engine.backend())
-                .gpuIndex(engine.gpuIndex());
+                .gpuIndex(engine.gpuIndex())
+                .maxQueuedRequests(engine.maxQueuedRequests());
+        if (maxBatchSize != null) {
+            config.maxRunningSequences(maxBatchSize); // a decoder's batch is its running sequences
+        }
         if (speculation == Speculation.DRAFT_MODEL) {
             config.draftModel(draftModelDir);
         } else {

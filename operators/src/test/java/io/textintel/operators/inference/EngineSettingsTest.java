@@ -50,4 +50,19 @@ class EngineSettingsTest {
         assertThat(EngineSettings.defaults().toDecoderConfig(Speculation.NONE, null).backend())
                 .as("unset: EngineConfig's default").isEqualTo(BackendChoice.AUTO);
     }
+
+    @Test
+    void theDecoderConfigCarriesTheBatchAndQueueLimits() {
+        DecoderTasksConfig unset = EngineSettings.defaults().toDecoderConfig(Speculation.NONE, null);
+        assertThat(unset.generation().maxRunningSequences()).as("unset: the decoder's own default")
+                .isEqualTo(DecoderTasksConfig.builder().build().generation().maxRunningSequences());
+        assertThat(unset.generation().maxQueuedRequests()).as("unset: the encoder engine's default")
+                .isEqualTo(EngineSettings.defaults().toEngineConfig().maxQueuedRequests());
+
+        DecoderTasksConfig set = new EngineSettings("cpu", 2, 48, null, null, 300)
+                .toDecoderConfig(Speculation.PROMPT_LOOKUP, null);
+        assertThat(set.generation().maxRunningSequences()).as("max-batch-size: the running sequences").isEqualTo(48);
+        assertThat(set.generation().maxQueuedRequests()).isEqualTo(300);
+        assertThat(set.speculation()).isEqualTo(Speculation.PROMPT_LOOKUP);
+    }
 }

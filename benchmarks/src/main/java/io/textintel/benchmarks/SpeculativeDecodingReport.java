@@ -185,7 +185,7 @@ public final class SpeculativeDecodingReport {
 
     /** γ <= 5, off above 4 sequences, floor 0.2 after 8 verifications, prior 0.7, probe every 16th step. */
     static SpeculationOptions adaptiveOptions(double draftCost, double verifyCost) {
-        return new SpeculationOptions(MAX_ADAPTIVE_GAMMA, draftCost, 4, 0.2, 8, 0.7, 0.8, 16, verifyCost);
+        return new SpeculationOptions(draftCost, 4, 0.2, 8, 0.7, 0.8, 16, verifyCost);
     }
 
     private static GenerationConfig adaptive(SpeculationOptions options) {

@@ -21,13 +21,19 @@ package io.textintel.serving.spec;
 public final class AdaptiveDraftLength {
 
     private final SpeculationOptions options;
+    private final int maxDraftTokens;
     private double accepted;
     private double examined;
     private long verifications;
     private long stepsOff;
 
-    public AdaptiveDraftLength(SpeculationOptions options) {
+    /** @param maxDraftTokens the longest draft it may choose (the engine's cap on γ), at least 0 */
+    public AdaptiveDraftLength(SpeculationOptions options, int maxDraftTokens) {
+        if (maxDraftTokens < 0) {
+            throw new IllegalArgumentException("maxDraftTokens is " + maxDraftTokens + ", expected >= 0");
+        }
         this.options = options;
+        this.maxDraftTokens = maxDraftTokens;
     }
 
     /** Expected tokens emitted by one step with γ draft tokens at per-token acceptance α. */
@@ -102,7 +108,7 @@ public final class AdaptiveDraftLength {
         }
         double alpha = acceptanceRate();
         boolean belowFloor = verifications >= options.warmupVerifications() && alpha < options.acceptanceFloor();
-        int gamma = belowFloor ? 0 : bestDraftLength(alpha, options.maxDraftTokens(), options.draftStepCost(),
+        int gamma = belowFloor ? 0 : bestDraftLength(alpha, maxDraftTokens, options.draftStepCost(),
                 options.verifyPassCost());
         if (gamma > 0) {
             stepsOff = 0;

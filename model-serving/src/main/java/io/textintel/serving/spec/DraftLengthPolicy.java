@@ -69,7 +69,7 @@ public final class DraftLengthPolicy {
         }
         this.maxDraftTokens = maxDraftTokens;
         this.options = options;
-        this.adaptive = options == null ? null : new AdaptiveDraftLength(options);
+        this.adaptive = options == null ? null : new AdaptiveDraftLength(options, maxDraftTokens);
         this.sampled = sampled;
     }
 
@@ -88,7 +88,7 @@ public final class DraftLengthPolicy {
         if (own == 0) {
             return new Choice(0, StandDown.ACCEPTANCE);
         }
-        return new Choice(Math.min(maxDraftTokens, own), StandDown.NONE);
+        return new Choice(Math.min(maxDraftTokens, own), StandDown.NONE); // a probe's 1 too stays under a cap of 0
     }
 
     /**

@@ -2,9 +2,10 @@ package io.textintel.serving.spec;
 
 import java.io.Serializable;
 /**
- * How speculative decoding chooses its draft length and when it stands down.
+ * How speculative decoding chooses its draft length and when it stands down. The longest draft is
+ * not among these: it is the engine's one cap on γ, {@code GenerationConfig.maxDraftTokens}, which
+ * the adaptive policy chooses under ({@link AdaptiveDraftLength}).
  *
- * @param maxDraftTokens most draft tokens per step (γ max), at least 1
  * @param draftStepCost cost of one draft step relative to one target forward pass: about 0 for
  *     prompt lookup, the parameter ratio (e.g. 0.05 to 0.2) for a draft model
  * @param maxBatchSize above this many sequences in a step, speculation is off: the target pass is
@@ -21,7 +22,7 @@ import java.io.Serializable;
  *     (memory-bound, one kernel for both); more where more rows switch the target to a wider kernel
  *     or attention work grows. A step with γ drafts costs {@code 1 + verifyPassCost + draftStepCost·γ}.
  */
-public record SpeculationOptions(int maxDraftTokens, double draftStepCost, int maxBatchSize, double acceptanceFloor,
+public record SpeculationOptions(double draftStepCost, int maxBatchSize, double acceptanceFloor,
         int warmupVerifications, double priorAcceptance, double smoothing, int probeInterval,
         double verifyPassCost) implements Serializable {
 
@@ -29,9 +30,9 @@ public record SpeculationOptions(int maxDraftTokens, double draftStepCost, int m
 
 
     /** Options without a fixed verification cost. */
-    public SpeculationOptions(int maxDraftTokens, double draftStepCost, int maxBatchSize, double acceptanceFloor,
+    public SpeculationOptions(double draftStepCost, int maxBatchSize, double acceptanceFloor,
             int warmupVerifications, double priorAcceptance, double smoothing, int probeInterval) {
-        this(maxDraftTokens, draftStepCost, maxBatchSize, acceptanceFloor, warmupVerifications, priorAcceptance,
+        this(draftStepCost, maxBatchSize, acceptanceFloor, warmupVerifications, priorAcceptance,
                 smoothing, probeInterval, 0.0);
     }
 
@@ -39,9 +40,6 @@ public record SpeculationOptions(int maxDraftTokens, double draftStepCost, int m
         if (!(verifyPassCost >= 0) || Double.isInfinite(verifyPassCost)) {
             throw new IllegalArgumentException("verifyPassCost is " + verifyPassCost
                     + ", expected a finite value >= 0");
-        }
-        if (maxDraftTokens < 1) {
-            throw new IllegalArgumentException("maxDraftTokens is " + maxDraftTokens + ", expected >= 1");
         }
         if (!(draftStepCost >= 0) || Double.isInfinite(draftStepCost)) {
             throw new IllegalArgumentException("draftStepCost is " + draftStepCost + ", expected a finite value >= 0");
@@ -66,13 +64,13 @@ public record SpeculationOptions(int maxDraftTokens, double draftStepCost, int m
         }
     }
 
-    /** Prompt lookup: free drafts, up to 8 tokens. */
+    /** Prompt lookup: free drafts. */
     public static SpeculationOptions promptLookup() {
-        return new SpeculationOptions(8, 0.0, 32, 0.1, 8, 0.5, 0.9, 16);
+        return new SpeculationOptions(0.0, 32, 0.1, 8, 0.5, 0.9, 16);
     }
 
-    /** A draft model costing {@code draftStepCost} of a target pass, up to 6 tokens. */
+    /** A draft model costing {@code draftStepCost} of a target pass. */
     public static SpeculationOptions draftModel(double draftStepCost) {
-        return new SpeculationOptions(6, draftStepCost, 16, 0.2, 8, 0.7, 0.9, 16);
+        return new SpeculationOptions(draftStepCost, 16, 0.2, 8, 0.7, 0.9, 16);
     }
 }

@@ -19,7 +19,7 @@ class SpeculationPolicyTest {
     private final HashingCausalLm model = new HashingCausalLm(VOCAB, 200);
 
     /** γ up to 4, free drafts, off above 2 sequences, floor 0.3 after 4 verifications, probe every 5th step. */
-    private static final SpeculationOptions OPTIONS = new SpeculationOptions(4, 0.0, 2, 0.3, 4, 0.7, 0.5, 5);
+    private static final SpeculationOptions OPTIONS = new SpeculationOptions(0.0, 2, 0.3, 4, 0.7, 0.5, 5);
 
     private static GenerationConfig.Builder config() {
         return GenerationConfig.builder().maxDraftTokens(4).adaptiveSpeculation(OPTIONS);

@@ -77,7 +77,7 @@ class AdaptiveDraftLengthTest {
     @Test
     void acceptanceRateCountsTheRejectedTokenAsExamined() {
         AdaptiveDraftLength adaptive = new AdaptiveDraftLength(
-                new SpeculationOptions(4, 0.1, 8, 0.2, 0, 0.7, 0.5, 4));
+                new SpeculationOptions(0.1, 8, 0.2, 0, 0.7, 0.5, 4), 4);
         assertThat(adaptive.acceptanceRate()).as("prior").isEqualTo(0.7);
         adaptive.record(4, 4); // 4 of 4
         assertThat(adaptive.acceptanceRate()).isEqualTo(1.0);
@@ -89,8 +89,8 @@ class AdaptiveDraftLengthTest {
 
     @Test
     void standsDownForLargeBatchesAndLowAcceptanceButProbes() {
-        SpeculationOptions options = new SpeculationOptions(5, 0.0, 8, 0.3, 4, 0.7, 0.5, 4);
-        AdaptiveDraftLength adaptive = new AdaptiveDraftLength(options);
+        SpeculationOptions options = new SpeculationOptions(0.0, 8, 0.3, 4, 0.7, 0.5, 4);
+        AdaptiveDraftLength adaptive = new AdaptiveDraftLength(options, 5);
         assertThat(adaptive.draftLength(1)).as("prior acceptance, free drafts").isEqualTo(5);
         assertThat(adaptive.draftLength(9)).as("batch above the limit").isZero();
         for (int i = 0; i < 4; i++) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class DraftLengthPolicyTest {
 
     /** γ up to 4, free drafts, off above 2 sequences, floor 0.3 after 4 verifications, prior 0.7, probe every 5th. */
-    private static final SpeculationOptions OPTIONS = new SpeculationOptions(4, 0.0, 2, 0.3, 4, 0.7, 0.5, 5);
+    private static final SpeculationOptions OPTIONS = new SpeculationOptions(0.0, 2, 0.3, 4, 0.7, 0.5, 5);
 
     private static final boolean GREEDY = false;
     private static final boolean SAMPLED = true;
@@ -46,8 +46,8 @@ class DraftLengthPolicyTest {
 
     @Test
     void theAdaptiveLengthStartsFromThePriorAndIsCappedByMaxDraftTokens() {
-        // free drafts and a prior of 0.7: the longest γ of the options pays
-        assertThat(new DraftLengthPolicy(8, OPTIONS, GREEDY).choose(5, 1)).isEqualTo(new Choice(4, StandDown.NONE));
+        // free drafts and a prior of 0.7: the longest γ pays, and maxDraftTokens is the one cap on it
+        assertThat(new DraftLengthPolicy(8, OPTIONS, GREEDY).choose(5, 1)).isEqualTo(new Choice(8, StandDown.NONE));
         assertThat(new DraftLengthPolicy(2, OPTIONS, GREEDY).choose(5, 1)).isEqualTo(new Choice(2, StandDown.NONE));
     }
 
@@ -66,7 +66,7 @@ class DraftLengthPolicyTest {
     @Test
     void theFloorStandsDownEvenWhereDraftsWouldStillPay() {
         DraftLengthPolicy policy = new DraftLengthPolicy(4, OPTIONS, GREEDY);
-        AdaptiveDraftLength estimate = new AdaptiveDraftLength(OPTIONS);
+        AdaptiveDraftLength estimate = new AdaptiveDraftLength(OPTIONS, 4);
         int[][] verifications = {{4, 0}, {4, 0}, {4, 0}, {4, 1}, {4, 0}}; // {proposed, accepted}
         for (int[] verification : verifications) {
             policy.record(verification[0], verification[1]);

@@ -108,7 +108,7 @@ class ImageBuildFilesTest {
         assertThat(docker.lastOfFinalStage("USER").arguments()).as("the official image's non-root user").isEqualTo("flink");
 
         String run = String.join(" ", docker.all("RUN").stream().map(Dockerfile.Instruction::arguments).toList());
-        assertThat(run).contains("-Denv.java.opts.taskmanager=--add-modules jdk.incubator.vector")
+        assertThat(run).contains("-Denv.java.opts.taskmanager=--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED")
                 .contains("-Dmetrics.reporter.prom.factory.class=org.apache.flink.metrics.prometheus.PrometheusReporterFactory")
                 .contains("-Dmetrics.reporter.prom.port=9249");
         assertThat(docker.lastOfFinalStage("EXPOSE").arguments()).as("the port the Prometheus reporter listens on")

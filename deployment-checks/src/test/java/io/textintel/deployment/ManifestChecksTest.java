@@ -274,7 +274,7 @@ class ManifestChecksTest {
         assertThat(conf).containsEntry("high-availability.type", "kubernetes")
                 .containsKeys("high-availability.storageDir", "execution.checkpointing.dir",
                         "execution.checkpointing.savepoint-dir")
-                .containsEntry("env.java.opts.taskmanager", "--add-modules jdk.incubator.vector")
+                .containsEntry("env.java.opts.taskmanager", "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED")
                 .as("DJL and JCuda from Flink's lib/, where the image puts native-lib")
                 .containsEntry("classloader.parent-first-patterns.additional", "ai.djl.;jcuda.")
                 .containsEntry("metrics.reporter.prom.factory.class",

@@ -340,6 +340,7 @@ public final class FlinkProcessCluster implements AutoCloseable {
         Stream.of(exports.trim().split("\\s+")).filter(s -> !s.isEmpty())
                 .forEach(p -> flags.add("--add-exports=" + p + "=ALL-UNNAMED"));
         flags.add("--add-modules=jdk.incubator.vector");
+        flags.add("--enable-native-access=ALL-UNNAMED"); // JCuda's and DJL's JNI libraries, as bin/textintel
         return flags;
     }
 

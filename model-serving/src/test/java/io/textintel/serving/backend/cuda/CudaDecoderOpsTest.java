@@ -10,10 +10,17 @@ import io.textintel.serving.kv.KvLayout;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.SequenceChunk;
 import io.textintel.serving.model.decoder.DecoderBatch;
+import io.textintel.serving.model.decoder.DecoderModel;
 import io.textintel.serving.model.decoder.RotaryEmbedding;
+import io.textintel.serving.tools.TinyDecoderSpec;
+import io.textintel.serving.tools.TinyModelGenerator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link CudaDecoderOps}' launch plans without a GPU, on a {@link FakeDecoderDevice}: which kernels
@@ -152,6 +159,38 @@ class CudaDecoderOpsTest {
             ops.attention(shortDecode, new float[8 * 64], 8, cache, 0, new float[8 * 64]);
             assertThat(device.order).as("one partition: no reduce").containsExactly("paged_attention_decode_f32");
         }
+    }
+
+    @Test
+    void aWholeForwardPassOfATinyLlamaLaunchesEachLayersKernelsInOrder(@TempDir Path dir) throws IOException {
+        Path llama = TinyModelGenerator.writeDecoder(dir.resolve("llama"), TinyDecoderSpec.llama().withMerges(20));
+        DecoderModel model = DecoderModel.load(llama, ops); // the model closes the ops after the test
+        try (PagedKvCache cache = new PagedKvCache(model.kvLayout(), 4, 16)) {
+            cache.reserve(1, 6);
+            cache.reserve(2, 1);
+            model.forward(List.of(new SequenceChunk(1, new int[] {3, 4, 5, 6, 7}, 0, 1),
+                    new SequenceChunk(2, new int[] {9}, 0, 1)), cache);
+            List<String> layer = List.of("rms_norm_residual", "gemm_bf16_bias_act", "gemm_bf16_bias_act",
+                    "gemm_bf16_bias_act", "rotary_embedding", "paged_attention_decode_f32",
+                    "paged_attention_prefill_f32", "gemm_bf16_bias_act", "rms_norm_residual", "gemm_bf16_bias_act",
+                    "gemm_bf16_bias_act", "swiglu", "gemm_bf16_bias_act");
+            // layer 0: no write kernel, the mirror's first upload holds the rows; layer 1: the kernel writes them
+            List<String> expected = new ArrayList<>(layer);
+            List<String> second = new ArrayList<>(layer);
+            second.add(5, "kv_cache_write_f32");
+            expected.addAll(second);
+            expected.addAll(List.of("rms_norm_residual", "gemm_bf16_bias_act")); // final norm, LM head
+            assertThat(device.order).isEqualTo(expected);
+            device.order.clear();
+            cache.commit(1, 5);
+            cache.commit(2, 1);
+            cache.reserve(2, 1);
+            model.forward(List.of(new SequenceChunk(2, new int[] {10}, 1, 1)), cache);
+            assertThat(device.order).as("a decode pass").filteredOn(k -> k.startsWith("paged_attention")
+                    || k.startsWith("kv_cache")).containsExactly("kv_cache_write_f32", "paged_attention_decode_f32",
+                    "kv_cache_write_f32", "paged_attention_decode_f32");
+        }
+        model.close();
     }
 
     @Test

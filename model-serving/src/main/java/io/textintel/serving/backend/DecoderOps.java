@@ -19,7 +19,7 @@ import io.textintel.serving.kv.PagedKvCache;
  *
  * <p><b>Sampling stays on the host.</b> The contract has no sampling hook (device argmax, token
  * suppression): its arrays are host arrays, so the logits are on the host once {@link #linear}
- * returns and a device hook would first copy them back; and the generation loop's bit-for-bit
+ * returns and a device argmax or suppression would first copy them up again; and the generation loop's bit-for-bit
  * replay rests on {@code sampling.Sampler} and {@code sampling.SequenceRandom} running on the host.
  * A hook pays only once the activations stay on the device between operations, which this
  * host-array contract does not allow (see Known gaps in {@code docs/ARCHITECTURE.md}).

@@ -35,8 +35,8 @@ import jcuda.driver.CUdeviceptr;
  *       into such a cache must go through these ops; a mirror whose cache is closed is freed.
  *   <li>Activations: the contract's arrays are host arrays, so each operation copies its inputs to
  *       the device (into memory from a {@link DeviceAllocator}, reused from call to call), runs its
- *       kernels on the device's stream, waits, and copies its outputs back. Per layer that is nine
- *       round trips of the pass's activations, the price of a host-array contract.
+ *       kernels on the device's stream, waits, and copies its outputs back: a dozen round trips of
+ *       the pass's activations per layer, the price of a host-array contract.
  * </ul>
  *
  * <p><b>Kernels.</b> Linear layers: the tensor-core kernel {@code gemm_bf16_bias_act} (bf16
@@ -49,9 +49,10 @@ import jcuda.driver.CUdeviceptr;
  * Limits: a head dimension that is a multiple of 8 from 8 to 256, rows of at most
  * {@value NormLauncher#MAX_COLS} for RMSNorm.
  *
- * <p>Agrees with {@code ScalarDecoderOps} within the bf16 GEMM's rounding (activations are rounded
- * to bf16 at each linear layer's input); the other operations within fp32 rounding. Operations are
- * serialised ({@code synchronized}) on one stream.
+ * <p>Meant to agree with {@code ScalarDecoderOps} within the bf16 GEMM's rounding (weights and each
+ * linear layer's input rounded to bf16) and the other operations within fp32 rounding, as
+ * {@code CudaDecoderOpsContractGpuTest} and {@code CudaDecoderModelGpuTest} check on a GPU (they have
+ * not run on one yet). Operations are serialised ({@code synchronized}) on one stream.
  */
 public final class CudaDecoderOps implements DecoderOps {
 
@@ -471,12 +472,13 @@ public final class CudaDecoderOps implements DecoderOps {
             return target;
         }
 
-        /** Waits for the stream, then copies {@code source}'s first {@code count} floats into {@code target}. */
+        /** Waits for the stream, then copies {@code source} into the start of {@code target} (as much as fits). */
         void download(DeviceTensor source, float[] target) {
             device.toHost(Pointer.to(target), (CUdeviceptr) source.pointer(),
                     Math.min(source.bytes(), 4L * target.length));
         }
 
+        /** Waits for the stream, then copies {@code source}'s first {@code count} floats into a new array. */
         float[] downloadAll(DeviceTensor source, int count) {
             float[] target = new float[count];
             device.toHost(Pointer.to(target), (CUdeviceptr) source.pointer(), 4L * count);

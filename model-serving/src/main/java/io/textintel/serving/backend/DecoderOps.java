@@ -5,17 +5,24 @@ import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.kv.PagedKvCache;
 
 /**
- * A backend's operations of a Llama-family decoder layer: linear layers, RMSNorm, SwiGLU and
- * grouped-query attention over a paged KV cache. The sibling contract of {@link Backend}: an encoder
- * runs on a {@code Backend}, a decoder on a {@code DecoderOps} of the same backend family, and
+ * A backend's operations of a Llama-family decoder layer: linear layers, RMSNorm, SwiGLU, rotary
+ * position embeddings, the write of a pass's keys and values into a paged KV cache and
+ * grouped-query attention over it. The sibling contract of {@link Backend}: an encoder runs on a
+ * {@code Backend}, a decoder on a {@code DecoderOps} of the same backend family, and
  * {@code engine.BackendFactory} chooses both from the one {@code engine.backend} setting.
  *
  * <p>The CPU backend's implementation is {@link FastDecoderOps} (blocked and multithreaded, its
  * linear layers on the {@code CpuBackend}'s dense kernels); the scalar reference's is
  * {@link ScalarDecoderOps} (plain loops, double accumulators), which every other implementation is
- * tested against. The CUDA backend has no implementation of this contract yet: its decoder kernels
- * ({@code backend.cuda.PagedAttentionLauncher}, {@code RotaryLauncher}, {@code SamplingLauncher}) have
- * no caller, and {@code BackendFactory} says so instead of running a CUDA-configured decoder on the CPU.
+ * tested against; the CUDA backend's is {@code backend.cuda.CudaDecoderOps} (the decoder kernels of
+ * {@code src/main/cuda}, weights and a mirror of the KV cache resident on the device).
+ *
+ * <p><b>Sampling stays on the host.</b> The contract has no sampling hook (device argmax, token
+ * suppression): its arrays are host arrays, so the logits are on the host once {@link #linear}
+ * returns and a device argmax or suppression would first copy them up again; and the generation loop's bit-for-bit
+ * replay rests on {@code sampling.Sampler} and {@code sampling.SequenceRandom} running on the host.
+ * A hook pays only once the activations stay on the device between operations, which this
+ * host-array contract does not allow (see Known gaps in {@code docs/ARCHITECTURE.md}).
  *
  * <p>Arrays are row-major; an output never shares storage with an input unless a method says so.
  * Ops may hold threads or device memory, so they are {@link AutoCloseable}.
@@ -65,6 +72,32 @@ public interface DecoderOps extends AutoCloseable {
      * @param out {@code [count]}
      */
     void swiglu(float[] gate, float[] up, int count, float[] out);
+
+    /**
+     * Rotary position embeddings applied in place to every token's query and key heads: token
+     * {@code t} at position {@code batch.position(t)} with its chunk's
+     * {@link PagedAttentionBatch#inverseFrequencies}, the "rotate half" layout (dimension {@code i}
+     * pairs with {@code i + headDim/2}), cos and sin computed in double and multiplied by
+     * {@code attentionFactor}, the rotation in float. The CPU ops give exactly
+     * {@code RotaryEmbedding#rotate}'s floats.
+     *
+     * @param q {@code [tokens, heads * headDim]}
+     * @param k {@code [tokens, kvHeads * headDim]}
+     * @param attentionFactor YaRN's attention temperature, else 1
+     */
+    void rotary(PagedAttentionBatch batch, float[] q, int heads, float[] k, int kvHeads, int headDim,
+            double attentionFactor);
+
+    /**
+     * Writes every token's key and value rows into {@code cache}'s layer {@code layer} at the
+     * token's {@link PagedAttentionBatch#slot}, before {@link #attention} reads them. Every write
+     * into a cache these ops attend over must go through here: a device backend keeps a copy of the
+     * cache in step by it.
+     *
+     * @param k {@code [tokens, kvHeads * headDim]}, rotated
+     * @param v {@code [tokens, kvHeads * headDim]}
+     */
+    void writeKeyValues(PagedAttentionBatch batch, float[] k, float[] v, PagedKvCache cache, int layer);
 
     /**
      * Causal grouped-query attention of every token of {@code batch} over the positions of its

@@ -9,6 +9,7 @@ import io.textintel.serving.backend.cpu.ScalarBackend;
 import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.backend.cuda.CudaAvailability;
 import io.textintel.serving.backend.cuda.CudaBackend;
+import io.textintel.serving.backend.cuda.CudaDecoderOps;
 import io.textintel.serving.backend.cuda.CudaDeviceSelection;
 import io.textintel.serving.backend.cuda.CudaException;
 import io.textintel.serving.backend.cuda.DeviceWeights;
@@ -29,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@link EngineException} of kind {@link EngineException.Kind#LOAD} naming what is missing; a
  * missing GPU or library never crashes the JVM.
  *
- * <p>For a decoder, {@code cpu} gives the fast CPU ops and {@code cpu-reference} the scalar ones.
- * The CUDA backend has no decoder ops yet, so {@code auto} gives the fast CPU ops and says why, and
- * {@code cuda} fails with a LOAD {@link EngineException} rather than run on the CPU unasked.
+ * <p>For a decoder the same choice holds: {@code auto} gives the CUDA decoder ops where a device is
+ * present and they open on it, else the fast CPU ops, saying why; {@code cuda} gives the CUDA ops or
+ * fails with a LOAD {@link EngineException} naming the device problem; {@code cpu} gives the fast CPU
+ * ops and {@code cpu-reference} the scalar ones.
  */
 public final class BackendFactory {
 
@@ -88,25 +90,47 @@ public final class BackendFactory {
     /**
      * New decoder ops for {@code choice}; the caller owns and closes them.
      *
-     * @param gpuIndex the configured GPU, as {@link EngineConfig#gpuIndex()}; named when {@code cuda} is refused
+     * @param gpuIndex the configured GPU, as {@link EngineConfig#gpuIndex()}
      * @param threads worker threads of the fast CPU ops
      * @throws EngineException of kind {@link EngineException.Kind#LOAD} if {@code cuda} is configured
+     *     and cannot run here
      */
     public static DecoderOps createDecoderOps(BackendChoice choice, int gpuIndex, int threads) {
-        return createDecoderOps(choice, gpuIndex, threads, CudaAvailability::probe);
+        return createDecoderOps(choice, gpuIndex, threads, CudaAvailability::probe,
+                ordinal -> CudaDecoderOps.open(ordinal, DeviceWeights.jvm()));
     }
 
-    /** As {@link #createDecoderOps(BackendChoice, int, int)}, with the CUDA probe given (tests give fakes). */
+    /** As {@link #createDecoderOps(BackendChoice, int, int)}, with the CUDA probe and opener given (tests give fakes). */
     static DecoderOps createDecoderOps(BackendChoice choice, int gpuIndex, int threads,
-            Supplier<CudaAvailability> cuda) {
+            Supplier<CudaAvailability> probe, IntFunction<DecoderOps> openCuda) {
         switch (choice) {
-            case AUTO:
-                return fastDecoderOps(threads, "chosen for 'auto': the CUDA backend has no decoder ops yet (CUDA here: "
-                        + cuda.get().reason() + ")");
-            case CUDA:
-                throw new EngineException(EngineException.Kind.LOAD, "backend 'cuda' (gpuIndex " + gpuIndex
-                        + ") is configured for a decoder, but the decoder has no CUDA implementation yet (CUDA here: "
-                        + cuda.get().reason() + "); expected backend 'auto' or 'cpu' for decoder tasks");
+            case AUTO: {
+                CudaAvailability cuda = probe.get();
+                if (!cuda.available()) {
+                    return fastDecoderOps(threads, "chosen for 'auto': CUDA is unavailable (" + cuda.reason() + ")");
+                }
+                try {
+                    return cudaDecoderOps(gpuIndex, cuda, openCuda, "chosen for 'auto'");
+                } catch (CudaException | IllegalArgumentException e) {
+                    return fastDecoderOps(threads, "chosen for 'auto': the CUDA decoder ops did not open ("
+                            + e.getMessage() + ")");
+                }
+            }
+            case CUDA: {
+                CudaAvailability cuda = probe.get();
+                if (!cuda.available()) {
+                    throw new EngineException(EngineException.Kind.LOAD, "backend 'cuda' (gpuIndex " + gpuIndex
+                            + ") is configured for a decoder, but CUDA is unavailable: " + cuda.reason()
+                            + "; expected a CUDA " + CudaAvailability.versionName(CudaAvailability.MIN_DRIVER_VERSION)
+                            + " driver (libcuda.so.1) and a device, or backend 'auto' or 'cpu'");
+                }
+                try {
+                    return cudaDecoderOps(gpuIndex, cuda, openCuda, "as configured");
+                } catch (CudaException | IllegalArgumentException e) {
+                    throw new EngineException(EngineException.Kind.LOAD, "backend 'cuda' (gpuIndex " + gpuIndex
+                            + ") is configured for a decoder, but its CUDA ops did not open: " + e.getMessage(), e);
+                }
+            }
             case CPU:
                 return fastDecoderOps(threads, "as configured");
             case CPU_REFERENCE:
@@ -115,6 +139,14 @@ public final class BackendFactory {
             default:
                 throw new IllegalArgumentException("unsupported backend " + choice);
         }
+    }
+
+    private static DecoderOps cudaDecoderOps(int gpuIndex, CudaAvailability cuda, IntFunction<DecoderOps> openCuda,
+            String why) {
+        int ordinal = CudaDeviceSelection.ordinal(gpuIndex, cuda.deviceCount());
+        DecoderOps ops = openCuda.apply(ordinal);
+        LOG.info("Decoder ops {} ({}), {}: {}", ops.name(), ops, why, cuda.reason());
+        return ops;
     }
 
     private static DecoderOps fastDecoderOps(int threads, String why) {

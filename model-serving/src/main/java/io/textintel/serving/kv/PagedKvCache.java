@@ -245,6 +245,11 @@ public final class PagedKvCache implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close()} was called: a device copy of the cache may then be released. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Releases the storage; the cache cannot be used afterwards. */
     @Override
     public void close() {

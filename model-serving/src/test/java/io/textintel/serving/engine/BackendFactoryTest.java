@@ -112,42 +112,90 @@ class BackendFactoryTest {
         };
     }
 
+    /** Stands in for CUDA decoder ops: any ops will do, the factory only hands them on. */
+    private IntFunction<DecoderOps> openDecoderRecording() {
+        return ordinal -> {
+            opened.add(ordinal);
+            return new ScalarDecoderOps();
+        };
+    }
+
     @Test
     void decoderOpsForCpuAreTheFastOnesAndForCpuReferenceTheScalarOnes() {
         AtomicInteger probes = new AtomicInteger();
-        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.CPU, -1, 2, probe(TWO_DEVICES, probes))) {
+        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.CPU, -1, 2, probe(TWO_DEVICES, probes),
+                openDecoderRecording())) {
             assertThat(ops).isInstanceOf(FastDecoderOps.class);
             assertThat(ops.name()).startsWith("fast-");
         }
         try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.CPU_REFERENCE, -1, 2,
-                probe(TWO_DEVICES, probes))) {
+                probe(TWO_DEVICES, probes), openDecoderRecording())) {
             assertThat(ops).isInstanceOf(ScalarDecoderOps.class);
             assertThat(ops.name()).isEqualTo("scalar");
         }
         assertThat(probes).as("no CUDA probe for a CPU choice").hasValue(0);
+        assertThat(opened).isEmpty();
     }
 
     @Test
-    void decoderOpsForAutoAreTheFastCpuOnesEvenWhereADeviceIs() {
-        for (CudaAvailability cuda : List.of(NO_LIBRARY, TWO_DEVICES)) {
-            AtomicInteger probes = new AtomicInteger();
-            try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.AUTO, 1, 2, probe(cuda, probes))) {
-                assertThat(ops).as("CUDA: %s", cuda.reason()).isInstanceOf(FastDecoderOps.class);
-            }
-            assertThat(probes).as("probed once, for the log line").hasValue(1);
+    void decoderOpsForAutoAreCudaWhereADeviceIsAndTheFastCpuOnesElsewhere() {
+        AtomicInteger probes = new AtomicInteger();
+        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.AUTO, 1, 2, probe(TWO_DEVICES, probes),
+                openDecoderRecording())) {
+            assertThat(ops).isInstanceOf(ScalarDecoderOps.class); // the recording opener's stand-in
         }
+        assertThat(opened).as("the configured GPU").containsExactly(1);
+        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.AUTO, 1, 2, probe(NO_LIBRARY, probes),
+                openDecoderRecording())) {
+            assertThat(ops).isInstanceOf(FastDecoderOps.class);
+        }
+        assertThat(opened).as("no open without CUDA").containsExactly(1);
+        IntFunction<DecoderOps> failing = ordinal -> {
+            throw CudaCheck.failure(CUresult.CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc(1024 bytes)");
+        };
+        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.AUTO, 0, 2, probe(TWO_DEVICES, probes),
+                failing)) {
+            assertThat(ops).as("auto falls back when the CUDA ops do not open").isInstanceOf(FastDecoderOps.class);
+        }
+        assertThat(probes).as("probed once per choice").hasValue(3);
     }
 
     @Test
-    void decoderOpsForCudaAreRefusedNamingTheAlternativesWithOrWithoutADevice() {
-        for (CudaAvailability cuda : List.of(NO_LIBRARY, TWO_DEVICES)) {
-            assertThatThrownBy(() -> BackendFactory.createDecoderOps(BackendChoice.CUDA, 0, 2,
-                    probe(cuda, new AtomicInteger())))
-                    .isInstanceOfSatisfying(EngineException.class,
-                            e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
-                    .hasMessage("backend 'cuda' (gpuIndex 0) is configured for a decoder, but the decoder has no CUDA"
-                            + " implementation yet (CUDA here: " + cuda.reason() + "); expected backend 'auto' or"
-                            + " 'cpu' for decoder tasks");
+    void decoderOpsForCudaAreTheCudaOnesOrALoadFailureNamingTheDeviceProblem() {
+        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.CUDA, 1, 2,
+                probe(TWO_DEVICES, new AtomicInteger()), openDecoderRecording())) {
+            assertThat(ops).isInstanceOf(ScalarDecoderOps.class);
+        }
+        assertThat(opened).containsExactly(1);
+        assertThatThrownBy(() -> BackendFactory.createDecoderOps(BackendChoice.CUDA, 0, 2,
+                probe(NO_LIBRARY, new AtomicInteger()), openDecoderRecording()))
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessage("backend 'cuda' (gpuIndex 0) is configured for a decoder, but CUDA is unavailable: "
+                        + NO_LIBRARY.reason() + "; expected a CUDA 13.0 driver (libcuda.so.1) and a device, or backend"
+                        + " 'auto' or 'cpu'");
+        assertThatThrownBy(() -> BackendFactory.createDecoderOps(BackendChoice.CUDA, 0, 2,
+                probe(TWO_DEVICES, new AtomicInteger()), ordinal -> {
+                    throw CudaCheck.failure(CUresult.CUDA_ERROR_OUT_OF_MEMORY, "cuMemAlloc(1024 bytes)");
+                }))
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageStartingWith("backend 'cuda' (gpuIndex 0) is configured for a decoder, but its CUDA ops"
+                        + " did not open: ")
+                .hasMessageContaining("cuMemAlloc(1024 bytes)");
+        assertThat(opened).as("no open without CUDA").containsExactly(1);
+    }
+
+    @Test
+    void decoderOpsForCudaWithoutADeviceHereFailLoadWithTheProbesReason() {
+        CudaAvailability here = CudaAvailability.probe();
+        assumeFalse(here.available(), "this machine has a CUDA device; the refusal needs one without");
+        assertThatThrownBy(() -> BackendFactory.createDecoderOps(BackendChoice.CUDA, 0, 2))
+                .isInstanceOfSatisfying(EngineException.class,
+                        e -> assertThat(e.kind()).isEqualTo(EngineException.Kind.LOAD))
+                .hasMessageContaining("configured for a decoder, but CUDA is unavailable: " + here.reason());
+        try (DecoderOps ops = BackendFactory.createDecoderOps(BackendChoice.AUTO, 0, 2)) {
+            assertThat(ops).isInstanceOf(FastDecoderOps.class);
         }
     }
 }

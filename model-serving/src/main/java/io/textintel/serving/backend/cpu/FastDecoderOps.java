@@ -129,6 +129,24 @@ public final class FastDecoderOps implements DecoderOps {
     }
 
     @Override
+    public void rotary(PagedAttentionBatch batch, float[] q, int heads, float[] k, int kvHeads, int headDim,
+            double attentionFactor) {
+        RotaryKernel.checkPass(batch, q, heads, k, kvHeads, headDim, attentionFactor);
+        // each token's rows are rotated by one thread with the reference's loop: bit for bit the same
+        parallel(batch.tokenCount(), t -> {
+            double[] frequencies = batch.inverseFrequencies(batch.chunkOfToken(t));
+            RotaryKernel.rotate(q, t * heads * headDim, heads, headDim, batch.position(t), frequencies, attentionFactor);
+            RotaryKernel.rotate(k, t * kvHeads * headDim, kvHeads, headDim, batch.position(t), frequencies,
+                    attentionFactor);
+        });
+    }
+
+    @Override
+    public void writeKeyValues(PagedAttentionBatch batch, float[] k, float[] v, PagedKvCache cache, int layer) {
+        HostKvCacheWriter.write(batch, k, v, cache, layer);
+    }
+
+    @Override
     public void attention(PagedAttentionBatch batch, float[] q, int heads, PagedKvCache cache, int layer, float[] out) {
         int kvHeads = cache.layout().kvHeads();
         int headDim = cache.layout().headDim();

@@ -143,6 +143,11 @@ public final class DecoderBatch implements PagedAttentionBatch {
         return kvOffsets[token];
     }
 
+    @Override
+    public int chunkCount() {
+        return sequenceIds.length;
+    }
+
     /** The block ids of chunk {@code chunk}'s sequence, in position order. */
     @Override
     public int[] blockTable(int chunk) {
@@ -155,6 +160,7 @@ public final class DecoderBatch implements PagedAttentionBatch {
     }
 
     /** The rotary inverse frequencies {@code [headDim / 2]} of chunk {@code chunk}. */
+    @Override
     public double[] inverseFrequencies(int chunk) {
         return inverseFrequencies[chunk];
     }

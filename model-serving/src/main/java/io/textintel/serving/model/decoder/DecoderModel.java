@@ -126,20 +126,11 @@ public final class DecoderModel implements CausalLm, AutoCloseable {
             ops.linear(h, n, layer.q(), q); // [n, heads * headDim]
             ops.linear(h, n, layer.k(), k); // [n, kvHeads * headDim]
             ops.linear(h, n, layer.v(), v); // [n, kvHeads * headDim]
-            for (int t = 0; t < n; t++) {
-                double[] frequencies = batch.inverseFrequencies(batch.chunkOfToken(t));
-                rotary.rotate(q, t * qWidth, heads, batch.position(t), frequencies);
-                rotary.rotate(k, t * kvWidth, kvHeads, batch.position(t), frequencies);
-            }
+            ops.rotary(batch, q, heads, k, kvHeads, config.headDim(), rotary.attentionFactor());
 
             // this pass's keys and values go into the cache at their positions, then every token
             // attends over its sequence's positions 0..own position
-            float[] cachedKeys = cache.keys(l); // [blocks, blockSize, kvHeads, headDim]
-            float[] cachedValues = cache.values(l); // [blocks, blockSize, kvHeads, headDim]
-            for (int t = 0; t < n; t++) {
-                System.arraycopy(k, t * kvWidth, cachedKeys, batch.kvOffset(t), kvWidth);
-                System.arraycopy(v, t * kvWidth, cachedValues, batch.kvOffset(t), kvWidth);
-            }
+            ops.writeKeyValues(batch, k, v, cache, l); // [blocks, blockSize, kvHeads, headDim] per layer
             ops.attention(batch, q, heads, cache, l, attention); // [n, heads * headDim]
 
             // x = x + o_proj(attention)

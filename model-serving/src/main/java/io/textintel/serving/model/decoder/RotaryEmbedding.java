@@ -1,5 +1,6 @@
 package io.textintel.serving.model.decoder;
 
+import io.textintel.serving.backend.cpu.RotaryKernel;
 import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.config.RopeScaling;
 
@@ -71,20 +72,7 @@ public final class RotaryEmbedding {
      * @param inverseFrequencies {@code [headDim / 2]} from {@link #inverseFrequencies(int)}
      */
     public void rotate(float[] x, int offset, int heads, int position, double[] inverseFrequencies) {
-        int half = headDim / 2;
-        for (int i = 0; i < half; i++) {
-            double angle = position * inverseFrequencies[i];
-            float cos = (float) (Math.cos(angle) * attentionFactor);
-            float sin = (float) (Math.sin(angle) * attentionFactor);
-            for (int h = 0; h < heads; h++) {
-                int a = offset + h * headDim + i;
-                int b = a + half;
-                float x1 = x[a];
-                float x2 = x[b];
-                x[a] = x1 * cos - x2 * sin;
-                x[b] = x2 * cos + x1 * sin;
-            }
-        }
+        RotaryKernel.rotate(x, offset, heads, headDim, position, inverseFrequencies, attentionFactor);
     }
 
     private double[] computeStatic() {

@@ -305,22 +305,8 @@ public final class CudaBackend implements Backend {
         }
         resources.addAll(modules);
         resources.add(() -> CudaCheck.check(cuStreamDestroy(stream), "cuStreamDestroy"));
-        RuntimeException failure = null;
-        for (AutoCloseable resource : resources) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing the CUDA backend on " + device + " failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        device.close();
-        if (failure != null) {
-            throw failure;
-        }
+        resources.add(device::close);
+        Closing.closeAll(resources, "the CUDA backend on " + device);
     }
 
     @Override

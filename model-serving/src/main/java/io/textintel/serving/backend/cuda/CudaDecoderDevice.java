@@ -121,23 +121,9 @@ final class CudaDecoderDevice implements DecoderDevice {
         }
         resources.addAll(modules.values());
         resources.add(() -> CudaCheck.check(cuStreamDestroy(stream), "cuStreamDestroy"));
-        RuntimeException failure = null;
-        for (AutoCloseable resource : resources) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing the CUDA decoder ops on " + device + " failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        modules.clear();
-        device.close();
-        if (failure != null) {
-            throw failure;
-        }
+        resources.add(modules::clear);
+        resources.add(device::close);
+        Closing.closeAll(resources, "the CUDA decoder ops on " + device);
     }
 
     @Override

@@ -327,22 +327,8 @@ public final class CudaDecoderOps implements DecoderOps {
         resources.addAll(mirrors);
         resources.add(allocator);
         resources.add(device);
-        RuntimeException failure = null;
-        for (AutoCloseable resource : resources) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing the CUDA decoder ops on " + device + " failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        mirrors.clear();
-        if (failure != null) {
-            throw failure;
-        }
+        resources.add(mirrors::clear);
+        Closing.closeAll(resources, "the CUDA decoder ops on " + device);
     }
 
     @Override

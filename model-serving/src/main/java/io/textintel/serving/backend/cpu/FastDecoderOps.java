@@ -133,12 +133,8 @@ public final class FastDecoderOps implements DecoderOps {
             double attentionFactor) {
         RotaryKernel.checkPass(batch, q, heads, k, kvHeads, headDim, attentionFactor);
         // each token's rows are rotated by one thread with the reference's loop: bit for bit the same
-        parallel(batch.tokenCount(), t -> {
-            double[] frequencies = batch.inverseFrequencies(batch.chunkOfToken(t));
-            RotaryKernel.rotate(q, t * heads * headDim, heads, headDim, batch.position(t), frequencies, attentionFactor);
-            RotaryKernel.rotate(k, t * kvHeads * headDim, kvHeads, headDim, batch.position(t), frequencies,
-                    attentionFactor);
-        });
+        parallel(batch.tokenCount(),
+                t -> RotaryKernel.rotateToken(batch, t, q, heads, k, kvHeads, headDim, attentionFactor));
     }
 
     @Override

@@ -66,4 +66,12 @@ public final class RotaryKernel {
             }
         }
     }
+
+    /** Rotates token {@code t}'s query and key rows of {@code batch}'s pass, each with its chunk's frequencies. */
+    static void rotateToken(PagedAttentionBatch batch, int t, float[] q, int heads, float[] k, int kvHeads,
+            int headDim, double attentionFactor) {
+        double[] frequencies = batch.inverseFrequencies(batch.chunkOfToken(t));
+        rotate(q, t * heads * headDim, heads, headDim, batch.position(t), frequencies, attentionFactor);
+        rotate(k, t * kvHeads * headDim, kvHeads, headDim, batch.position(t), frequencies, attentionFactor);
+    }
 }

@@ -68,10 +68,7 @@ public final class ScalarDecoderOps implements DecoderOps {
             double attentionFactor) {
         RotaryKernel.checkPass(batch, q, heads, k, kvHeads, headDim, attentionFactor);
         for (int t = 0; t < batch.tokenCount(); t++) {
-            double[] frequencies = batch.inverseFrequencies(batch.chunkOfToken(t));
-            RotaryKernel.rotate(q, t * heads * headDim, heads, headDim, batch.position(t), frequencies, attentionFactor);
-            RotaryKernel.rotate(k, t * kvHeads * headDim, kvHeads, headDim, batch.position(t), frequencies,
-                    attentionFactor);
+            RotaryKernel.rotateToken(batch, t, q, heads, k, kvHeads, headDim, attentionFactor);
         }
     }
 

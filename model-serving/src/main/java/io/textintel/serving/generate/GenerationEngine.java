@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The generation engine for one decoder model: callers on any thread submit prompts and get
  * futures; one scheduler thread batches all callers' sequences continuously and runs one forward
- * pass per step (see {@link GenerationScheduler} for the loop and its choices).
+ * pass per step (see {@link GenerationScheduler} for the loop and its choices). Besides generation
+ * ({@link #generate}) it serves requests for logit rows after a prompt and continuations of it
+ * ({@link #continuations}: label scoring, constrained answers) in the same passes.
  *
  * <p>Requests are checked when submitted; an invalid one (empty, too long for the model, ids
  * outside the vocabulary, a speculation other than the engine's or none) fails its future at once with
@@ -41,7 +43,7 @@ public final class GenerationEngine implements AutoCloseable {
     private final PagedKvCache cache; // owned by the scheduler thread
     private final GenerationScheduler scheduler; // owned by the scheduler thread
     private final ForwardPassListeners listeners;
-    private final EngineLoop<GenerationRequest> loop;
+    private final EngineLoop<SchedulerRequest> loop;
 
     /** An engine without speculative decoding. */
     public GenerationEngine(String name, CausalLm model, GenerationConfig config) {
@@ -100,6 +102,27 @@ public final class GenerationEngine implements AutoCloseable {
         return future;
     }
 
+    /**
+     * Runs {@code promptIds} and the continuations {@code driver} names in the generation loop,
+     * batched with every other request, and completes with the driver's result (see
+     * {@link ContinuationDriver} for the protocol). The driver is called on the scheduler thread
+     * only. An invalid prompt fails the future at once with {@link EngineException.Kind#INPUT}; a
+     * driver that throws fails it with its exception; cancelling it drops the request and frees
+     * its KV blocks.
+     */
+    public <T> CompletableFuture<T> continuations(int[] promptIds, ContinuationDriver<T> driver) {
+        Objects.requireNonNull(driver, "driver");
+        CompletableFuture<T> future = new CompletableFuture<>();
+        String problem = scheduler.validate(promptIds, Speculation.NONE); // reads only fixed settings
+        if (problem != null) {
+            future.completeExceptionally(new EngineException(EngineException.Kind.INPUT,
+                    "continuation request for model " + name + ": " + problem));
+            return future;
+        }
+        loop.submit(future, () -> new ContinuationRequest<>(promptIds.clone(), driver, future, System.nanoTime()));
+        return future;
+    }
+
     /** Where the engine's draft tokens come from: its proposer's kind, {@link Speculation#NONE} without one. */
     public Speculation speculation() {
         return defaultSpeculation;
@@ -112,8 +135,8 @@ public final class GenerationEngine implements AutoCloseable {
 
     /**
      * Tells {@code listener} of every forward pass of the generation loop from now on, on the scheduler
-     * thread: sequences are the step's sequences, tokens its new positions (prompt pieces, last tokens
-     * and drafts to verify).
+     * thread: sequences are the step's sequences, tokens its new positions (prompt pieces, last tokens,
+     * drafts to verify and continuations' tokens).
      */
     public void addListener(ForwardPassListener listener) {
         listeners.add(listener);
@@ -129,11 +152,11 @@ public final class GenerationEngine implements AutoCloseable {
         try {
             while (!loop.isClosed()) {
                 if (!scheduler.hasWork()) {
-                    GenerationRequest arrived = loop.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    SchedulerRequest arrived = loop.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
                     if (arrived == null) {
                         continue;
                     }
-                    scheduler.add(arrived);
+                    add(arrived);
                 }
                 drainInbox();
                 step();
@@ -149,9 +172,9 @@ public final class GenerationEngine implements AutoCloseable {
             throw e;
         } finally {
             loop.markClosed(); // no request is queued after this
-            List<GenerationRequest> left = new ArrayList<>();
+            List<SchedulerRequest> left = new ArrayList<>();
             loop.drainTo(left);
-            left.forEach(scheduler::add);
+            left.forEach(this::add);
             scheduler.failAll(crash == null
                     ? new IllegalStateException("generation engine for model " + name
                             + " was closed before the request finished")
@@ -162,9 +185,17 @@ public final class GenerationEngine implements AutoCloseable {
     }
 
     private void drainInbox() {
-        GenerationRequest request;
+        SchedulerRequest request;
         while ((request = loop.poll()) != null) {
-            scheduler.add(request);
+            add(request);
+        }
+    }
+
+    private void add(SchedulerRequest request) {
+        if (request instanceof GenerationRequest generation) {
+            scheduler.add(generation);
+        } else {
+            scheduler.add((ContinuationRequest<?>) request);
         }
     }
 

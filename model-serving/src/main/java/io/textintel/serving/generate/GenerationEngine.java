@@ -215,8 +215,8 @@ public final class GenerationEngine implements AutoCloseable {
             return;
         }
         long nanos = System.nanoTime() - start;
+        listeners.passed(step.entries().size(), step.tokens(), nanos); // before update completes the step's futures
         scheduler.update(step, logits, nanos);
-        listeners.passed(step.entries().size(), step.tokens(), nanos);
     }
 
     /** Fails the requests left, stops the scheduler thread (after the running step) and releases the KV cache. */

@@ -56,6 +56,15 @@ import java.util.Set;
  * and greedy output is token for token plain greedy output. The choices are counted in
  * {@link GenerationMetrics}.
  *
+ * <p>Continuation requests ({@link ContinuationRequest}: label scoring, constrained answers) are
+ * sequences of the same cache under the same rules of admission, budget, preemption (a preempted
+ * one recomputes its prompt) and abandonment. Their entries ({@link ScheduledStep.Entry#continuation})
+ * are prompt pieces, then the continuations their {@link ContinuationDriver} names, each from the
+ * first token where it differs from the one cached (the cache is rolled back to there) with a logit
+ * row per token, in pieces when longer than the budget; nothing is sampled, the rows go to the
+ * driver after the pass, and the request completes when the driver has its result. The per-request
+ * state is {@link ContinuationSequence}.
+ *
  * <p>A sequence finishes after a stop token, after {@code maxNewTokens} tokens, or when prompt
  * and generated tokens reach the model's maximum sequence length; its future completes in
  * {@link #update}.

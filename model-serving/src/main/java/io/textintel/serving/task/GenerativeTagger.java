@@ -30,11 +30,21 @@ import java.util.concurrent.CompletableFuture;
  * with the options' temperature, top-p and seed), each with its unnormalised probability (over all
  * labels these sum to at most 1). Best first, ties in label order.
  *
- * <p>Constrained decoding needs the logits at every step to mask them, which the generation
- * engine's scheduler does not expose, so tagging runs the forward passes directly, on the engine's
- * model thread ({@link DecoderTasks#withModels}) with small KV caches of its own per call
- * ({@link ContinuationLogits}: a continuation runs in one pass with a logit row per token, and rows
- * are remembered). A text too long for the model's context is cut to fit, from the end.
+ * <p>Constrained decoding and scoring need the target's logits, not generated tokens, so a
+ * document is a continuation request of the generation engine ({@link DecoderTasks#continuations}):
+ * one sequence in the engine's shared KV cache, continuously batched with every other request's
+ * prefill and decode. The scheduler prefills the prompt and then runs each continuation the
+ * tagging asks for (a label's tokens, an answer prefix, a draft proposal to verify) in one chunk
+ * with a logit row per token, from where it differs from the continuation run before; a "pass" of
+ * a document ({@link Tagging#targetPasses()}) is one such run, the prompt's included, whatever
+ * else shares the forward pass. The algorithms ({@link ConstrainedDecoding},
+ * {@link ConstrainedSpeculativeDecoding}) run unchanged, by deterministic replay
+ * ({@link ReplayDriver}): each run starts afresh over the rows handed back so far and stops at
+ * the first continuation not run yet, which is what the engine runs next. The draft model's
+ * logits are computed on the engine's thread by the draft directly, over a small KV cache of the
+ * document's own, and remembered. So tags, scores and counts of a document do not depend on
+ * other traffic, batching or preemption. A text too long for the model's context is cut to fit,
+ * from the end.
  *
  * <p>What speculation does, per mode ({@link Tagging} counts it; so does the engine's
  * {@link DecoderTasks#metrics()}):
@@ -63,7 +73,7 @@ import java.util.concurrent.CompletableFuture;
  *   <li>Without a draft model, or when the prompt and the longest answer do not fit the draft's
  *       context: as without speculation, counts 0.</li>
  * </ul>
- * Thread-safe.
+ * Thread-safe: {@link #tagging} may be called from any thread; the work runs on the engine's thread.
  */
 public final class GenerativeTagger {
 

@@ -283,4 +283,25 @@ class ContinuationSchedulingTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prompt is empty");
         }
     }
+
+    @Test
+    void aContinuationEntryNeverSamplesAndWantsARowPerContinuationToken() {
+        ContinuationSequence sequence = new ContinuationSequence(3, new ContinuationRequest<>(prompt(4),
+                new ScriptedDriver(), new CompletableFuture<>(), 0), 40, VOCAB);
+        ScheduledStep.Entry prompt = ScheduledStep.Entry.continuation(sequence,
+                new SequenceChunk(3, prompt(4), 0, 1), true);
+        assertThat(prompt.continuation()).isTrue();
+        assertThat(prompt.prefill()).isTrue();
+        assertThat(prompt.samples()).isFalse();
+        assertThat(prompt.proposal()).isNull();
+        assertThat(prompt.draftLength()).isEqualTo(-1);
+        ScheduledStep.Entry tokens = ScheduledStep.Entry.continuation(sequence,
+                new SequenceChunk(3, new int[] {5, 6}, 4, 2), false);
+        assertThat(tokens.prefill()).isFalse();
+        assertThat(tokens.samples()).isFalse();
+        assertThat(new ScheduledStep(List.of(prompt, tokens)).logitRows()).isEqualTo(3);
+        assertThatThrownBy(() -> ScheduledStep.Entry.continuation(sequence,
+                new SequenceChunk(3, new int[] {5, 6}, 4, 1), false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected one per token (2)");
+    }
 }

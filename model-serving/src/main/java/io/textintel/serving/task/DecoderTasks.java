@@ -332,7 +332,11 @@ public final class DecoderTasks implements AutoCloseable {
         return config;
     }
 
-    /** The generation engine's counters, and those of constrained answers speculated beside it. */
+    /**
+     * The generation engine's counters (generation and tagging requests alike), with the speculation
+     * of constrained answers (draft-model tagging), which the scheduler does not see, in the
+     * {@code constrained*} fields.
+     */
     public GenerationMetrics metrics() {
         return generation.metrics().withConstrained(constrainedVerifySteps.get(), constrainedDraftProposed.get(),
                 constrainedDraftAccepted.get());

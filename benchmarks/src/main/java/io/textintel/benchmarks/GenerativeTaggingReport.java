@@ -22,8 +22,9 @@ import java.util.function.Function;
 /**
  * Throughput of generative topic tagging ({@link GenerativeTagger}, the operators'
  * {@code generative-tag} task) with many documents in flight, beside summaries of the same
- * documents ({@link Summarizer}, the operators' {@code generative-summary} task, which runs on the
- * engine's continuous-batching generation loop) as the reference of what batching gives.
+ * documents ({@link Summarizer}, the operators' {@code generative-summary} task) as the reference
+ * of what batching gives; both run on the engine's continuous-batching generation loop (tagging as
+ * continuation requests).
  *
  * <p>The decoder is a generated Llama instruction checkpoint ({@link #SPEC}: hidden 256, 4 layers,
  * 8 query and 4 key/value heads, intermediate 704, 512 positions, about 3.3M parameters, random
@@ -42,9 +43,11 @@ import java.util.function.Function;
  * load hits every point alike. docs/s is the median over the rounds; p50 and p99 latency (from
  * submission to result) are over the documents of all rounds; scaling is docs/s at N over docs/s at
  * the first in-flight count (N = 1 by default) of the same task; "÷ summary" is the task's docs/s
- * over the summaries' at the same N; passes/doc is forward passes per document, a tagging's own
- * ({@link Tagging#targetPasses()}) or the generation engine's over the
- * summaries' rounds (below 1 once batching runs several documents in a pass). Load is the
+ * over the summaries' at the same N; passes/doc is the generation engine's forward passes over the
+ * point's rounds per document (below a document's own count once batching runs several documents
+ * in a pass), own/doc a document's own count: a tagging's continuation runs
+ * ({@link Tagging#targetPasses()}: the prompt's and one per label or answer step), a summary's
+ * generated tokens. Load is the
  * one-minute system load average after the point's last round, this run's own threads included.
  * Warm-up: a round of every task at N = 1 and at N = 8 before anything is measured.
  *
@@ -94,8 +97,7 @@ public final class GenerativeTaggingReport {
     /**
      * The rounds of one point: a task at one in-flight count.
      *
-     * @param enginePasses forward passes of the generation engine over the rounds (the summaries';
-     *     tagging runs outside it)
+     * @param enginePasses forward passes of the generation engine over the rounds
      * @param load the load average after the last round
      */
     record Point(Task task, int inFlight, List<InFlightLoad.Round<Integer>> rounds, long[] enginePasses,
@@ -115,14 +117,8 @@ public final class GenerativeTaggingReport {
                     .average().orElseThrow();
         }
 
-        /**
-         * Forward passes per document: a tagging's own, or the generation engine's over the summaries'
-         * rounds, which fall as batching runs several documents in one pass.
-         */
+        /** The generation engine's forward passes per document, which fall as batching runs several documents in one pass. */
         double passesPerDocument() {
-            if (task != Task.SUMMARY) {
-                return resultPerDocument();
-            }
             return (double) enginePasses[0] / rounds.stream().mapToInt(round -> round.results().size()).sum();
         }
     }
@@ -216,21 +212,21 @@ public final class GenerativeTaggingReport {
         double textTokens = documents.stream().mapToInt(engine::countTokens).average().orElseThrow();
         System.out.printf(Locale.ROOT, "%nDocuments of %d words (%.0f tokens on average), max(%d, 2N) per round, %d"
                 + " rounds per point, interleaved; docs/s the median of the rounds, latency percentiles over the"
-                + " documents of all rounds%n%-22s %4s %9s %9s %10s %9s %9s %11s %6s%n", WORDS, textTokens, minDocuments,
-                rounds, "task", "N", "docs/s", "scaling", "÷ summary", "p50 ms", "p99 ms", "passes/doc", "load");
+                + " documents of all rounds%n%-22s %4s %9s %9s %10s %9s %9s %11s %8s %6s%n", WORDS, textTokens,
+                minDocuments, rounds, "task", "N", "docs/s", "scaling", "÷ summary", "p50 ms", "p99 ms", "passes/doc",
+                "own/doc", "load");
         for (Point point : points) {
             double rate = point.documentsPerSecond();
             double alone = find(points, point.task(), points.get(0).inFlight()).documentsPerSecond();
             double summary = find(points, Task.SUMMARY, point.inFlight()).documentsPerSecond();
             long[] latencies = point.latencies();
-            System.out.printf(Locale.ROOT, "%-22s %4d %9.2f %8.2fx %9.2fx %9.1f %9.1f %11.2f %6.2f%n",
+            System.out.printf(Locale.ROOT, "%-22s %4d %9.2f %8.2fx %9.2fx %9.1f %9.1f %11.2f %8.2f %6.2f%n",
                     point.task().title, point.inFlight(), rate, rate / alone, rate / summary,
                     InFlightLoad.percentileMillis(latencies, 0.5), InFlightLoad.percentileMillis(latencies, 0.99),
-                    point.passesPerDocument(), point.load()[0]);
+                    point.passesPerDocument(), point.resultPerDocument(), point.load()[0]);
         }
-        System.out.printf(Locale.ROOT, "passes/doc: forward passes per document, a tagging's own (single-label: the"
-                + " prompt's and one per label) or the generation engine's over the summaries, %.1f tokens each%n",
-                find(points, Task.SUMMARY, points.get(0).inFlight()).resultPerDocument());
+        System.out.printf(Locale.ROOT, "passes/doc: the generation engine's forward passes per document; own/doc: a"
+                + " tagging's continuation runs (single-label: the prompt's and one per label), a summary's tokens%n");
     }
 
     private static Point find(List<Point> points, Task task, int inFlight) {

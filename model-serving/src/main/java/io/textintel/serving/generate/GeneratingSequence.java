@@ -2,21 +2,20 @@ package io.textintel.serving.generate;
 
 import io.textintel.serving.sampling.SequenceRandom;
 import io.textintel.serving.spec.DraftLengthPolicy;
+import io.textintel.serving.spec.Speculation;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The mutable state of one sequence in the scheduler: its tokens so far (prompt, then generated),
  * how many of them are in the KV cache, its random stream and counters. Owned by the scheduler thread.
  */
-final class GeneratingSequence {
+final class GeneratingSequence extends ScheduledSequence {
 
-    final long id;
     final GenerationRequest request;
     final SequenceRandom random;
     private int[] tokens; // [capacity]: prompt then generated tokens in tokens[0 .. size)
-    private int size;
-    /** Positions whose keys and values are in the KV cache: always {@code < size} while running. */
-    int computed;
+    private int size; // computed is always < size while running
     int draftProposed;
     int draftAccepted;
     int verifySteps;
@@ -24,7 +23,7 @@ final class GeneratingSequence {
     final DraftLengthPolicy draftPolicy;
 
     GeneratingSequence(long id, GenerationRequest request, DraftLengthPolicy draftPolicy) {
-        this.id = id;
+        super(id);
         this.request = request;
         this.draftPolicy = draftPolicy;
         this.random = new SequenceRandom(request.params().seed());
@@ -32,10 +31,21 @@ final class GeneratingSequence {
         this.size = request.promptIds().length;
     }
 
+    @Override
+    CompletableFuture<?> future() {
+        return request.future();
+    }
+
+    @Override
+    Speculation speculation() {
+        return request.speculation();
+    }
+
     int size() {
         return size;
     }
 
+    @Override
     int promptLength() {
         return request.promptIds().length;
     }
@@ -66,10 +76,6 @@ final class GeneratingSequence {
 
     int[] generatedTokens() {
         return Arrays.copyOfRange(tokens, promptLength(), size);
-    }
-
-    boolean abandoned() {
-        return request.future().isDone();
     }
 
     @Override

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The generation engine for one decoder model: callers on any thread submit prompts and get
  * futures; one scheduler thread batches all callers' sequences continuously and runs one forward
- * pass per step (see {@link GenerationScheduler} for the loop and its choices).
+ * pass per step (see {@link GenerationScheduler} for the loop and its choices). Besides generation
+ * ({@link #generate}) it serves requests for logit rows after a prompt and continuations of it
+ * ({@link #continuations}: label scoring, constrained answers) in the same passes.
  *
  * <p>Requests are checked when submitted; an invalid one (empty, too long for the model, ids
  * outside the vocabulary, a speculation other than the engine's or none) fails its future at once with
@@ -43,7 +45,7 @@ public final class GenerationEngine implements AutoCloseable {
     private final PagedKvCache cache; // owned by the scheduler thread
     private final GenerationScheduler scheduler; // owned by the scheduler thread
     private final ForwardPassListeners listeners;
-    private final EngineLoop<GenerationRequest> loop;
+    private final EngineLoop<SchedulerRequest> loop;
     private final int maxUnfinished; // maxRunningSequences + maxQueuedRequests
     private final AtomicInteger unfinished = new AtomicInteger(); // accepted, future not yet completed
 
@@ -106,6 +108,28 @@ public final class GenerationEngine implements AutoCloseable {
     }
 
     /**
+     * Runs {@code promptIds} and the continuations {@code driver} names in the generation loop,
+     * batched with every other request, and completes with the driver's result (see
+     * {@link ContinuationDriver} for the protocol). The driver is called on the scheduler thread
+     * only. An invalid prompt fails the future at once with {@link EngineException.Kind#INPUT}; a
+     * driver that throws fails it with its exception; cancelling it drops the request and frees
+     * its KV blocks.
+     */
+    public <T> CompletableFuture<T> continuations(int[] promptIds, ContinuationDriver<T> driver) {
+        Objects.requireNonNull(driver, "driver");
+        CompletableFuture<T> future = new CompletableFuture<>();
+        String problem = scheduler.validate(promptIds, Speculation.NONE); // reads only fixed settings
+        if (problem != null) {
+            future.completeExceptionally(new EngineException(EngineException.Kind.INPUT,
+                    "continuation request for model " + name + ": " + problem));
+            return future;
+        }
+        loop.submit(future, () -> admit(future)
+                ? new ContinuationRequest<>(promptIds.clone(), driver, future, System.nanoTime()) : null);
+        return future;
+    }
+
+    /**
      * Whether a request may join, counting it as unfinished until its future completes (also by the
      * caller's cancelling it); if not, fails {@code future} as overloaded. Runs under the loop's lock.
      */
@@ -134,8 +158,8 @@ public final class GenerationEngine implements AutoCloseable {
 
     /**
      * Tells {@code listener} of every forward pass of the generation loop from now on, on the scheduler
-     * thread: sequences are the step's sequences, tokens its new positions (prompt pieces, last tokens
-     * and drafts to verify).
+     * thread: sequences are the step's sequences, tokens its new positions (prompt pieces, last tokens,
+     * drafts to verify and continuations' tokens).
      */
     public void addListener(ForwardPassListener listener) {
         listeners.add(listener);
@@ -151,11 +175,11 @@ public final class GenerationEngine implements AutoCloseable {
         try {
             while (!loop.isClosed()) {
                 if (!scheduler.hasWork()) {
-                    GenerationRequest arrived = loop.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    SchedulerRequest arrived = loop.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
                     if (arrived == null) {
                         continue;
                     }
-                    scheduler.add(arrived);
+                    add(arrived);
                 }
                 drainInbox();
                 step();
@@ -171,9 +195,9 @@ public final class GenerationEngine implements AutoCloseable {
             throw e;
         } finally {
             loop.markClosed(); // no request is queued after this
-            List<GenerationRequest> left = new ArrayList<>();
+            List<SchedulerRequest> left = new ArrayList<>();
             loop.drainTo(left);
-            left.forEach(scheduler::add);
+            left.forEach(this::add);
             scheduler.failAll(crash == null
                     ? new IllegalStateException("generation engine for model " + name
                             + " was closed before the request finished")
@@ -184,9 +208,17 @@ public final class GenerationEngine implements AutoCloseable {
     }
 
     private void drainInbox() {
-        GenerationRequest request;
+        SchedulerRequest request;
         while ((request = loop.poll()) != null) {
-            scheduler.add(request);
+            add(request);
+        }
+    }
+
+    private void add(SchedulerRequest request) {
+        if (request instanceof GenerationRequest generation) {
+            scheduler.add(generation);
+        } else {
+            scheduler.add((ContinuationRequest<?>) request);
         }
     }
 
@@ -206,8 +238,8 @@ public final class GenerationEngine implements AutoCloseable {
             return;
         }
         long nanos = System.nanoTime() - start;
+        listeners.passed(step.entries().size(), step.tokens(), nanos); // before update completes the step's futures
         scheduler.update(step, logits, nanos);
-        listeners.passed(step.entries().size(), step.tokens(), nanos);
     }
 
     /** Fails the requests left, stops the scheduler thread (after the running step) and releases the KV cache. */

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * @param submittedNanos {@link System#nanoTime()} at submission
  */
 public record GenerationRequest(int[] promptIds, SamplingParams params, Speculation speculation,
-        CompletableFuture<GenerationResult> future, long submittedNanos) {
+        CompletableFuture<GenerationResult> future, long submittedNanos) implements SchedulerRequest {
 
     public GenerationRequest {
         Objects.requireNonNull(promptIds, "promptIds");

@@ -56,6 +56,15 @@ import java.util.Set;
  * and greedy output is token for token plain greedy output. The choices are counted in
  * {@link GenerationMetrics}.
  *
+ * <p>Continuation requests ({@link ContinuationRequest}: label scoring, constrained answers) are
+ * sequences of the same cache under the same rules of admission, budget, preemption (a preempted
+ * one recomputes its prompt) and abandonment. Their entries ({@link ScheduledStep.Entry#continuation})
+ * are prompt pieces, then the continuations their {@link ContinuationDriver} names, each from the
+ * first token where it differs from the one cached (the cache is rolled back to there) with a logit
+ * row per token, in pieces when longer than the budget; nothing is sampled, the rows go to the
+ * driver after the pass, and the request completes when the driver has its result. The per-request
+ * state is {@link ContinuationSequence}.
+ *
  * <p>A sequence finishes after a stop token, after {@code maxNewTokens} tokens, or when prompt
  * and generated tokens reach the model's maximum sequence length; its future completes in
  * {@link #update}.
@@ -70,8 +79,8 @@ public final class GenerationScheduler {
     private final DraftProposer proposer; // null: no speculation
     private final int vocabSize;
     private final int maxSequenceLength;
-    private final ArrayDeque<GeneratingSequence> waiting = new ArrayDeque<>(); // head runs next
-    private final List<GeneratingSequence> running = new ArrayList<>(); // admission order, oldest first
+    private final ArrayDeque<ScheduledSequence> waiting = new ArrayDeque<>(); // head runs next
+    private final List<ScheduledSequence> running = new ArrayList<>(); // admission order, oldest first
     private long nextId;
     private final SchedulerCounters counters; // written here, read by metrics() from any thread
 
@@ -141,6 +150,21 @@ public final class GenerationScheduler {
         publish();
     }
 
+    /**
+     * Queues a request for logit rows after its prompt and the continuations its driver names; it
+     * joins a step when there is room, and is admitted, budgeted, preempted and dropped like a
+     * generation request.
+     */
+    public void add(ContinuationRequest<?> request) {
+        String problem = validate(request.promptIds(), Speculation.NONE);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        waiting.addLast(new ContinuationSequence(nextId++, request, maxSequenceLength, vocabSize));
+        counters.requestAdded();
+        publish();
+    }
+
     /** Whether any sequence is waiting or running. */
     public boolean hasWork() {
         return !waiting.isEmpty() || !running.isEmpty();
@@ -156,18 +180,18 @@ public final class GenerationScheduler {
         int batchSize = running.size() + Math.min(waiting.size(),
                 Math.max(0, config.maxRunningSequences() - running.size()));
         for (int i = 0; i < running.size() && budget > 0; i++) {
-            GeneratingSequence sequence = running.get(i);
+            ScheduledSequence sequence = running.get(i);
             ScheduledStep.Entry entry = plan(sequence, budget, batchSize);
             if (entry == null) {
                 continue; // a sampled sequence whose drafts do not fit the budget left: next step
             }
             boolean reserved = cache.reserve(sequence.id, entry.chunk().length());
-            if (!reserved && entry.proposal() != null && sequence.draftPolicy.mayDropDrafts()) {
+            if (!reserved && entry.proposal() != null && entry.generating().draftPolicy.mayDropDrafts()) {
                 entry = plan(sequence, 1, batchSize); // the last token alone, without drafts
                 reserved = cache.reserve(sequence.id, entry.chunk().length());
             }
             while (!reserved) {
-                GeneratingSequence victim = running.get(running.size() - 1);
+                ScheduledSequence victim = running.get(running.size() - 1);
                 preempt(victim);
                 preempted = true;
                 if (victim == sequence) {
@@ -183,7 +207,7 @@ public final class GenerationScheduler {
         }
         // After a preemption the cache is short: let the preempted sequences rejoin first, next step.
         while (!preempted && budget > 0 && running.size() < config.maxRunningSequences() && !waiting.isEmpty()) {
-            GeneratingSequence sequence = waiting.peekFirst();
+            ScheduledSequence sequence = waiting.peekFirst();
             ScheduledStep.Entry entry = plan(sequence, budget, batchSize);
             if (entry == null || !cache.reserve(sequence.id, entry.chunk().length())) {
                 break;
@@ -217,12 +241,17 @@ public final class GenerationScheduler {
             SequenceChunk chunk = entry.chunk();
             float[][] rows = Arrays.copyOfRange(logits, row, row + chunk.logitRows()); // [logitRows][vocab]
             row += chunk.logitRows();
-            GeneratingSequence sequence = entry.sequence();
-            if (cache.length(sequence.id) != sequence.computed || chunk.startPosition() != sequence.computed) {
-                throw new IllegalStateException(sequence + " has " + cache.length(sequence.id) + " cached positions"
-                        + " and a chunk at " + chunk.startPosition() + ", expected both " + sequence.computed
-                        + ". This is a bug.");
+            if (cache.length(entry.sequence().id) != entry.sequence().computed
+                    || chunk.startPosition() != entry.sequence().computed) {
+                throw new IllegalStateException(entry.sequence() + " has " + cache.length(entry.sequence().id)
+                        + " cached positions and a chunk at " + chunk.startPosition() + ", expected both "
+                        + entry.sequence().computed + ". This is a bug.");
             }
+            if (entry.continuation()) {
+                ran((ContinuationSequence) entry.sequence(), entry, rows);
+                continue;
+            }
+            GeneratingSequence sequence = entry.generating();
             if (entry.proposal() == null) {
                 cache.commit(sequence.id, chunk.endPosition());
                 sequence.computed = chunk.endPosition();
@@ -262,13 +291,49 @@ public final class GenerationScheduler {
         publish();
     }
 
+    /**
+     * Commits a continuation sequence's chunk and hands its rows on; completes the request when its
+     * driver is done, fails it alone when the driver throws.
+     */
+    private void ran(ContinuationSequence sequence, ScheduledStep.Entry entry, float[][] rows) {
+        cache.commit(sequence.id, entry.chunk().endPosition());
+        if (entry.prefill()) {
+            counters.prefilled(entry.chunk().length());
+        }
+        Object result;
+        try {
+            if (!sequence.ran(entry.chunk(), rows)) {
+                return;
+            }
+            result = sequence.request.driver().result();
+        } catch (RuntimeException e) {
+            running.remove(sequence);
+            leave(sequence);
+            failEach(List.of(sequence), e);
+            return;
+        }
+        running.remove(sequence);
+        leave(sequence);
+        if (sequence.abandoned()) {
+            counters.requestsCancelled(1);
+            return;
+        }
+        counters.requestCompleted();
+        publish();
+        @SuppressWarnings("unchecked")
+        ContinuationRequest<Object> request = (ContinuationRequest<Object>) sequence.request;
+        if (!request.future().complete(result)) {
+            counters.completedWasCancelled();
+        }
+    }
+
     /** Fails every request of a step whose forward pass threw, and frees their blocks. */
     public void fail(ScheduledStep step, Throwable error) {
-        Set<GeneratingSequence> members = new LinkedHashSet<>();
+        Set<ScheduledSequence> members = new LinkedHashSet<>();
         for (ScheduledStep.Entry entry : step.entries()) {
             members.add(entry.sequence());
         }
-        for (GeneratingSequence sequence : members) {
+        for (ScheduledSequence sequence : members) {
             running.remove(sequence);
             leave(sequence);
         }
@@ -277,25 +342,25 @@ public final class GenerationScheduler {
 
     /** Fails every waiting and running request, e.g. when the engine closes, and frees all blocks. */
     public void failAll(Throwable error) {
-        List<GeneratingSequence> all = new ArrayList<>(running);
+        List<ScheduledSequence> all = new ArrayList<>(running);
         all.addAll(waiting);
         running.clear();
         waiting.clear();
-        for (GeneratingSequence sequence : all) {
+        for (ScheduledSequence sequence : all) {
             leave(sequence);
         }
         failEach(all, error);
     }
 
-    private void failEach(Iterable<GeneratingSequence> sequences, Throwable error) {
-        for (GeneratingSequence sequence : sequences) {
+    private void failEach(Iterable<? extends ScheduledSequence> sequences, Throwable error) {
+        for (ScheduledSequence sequence : sequences) {
             if (!sequence.abandoned()) {
                 counters.requestFailed();
             }
         }
         publish();
-        for (GeneratingSequence sequence : sequences) {
-            sequence.request.future().completeExceptionally(error);
+        for (ScheduledSequence sequence : sequences) {
+            sequence.future().completeExceptionally(error);
         }
     }
 
@@ -310,9 +375,19 @@ public final class GenerationScheduler {
 
     /**
      * The chunk for a sequence under {@code budget} tokens (at least 1), without reserving anything;
-     * null when the sequence sits this step out (a sampled sequence whose drafts do not fit).
+     * null when the sequence sits this step out (a sampled sequence whose drafts do not fit). A
+     * continuation sequence that moves on to another continuation has its cache rolled back to
+     * what the two share.
      */
-    private ScheduledStep.Entry plan(GeneratingSequence sequence, int budget, int batchSize) {
+    private ScheduledStep.Entry plan(ScheduledSequence scheduled, int budget, int batchSize) {
+        if (scheduled instanceof ContinuationSequence continuation) {
+            ScheduledStep.Entry entry = continuation.plan(budget);
+            if (cache.contains(continuation.id) && cache.length(continuation.id) > continuation.computed) {
+                cache.truncate(continuation.id, continuation.computed);
+            }
+            return entry;
+        }
+        GeneratingSequence sequence = (GeneratingSequence) scheduled;
         int pending = sequence.pending();
         int start = sequence.computed;
         if (pending < 1) {
@@ -401,17 +476,17 @@ public final class GenerationScheduler {
         }
     }
 
-    private void preempt(GeneratingSequence victim) {
+    private void preempt(ScheduledSequence victim) {
         running.remove(running.size() - 1);
         cache.free(victim.id);
-        victim.computed = 0;
+        victim.preempted();
         waiting.addFirst(victim);
         counters.preempted();
     }
 
     private void dropAbandoned() {
         for (int i = running.size() - 1; i >= 0; i--) {
-            GeneratingSequence sequence = running.get(i);
+            ScheduledSequence sequence = running.get(i);
             if (sequence.abandoned()) {
                 running.remove(i);
                 leave(sequence);
@@ -430,12 +505,13 @@ public final class GenerationScheduler {
         publish();
     }
 
-    /** Frees what a sequence holds outside the scheduler: its KV blocks and the proposer's state. */
-    private void leave(GeneratingSequence sequence) {
+    /** Frees what a sequence holds outside the scheduler: its KV blocks, the proposer's and the request's state. */
+    private void leave(ScheduledSequence sequence) {
         cache.free(sequence.id);
-        if (proposer != null && sequence.request.speculation() != Speculation.NONE) {
+        if (proposer != null && sequence.speculation() != Speculation.NONE) {
             proposer.release(sequence.id);
         }
+        sequence.released();
     }
 
     private void checkLogits(ScheduledStep step, float[][] logits) {

@@ -15,16 +15,17 @@ public final class ScheduledStep {
 
     /**
      * One sequence's part of the step; built with {@link #prefill}, {@link #decode}, {@link #undrafted}
-     * or {@link #verify}.
+     * or {@link #verify} for a generating sequence, {@link #continuation} for a continuation sequence.
      *
      * @param proposal the draft tokens in the chunk after the last token; null for prefill and plain decode
      * @param prefill whether the chunk is (a piece of) a prompt or of tokens recomputed after preemption
-     * @param samples whether the last logit row chooses a token (false for a prefill piece short of the end)
+     * @param samples whether the last logit row chooses a token (false for a prefill piece short of the
+     *     end, and for every continuation entry)
      * @param draftLength the draft length the speculation policy chose for this decode step; -1 when
      *     the entry is not a decode step of a request with speculation on
      * @param standDown why the policy chose no drafts, {@link StandDown#NONE} otherwise
      */
-    record Entry(GeneratingSequence sequence, SequenceChunk chunk, Proposal proposal, boolean prefill,
+    record Entry(ScheduledSequence sequence, SequenceChunk chunk, Proposal proposal, boolean prefill,
             boolean samples, int draftLength, StandDown standDown) {
 
         /**
@@ -57,6 +58,29 @@ public final class ScheduledStep {
         static Entry verify(GeneratingSequence sequence, SequenceChunk chunk, Proposal proposal, int draftLength,
                 StandDown standDown) {
             return new Entry(sequence, chunk, proposal, false, true, draftLength, standDown);
+        }
+
+        /**
+         * A piece of a {@link ContinuationSequence}'s prompt ({@code prefill}; its one logit row
+         * counts when it ends the prompt) or of the continuation its driver asked for, with a logit
+         * row per token. Nothing is sampled: the rows go to the driver.
+         */
+        static Entry continuation(ContinuationSequence sequence, SequenceChunk chunk, boolean prefill) {
+            if (!prefill && chunk.logitRows() != chunk.length()) {
+                throw new IllegalArgumentException("continuation chunk " + chunk + " wants " + chunk.logitRows()
+                        + " logit rows, expected one per token (" + chunk.length() + ")");
+            }
+            return new Entry(sequence, chunk, null, prefill, false, -1, StandDown.NONE);
+        }
+
+        /** Whether this is a continuation sequence's entry, whose rows go to its driver. */
+        boolean continuation() {
+            return sequence instanceof ContinuationSequence;
+        }
+
+        /** The generating sequence of a prefill, decode or verify entry. */
+        GeneratingSequence generating() {
+            return (GeneratingSequence) sequence;
         }
 
         private static boolean inPrompt(GeneratingSequence sequence, SequenceChunk chunk) {

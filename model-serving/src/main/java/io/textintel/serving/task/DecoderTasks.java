@@ -6,6 +6,7 @@ import io.textintel.serving.engine.BackendFactory;
 import io.textintel.serving.engine.EngineException;
 import io.textintel.serving.engine.ForwardPassListener;
 import io.textintel.serving.engine.ModelEngine;
+import io.textintel.serving.generate.ContinuationDriver;
 import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.generate.GenerationEngine;
 import io.textintel.serving.generate.GenerationMetrics;
@@ -32,11 +33,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * Replies generated with {@link #samplingParams} never contain special tokens other than the stops
  * ({@link #suppressedTokenIds()}): decoding would drop them, and a model with random or poorly
  * trained weights may prefer them.
- * Work that needs the model's logits outside the generation loop (label scoring and constrained
- * answers) runs through {@link #withModels} on one thread of its own; the forward passes of the
- * model, and of the draft model, are serialised between that thread and the generation engine's.
+ * Work that needs the model's logits rather than generated tokens (label scoring and constrained
+ * answers) is a continuation request ({@link #continuations}) of the same engine, so every forward
+ * pass of the model runs on the engine's one scheduler thread, continuously batched.
  * Thread-safe; {@link #close()} releases everything.
  */
 public final class DecoderTasks implements ModelEngine {
@@ -70,17 +68,14 @@ public final class DecoderTasks implements ModelEngine {
     private final String name;
     private final DecoderTasksConfig config;
     private final DecoderModel model;
-    private final CausalLm serialModel;
     private final TextTokenizer tokenizer;
     private final ChatTemplate template;
     private final List<Integer> stopTokenIds;
     private final List<Integer> suppressedTokenIds;
     private final int endOfTurnTokenId;
     private final DecoderModel draftModel;   // null unless DRAFT_MODEL
-    private final CausalLm serialDraft;      // null unless DRAFT_MODEL
     private final PagedKvCache draftCache;   // null unless DRAFT_MODEL
     private final GenerationEngine generation;
-    private final ExecutorService modelWork;
     private final AtomicLong constrainedVerifySteps = new AtomicLong();
     private final AtomicLong constrainedDraftProposed = new AtomicLong();
     private final AtomicLong constrainedDraftAccepted = new AtomicLong();
@@ -90,11 +85,9 @@ public final class DecoderTasks implements ModelEngine {
         this.name = name;
         this.config = config;
         this.model = model;
-        this.serialModel = new SerialCausalLm(model);
         this.tokenizer = tokenizer;
         this.template = template;
         this.draftModel = draftModel;
-        this.serialDraft = draftModel == null ? null : new SerialCausalLm(draftModel);
         this.draftCache = draftCache;
         this.endOfTurnTokenId = singleTokenId(tokenizer, template.endOfTurnMarker());
         Set<Integer> stops = new LinkedHashSet<>(model.config().eosTokenIds());
@@ -104,17 +97,12 @@ public final class DecoderTasks implements ModelEngine {
         DraftProposer proposer = switch (config.speculation()) {
             case NONE -> null;
             case PROMPT_LOOKUP -> new PromptLookupProposer(LOOKUP_MIN_N, LOOKUP_MAX_N, suppressedTokenIds);
-            case DRAFT_MODEL -> new DraftModelProposer(serialDraft, draftCache, suppressedTokenIds);
+            case DRAFT_MODEL -> new DraftModelProposer(draftModel, draftCache, suppressedTokenIds);
         };
-        this.generation = new GenerationEngine(name, serialModel,
+        this.generation = new GenerationEngine(name, model,
                 config.generationConfig(adaptivePolicy(config.speculation(), model.config(),
                         draftModel == null ? null : draftModel.config())),
                 proposer);
-        this.modelWork = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "textintel-decoder-" + name);
-            thread.setDaemon(true);
-            return thread;
-        });
     }
 
     /**
@@ -348,7 +336,11 @@ public final class DecoderTasks implements ModelEngine {
         return config;
     }
 
-    /** The generation engine's counters, and those of constrained answers speculated beside it. */
+    /**
+     * The generation engine's counters (generation and tagging requests alike), with the speculation
+     * of constrained answers (draft-model tagging), which the scheduler does not see, in the
+     * {@code constrained*} fields.
+     */
     public GenerationMetrics metrics() {
         return generation.metrics().withConstrained(constrainedVerifySteps.get(), constrainedDraftProposed.get(),
                 constrainedDraftAccepted.get());
@@ -401,8 +393,8 @@ public final class DecoderTasks implements ModelEngine {
     }
 
     /**
-     * Tells {@code listener} of every forward pass of the generation engine; label scoring and
-     * constrained answers ({@link #withModels}) run outside it and are not reported.
+     * Tells {@code listener} of every forward pass of the generation engine, label scoring's and
+     * constrained answers' ({@link #continuations}) included; the draft model's passes are not reported.
      */
     @Override
     public void addListener(ForwardPassListener listener) {
@@ -421,12 +413,20 @@ public final class DecoderTasks implements ModelEngine {
     }
 
     /**
-     * Runs {@code work} on the engine's model thread with the model and the draft model (null
-     * unless speculation is {@link Speculation#DRAFT_MODEL}), each forward pass shared safely
-     * with the generation engine. The work brings its own KV caches.
+     * Runs {@code prompt} and the continuations {@code driver} names through the generation engine
+     * ({@link GenerationEngine#continuations}); the driver is called on the engine's scheduler thread.
      */
-    <T> CompletableFuture<T> withModels(BiFunction<CausalLm, CausalLm, T> work) {
-        return CompletableFuture.supplyAsync(() -> work.apply(serialModel, serialDraft), modelWork);
+    <T> CompletableFuture<T> continuations(int[] prompt, ContinuationDriver<T> driver) {
+        return generation.continuations(prompt, driver);
+    }
+
+    /**
+     * The draft model, null unless speculation is {@link Speculation#DRAFT_MODEL}. Its forward pass
+     * may be called on the engine's scheduler thread only (a {@link ContinuationDriver} does so),
+     * with a KV cache of the caller's.
+     */
+    CausalLm draftModel() {
+        return draftModel;
     }
 
     /** Counts a constrained answer's speculation in {@link #metrics()}. */
@@ -436,18 +436,10 @@ public final class DecoderTasks implements ModelEngine {
         constrainedDraftAccepted.addAndGet(draftAccepted);
     }
 
-    /** Fails requests left, stops the engine's threads and frees the models, caches and tokenizer. */
+    /** Fails requests left, stops the engine's thread and frees the models, caches and tokenizer. */
     @Override
     public void close() {
         generation.close();
-        modelWork.shutdownNow();
-        try {
-            if (!modelWork.awaitTermination(1, TimeUnit.MINUTES)) {
-                LOG.warn("Model thread of decoder engine {} did not stop within a minute", name);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         if (draftCache != null) {
             draftCache.close();
             draftModel.close();

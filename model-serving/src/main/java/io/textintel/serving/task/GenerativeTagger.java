@@ -30,11 +30,21 @@ import java.util.concurrent.CompletableFuture;
  * with the options' temperature, top-p and seed), each with its unnormalised probability (over all
  * labels these sum to at most 1). Best first, ties in label order.
  *
- * <p>Constrained decoding needs the logits at every step to mask them, which the generation
- * engine's scheduler does not expose, so tagging runs the forward passes directly, on the engine's
- * model thread ({@link DecoderTasks#withModels}) with small KV caches of its own per call
- * ({@link ContinuationLogits}: a continuation runs in one pass with a logit row per token, and rows
- * are remembered). A text too long for the model's context is cut to fit, from the end.
+ * <p>Constrained decoding and scoring need the target's logits, not generated tokens, so a
+ * document is a continuation request of the generation engine ({@link DecoderTasks#continuations}):
+ * one sequence in the engine's shared KV cache, continuously batched with every other request's
+ * prefill and decode. The scheduler prefills the prompt and then runs each continuation the
+ * tagging asks for (a label's tokens, an answer prefix, a draft proposal to verify) in one chunk
+ * with a logit row per token, from where it differs from the continuation run before; a "pass" of
+ * a document ({@link Tagging#targetPasses()}) is one such run, the prompt's included, whatever
+ * else shares the forward pass. The algorithms ({@link ConstrainedDecoding},
+ * {@link ConstrainedSpeculativeDecoding}) run unchanged, by deterministic replay
+ * ({@link ReplayDriver}): each run starts afresh over the rows handed back so far and stops at
+ * the first continuation not run yet, which is what the engine runs next. The draft model's
+ * logits are computed on the engine's thread by the draft directly, over a small KV cache of the
+ * document's own, and remembered. So tags, scores and counts of a document do not depend on
+ * other traffic, batching or preemption. A text too long for the model's context is cut to fit,
+ * from the end.
  *
  * <p>What speculation does, per mode ({@link Tagging} counts it; so does the engine's
  * {@link DecoderTasks#metrics()}):
@@ -63,7 +73,7 @@ import java.util.concurrent.CompletableFuture;
  *   <li>Without a draft model, or when the prompt and the longest answer do not fit the draft's
  *       context: as without speculation, counts 0.</li>
  * </ul>
- * Thread-safe.
+ * Thread-safe: {@link #tagging} may be called from any thread; the work runs on the engine's thread.
  */
 public final class GenerativeTagger {
 
@@ -128,23 +138,29 @@ public final class GenerativeTagger {
         return options;
     }
 
-    /** The labels of {@code text}, best first. */
+    /** The labels of {@code text}, best first. Cancelling the future drops the request from the engine. */
     public CompletableFuture<List<LabelScore>> tag(String text) {
-        return tagging(text).thenApply(Tagging::labels);
+        CompletableFuture<Tagging> tagging = tagging(text);
+        CompletableFuture<List<LabelScore>> labels = tagging.thenApply(Tagging::labels);
+        labels.whenComplete((result, error) -> {
+            if (labels.isCancelled()) {
+                tagging.cancel(false);
+            }
+        });
+        return labels;
     }
 
-    /** The labels of {@code text}, best first, with what speculation did for them. */
+    /**
+     * The labels of {@code text}, best first, with what speculation did for them. Cancelling the
+     * future drops the request from the engine and frees its KV blocks.
+     */
     public CompletableFuture<Tagging> tagging(String text) {
         Objects.requireNonNull(text, "text");
         int[] prompt = engine.promptIds(messages(fit(text)));
-        return engine.withModels((model, draft) -> {
-            if (!speculates(draft, prompt)) {
-                return tag(model, prompt);
-            }
-            Tagging tagging = tagSpeculatively(model, draft, prompt);
-            engine.recordConstrained(tagging.verifySteps(), tagging.draftProposed(), tagging.draftAccepted());
-            return tagging;
-        });
+        CausalLm draft = engine.draftModel();
+        ReplayDriver.Computation<Tagging> computation = speculates(draft, prompt)
+                ? new SpeculativeTagging(draft, prompt) : new ScoredTagging();
+        return engine.continuations(prompt, new ReplayDriver<>(computation));
     }
 
     private boolean speculates(CausalLm draft, int[] prompt) {
@@ -158,14 +174,24 @@ public final class GenerativeTagger {
         return engine.decode(Arrays.copyOf(engine.encode(text), textBudget));
     }
 
-    private Tagging tag(CausalLm model, int[] prompt) {
-        try (PagedKvCache cache = cache(model, prompt)) {
-            ContinuationLogits logits = new ContinuationLogits(model, cache, prompt);
-            for (int label = 0; label < trie.labelCount(); label++) {
-                logits.run(trie.label(label)); // one pass per label: the logits after each of its prefixes
+    /**
+     * Every label scored (one run per label), then, multi-label, the answer decoded on those rows
+     * and further runs. Replayed by its driver: the scores, which draw nothing, are kept once
+     * complete; the answer is decoded again from the start with a fresh stream of the same seed.
+     */
+    private final class ScoredTagging implements ReplayDriver.Computation<Tagging> {
+
+        private LabelScores scores; // null until every label's rows are in
+
+        @Override
+        public Tagging run(TargetRows target) {
+            ConstrainedDecoding decoding = new ConstrainedDecoding(trie, target::logits);
+            if (scores == null) {
+                for (int label = 0; label < trie.labelCount(); label++) {
+                    target.run(trie.label(label)); // one run per label: the logits after each of its prefixes
+                }
+                scores = decoding.score();
             }
-            ConstrainedDecoding decoding = new ConstrainedDecoding(trie, logits::logits);
-            LabelScores scores = decoding.score();
             List<LabelScore> result = new ArrayList<>();
             if (options.multiLabel()) {
                 int[] answer = decoding.generate(answerParams(), new SequenceRandom(options.seed()));
@@ -177,31 +203,66 @@ public final class GenerativeTagger {
                     result.add(new LabelScore(options.labels().get(label), clamp(scores.share(label))));
                 }
             }
-            return new Tagging(sorted(result), 0, 0, 0, logits.passes());
+            return new Tagging(sorted(result), 0, 0, 0, target.runs());
+        }
+
+        @Override
+        public void close() {
         }
     }
 
-    /** Multi-label with a draft: the answer decoded speculatively, then only its labels scored. */
-    private Tagging tagSpeculatively(CausalLm model, CausalLm draft, int[] prompt) {
-        try (PagedKvCache cache = cache(model, prompt); PagedKvCache draftCache = cache(draft, prompt)) {
-            ContinuationLogits target = new ContinuationLogits(model, cache, prompt);
-            ContinuationLogits proposer = new ContinuationLogits(draft, draftCache, prompt);
-            ConstrainedSpeculativeDecoding.Result answer = new ConstrainedSpeculativeDecoding(trie, proposer::logits,
-                    target::along, maxDraftTokens).generate(answerParams(), new SequenceRandom(options.seed()),
-                    DraftModelProposer.draftRandom(options.seed()));
+    /**
+     * Multi-label with a draft: the answer decoded speculatively, then only its labels scored. The
+     * draft's logits come from the draft model directly, on the engine's thread, over a KV cache of
+     * this request's own, and are remembered, so a replay asks the draft for nothing new until it
+     * gets past where the last one stopped; the answer is kept once complete.
+     */
+    private final class SpeculativeTagging implements ReplayDriver.Computation<Tagging> {
+
+        private final CausalLm draft;
+        private final int[] prompt;
+        private PagedKvCache draftCache;      // created on the engine's thread at the first run
+        private ContinuationLogits proposer;  // the draft after the prompt
+        private ConstrainedSpeculativeDecoding.Result answer; // null until decoded
+
+        SpeculativeTagging(CausalLm draft, int[] prompt) {
+            this.draft = draft;
+            this.prompt = prompt;
+        }
+
+        @Override
+        public Tagging run(TargetRows target) {
+            if (proposer == null) {
+                draftCache = cache(draft, prompt);
+                proposer = new ContinuationLogits(draft, draftCache, prompt);
+            }
+            if (answer == null) {
+                answer = new ConstrainedSpeculativeDecoding(trie, proposer::logits, target::along, maxDraftTokens)
+                        .generate(answerParams(), new SequenceRandom(options.seed()),
+                                DraftModelProposer.draftRandom(options.seed()));
+            }
             ConstrainedDecoding scoring = new ConstrainedDecoding(trie, target::logits);
             List<LabelScore> result = new ArrayList<>();
             for (int label : trie.labels(answer.output())) {
-                target.run(trie.label(label)); // one pass, unless the answer's passes computed its rows
+                target.run(trie.label(label)); // one run, unless the answer's runs computed its rows
                 result.add(new LabelScore(options.labels().get(label),
                         clamp(Math.exp(scoring.logProbability(label)))));
             }
-            return new Tagging(sorted(result), answer.draftProposed(), answer.draftAccepted(), answer.verifySteps(),
-                    target.passes());
+            Tagging tagging = new Tagging(sorted(result), answer.draftProposed(), answer.draftAccepted(),
+                    answer.verifySteps(), target.runs());
+            engine.recordConstrained(tagging.verifySteps(), tagging.draftProposed(), tagging.draftAccepted());
+            return tagging;
+        }
+
+        @Override
+        public void close() {
+            if (draftCache != null) {
+                draftCache.close();
+            }
         }
     }
 
-    /** A KV cache for the prompt and the longest answer. */
+    /** A draft KV cache for the prompt and the longest answer. */
     private PagedKvCache cache(CausalLm model, int[] prompt) {
         int positions = prompt.length + maxOutputTokens;
         return new PagedKvCache(model.kvLayout(), KV_BLOCK_SIZE, (positions + KV_BLOCK_SIZE - 1) / KV_BLOCK_SIZE);

@@ -46,7 +46,16 @@ EXCLUDE+='|/com/hubspot/|/com/google/guava/|/com/google/code/findbugs/|/org/chec
 EXCLUDE+='|/org/javassist/|/com/google/re2j/|/org/apache/commons/commons-lang3/|/commons-net/|/com/googlecode/java-ipv6/'
 EXCLUDE+='|/jackson-dataformat-yaml/|/org/yaml/|/jackson-datatype-jdk8/|/ch/obermuhlner/|/com/google/errorprone/'
 EXCLUDE+='|/org/immutables/|/org/derive4j/'
-mapfile -t JARS < <(tr ':' '\n' < "$CP_FILE" | grep -v -E "$EXCLUDE" | grep '\.jar$')
+# Log4j (the tests' logger) needs java.beans, that is java.desktop, 10 MiB of runtime: SLF4J's simple
+# logger of the same SLF4J version takes its place
+EXCLUDE+='|/org/apache/logging/log4j/'
+SLF4J_VERSION="$(tr ':' '\n' < "$CP_FILE" | sed -n 's|.*/slf4j-api/\([^/]*\)/.*|\1|p' | head -1)"
+SIMPLE_JAR="$M2/org/slf4j/slf4j-simple/$SLF4J_VERSION/slf4j-simple-$SLF4J_VERSION.jar"
+if [ ! -f "$SIMPLE_JAR" ]; then
+    ./mvnw -B -q dependency:get -Dartifact="org.slf4j:slf4j-simple:$SLF4J_VERSION" \
+        || die "could not fetch slf4j-simple $SLF4J_VERSION from Maven Central"
+fi
+mapfile -t JARS < <(tr ':' '\n' < "$CP_FILE" | grep -v -E "$EXCLUDE" | grep '\.jar$'; echo "$SIMPLE_JAR")
 
 echo "== assembling textintel-gpu.jar from ${#JARS[@]} dependency jars"
 rm -rf "$BUNDLE"
@@ -94,10 +103,10 @@ rm -f "$UNPACK.manifest"
 echo "== linking the Java runtime"
 # Named, not taken from jdeps: jdeps lists every module any class of the jar could reach (java.desktop
 # for Jinjava's java.beans, jdk.jdi, java.rmi, ...), twice the size, for code the GPU run never loads.
-# java.xml: the JUnit XML report; java.management, java.naming: Log4j; java.sql: Jackson's optional
-# java.sql types; jdk.unsupported: Unsafe for JNA, protobuf and Guava; jdk.incubator.vector: the CPU
-# reference kernels' Vector API path.
-MODULES="${MODULES:-java.base,java.logging,java.xml,java.management,java.naming,java.sql,jdk.unsupported,jdk.incubator.vector,jdk.zipfs}"
+# java.xml: the JUnit XML report; jdk.zipfs: JUnit's scan of the jar for test classes; java.sql:
+# Jackson's optional java.sql types; jdk.unsupported: Unsafe for JNA and protobuf;
+# jdk.incubator.vector: the CPU kernels' Vector API path.
+MODULES="${MODULES:-java.base,java.logging,java.xml,jdk.zipfs,java.sql,jdk.unsupported,jdk.incubator.vector}"
 "$JLINK_JDK/bin/jlink" --add-modules "$MODULES" --output "$BUNDLE/jre" \
     --strip-debug --no-man-pages --no-header-files --compress=2
 # the JDK's libjvm.so keeps its symbol table (4 MiB) through --strip-debug

@@ -99,7 +99,7 @@ machine >> "$LOG" 2>&1
 
 # 1. the GPU tests: one JUnit XML report and the tree with every assertion's message
 part "gpu tests" 240 "$OUT/gpu-tests.txt" "${JAVA[@]}" -jar "$JAR" execute --disable-banner --disable-ansi-colors \
-    --details=tree --fail-if-no-tests --include-engine junit-jupiter --include-tag gpu \
+    --details=tree --details-theme=ascii --fail-if-no-tests --include-engine junit-jupiter --include-tag gpu \
     --select-package io.textintel.serving.backend.cuda --reports-dir "$WORK/junit"
 [ -f "$WORK/junit/TEST-junit-jupiter.xml" ] && cp "$WORK/junit/TEST-junit-jupiter.xml" "$OUT/gpu-tests.xml"
 
@@ -144,7 +144,9 @@ done
         || echo "  no test summary (see gpu-tests.txt and run.log)"
     # aborted tests are the ones an assumption skipped: say why, once per reason
     grep -o 'Assumption failed: .*' "$OUT/gpu-tests.txt" 2>/dev/null | sort | uniq -c | head -5
-    grep -E '✘' "$OUT/gpu-tests.txt" 2>/dev/null | head -40
+    # failed tests ([X] in the ASCII tree, whatever the machine's locale) with their messages' further lines
+    awk '/\[X\]/ { shown = 1; print; next } shown && NF && !/(\+|'"'"')-- / { print; next } { shown = 0 }' \
+        "$OUT/gpu-tests.txt" 2>/dev/null | head -150
     echo
     echo "throughput:"
     cat "$OUT/throughput.txt" 2>/dev/null

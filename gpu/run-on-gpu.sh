@@ -4,7 +4,7 @@
 # the working tree; the machine needs no Java, only python3 with torch and transformers.
 #
 #   1. every gpu-tagged test (backend/cuda/*GpuTest) through the JUnit console launcher
-#   2. reference fixtures from transformers (gpu/make_fixtures.py)
+#   2. reference fixtures from transformers (gpu/make_fixtures.py), compared with the committed ones
 #   3. encoder throughput: transformers eager and SDPA (bf16) against the CUDA backend, MiniLM-L6 and
 #      bert-base shapes, sequence length 128, batches 1/32/128, rounds interleaved
 #
@@ -104,8 +104,10 @@ part "gpu tests" 240 "$OUT/gpu-tests.txt" "${JAVA[@]}" -jar "$JAR" execute --dis
 [ -f "$WORK/junit/TEST-junit-jupiter.xml" ] && cp "$WORK/junit/TEST-junit-jupiter.xml" "$OUT/gpu-tests.xml"
 
 # 2. fixtures from transformers
+COMMITTED_FIXTURES=model-serving/src/test/resources/io/textintel/serving/model/hf-fixtures
 if part "fixtures" 150 "$LOG" "$PYTHON" gpu/make_fixtures.py "$WORK/hf-fixtures"; then
     tar -C "$WORK" -czf "$OUT/hf-fixtures.tar.gz" hf-fixtures
+    python3 gpu/compare_fixtures.py "$WORK/hf-fixtures" "$COMMITTED_FIXTURES" > "$WORK/fixtures-compared.txt" 2>> "$LOG"
 fi
 
 # 3. throughput: save each shape once, then rounds that alternate which side runs first
@@ -147,6 +149,9 @@ done
     # failed tests ([X] in the ASCII tree, whatever the machine's locale) with their messages' further lines
     awk '/\[X\]/ { shown = 1; print; next } shown && NF && !/(\+|'"'"')-- / { print; next } { shown = 0 }' \
         "$OUT/gpu-tests.txt" 2>/dev/null | head -150
+    echo
+    echo "fixtures made here against the committed ones:"
+    cat "$WORK/fixtures-compared.txt" 2>/dev/null || echo "  none made"
     echo
     echo "throughput:"
     cat "$OUT/throughput.txt" 2>/dev/null

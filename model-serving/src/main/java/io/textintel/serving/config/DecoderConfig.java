@@ -176,10 +176,14 @@ public record DecoderConfig(
         double rmsNormEps = 1e-6;
 
         @JsonProperty("rope_theta")
-        double ropeTheta = 10000.0;
+        Double ropeTheta;
 
         @JsonProperty("rope_scaling")
         JsonNode ropeScaling;
+
+        // transformers 5 writes rope_theta and the scaling into one object, without the two keys above
+        @JsonProperty("rope_parameters")
+        JsonNode ropeParameters;
 
         @JsonProperty("tie_word_embeddings")
         Boolean tieWordEmbeddings;
@@ -233,7 +237,7 @@ public record DecoderConfig(
             boolean tie = tieWordEmbeddings != null && tieWordEmbeddings;
             boolean bias = qwen2 || (attentionBias != null && attentionBias);
             return new DecoderConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers,
-                    numAttentionHeads, kvHeads, dim, positionLimit(), rmsNormEps, ropeTheta, ropeScaling(), tie, bias,
+                    numAttentionHeads, kvHeads, dim, positionLimit(), rmsNormEps, ropeTheta(), ropeScaling(), tie, bias,
                     bosTokenId == null ? -1 : bosTokenId, eosTokenIds());
         }
 
@@ -243,41 +247,64 @@ public record DecoderConfig(
             return windowed ? Math.min(maxPositionEmbeddings, slidingWindow) : maxPositionEmbeddings;
         }
 
+        private double ropeTheta() {
+            if (ropeTheta != null) {
+                return ropeTheta;
+            }
+            if (ropeParameters != null && ropeParameters.isObject() && ropeParameters.hasNonNull("rope_theta")) {
+                if (!ropeParameters.get("rope_theta").isNumber()) {
+                    throw new IllegalArgumentException("config.json: rope_parameters rope_theta "
+                            + ropeParameters.get("rope_theta") + ", expected a number");
+                }
+                return ropeParameters.get("rope_theta").asDouble();
+            }
+            return 10000.0;
+        }
+
         private RopeScaling ropeScaling() {
-            if (ropeScaling == null || ropeScaling.isNull()) {
+            String key = "rope_scaling";
+            JsonNode scaling = ropeScaling;
+            if (scaling == null || scaling.isNull()) {
+                key = "rope_parameters";
+                scaling = ropeParameters;
+            }
+            if (scaling == null || scaling.isNull()) {
                 return null;
             }
-            if (!ropeScaling.isObject()) {
-                throw new IllegalArgumentException("config.json: rope_scaling " + ropeScaling + ", expected an object");
+            if (!scaling.isObject()) {
+                throw new IllegalArgumentException("config.json: " + key + " " + scaling + ", expected an object");
             }
-            String type = ropeScaling.path("rope_type").asText(ropeScaling.path("type").asText(null));
+            String type = scaling.path("rope_type").asText(scaling.path("type").asText(null));
+            if (type == null && key.equals("rope_parameters")) {
+                return null; // rope_theta alone
+            }
             if (type == null) {
-                throw new IllegalArgumentException("config.json: rope_scaling " + ropeScaling
+                throw new IllegalArgumentException("config.json: " + key + " " + scaling
                         + " has neither rope_type nor type");
             }
             if ("default".equals(type)) {
                 return null;
             }
             if (type.equals("yarn")) {
-                requireDefault("beta_fast", 32);
-                requireDefault("beta_slow", 1);
-                for (String key : List.of("attention_factor", "mscale", "mscale_all_dim")) {
-                    if (ropeScaling.hasNonNull(key)) {
-                        throw new IllegalArgumentException("config.json: rope_scaling " + key + " "
-                                + ropeScaling.get(key) + ", expected it absent (only the default YaRN attention "
+                requireDefault(key, scaling, "beta_fast", 32);
+                requireDefault(key, scaling, "beta_slow", 1);
+                for (String parameter : List.of("attention_factor", "mscale", "mscale_all_dim")) {
+                    if (scaling.hasNonNull(parameter)) {
+                        throw new IllegalArgumentException("config.json: " + key + " " + parameter + " "
+                                + scaling.get(parameter) + ", expected it absent (only the default YaRN attention "
                                 + "factor is supported)");
                     }
                 }
             }
-            int original = ropeScaling.path("original_max_position_embeddings").asInt(maxPositionEmbeddings);
-            return new RopeScaling(type, ropeScaling.path("factor").asDouble(Double.NaN),
-                    ropeScaling.path("low_freq_factor").asDouble(0), ropeScaling.path("high_freq_factor").asDouble(0),
+            int original = scaling.path("original_max_position_embeddings").asInt(maxPositionEmbeddings);
+            return new RopeScaling(type, scaling.path("factor").asDouble(Double.NaN),
+                    scaling.path("low_freq_factor").asDouble(0), scaling.path("high_freq_factor").asDouble(0),
                     original);
         }
 
-        private void requireDefault(String key, double expected) {
-            if (ropeScaling.hasNonNull(key) && ropeScaling.get(key).asDouble() != expected) {
-                throw new IllegalArgumentException("config.json: rope_scaling " + key + " " + ropeScaling.get(key)
+        private static void requireDefault(String key, JsonNode scaling, String parameter, double expected) {
+            if (scaling.hasNonNull(parameter) && scaling.get(parameter).asDouble() != expected) {
+                throw new IllegalArgumentException("config.json: " + key + " " + parameter + " " + scaling.get(parameter)
                         + ", expected " + expected + " (the YaRN default; others are not supported)");
             }
         }

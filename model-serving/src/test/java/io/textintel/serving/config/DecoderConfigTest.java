@@ -55,6 +55,30 @@ class DecoderConfigTest {
     }
 
     @Test
+    void readsRopeThetaAndScalingFromTransformers5RopeParameters() throws IOException {
+        String base = """
+                {"model_type": "llama", "vocab_size": 256, "hidden_size": 64, "intermediate_size": 128,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "max_position_embeddings": 4096, %s}
+                """;
+        DecoderConfig plain = DecoderConfig.parse(base.formatted(
+                "\"rope_parameters\": {\"rope_theta\": 500000.0, \"rope_type\": \"default\"}"));
+        assertThat(plain.ropeTheta()).isEqualTo(500000.0);
+        assertThat(plain.ropeScaling()).isNull();
+
+        DecoderConfig scaled = DecoderConfig.parse(base.formatted("\"rope_parameters\": {\"rope_theta\": 500000.0,"
+                + " \"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0,"
+                + " \"original_max_position_embeddings\": 8192}"));
+        assertThat(scaled.ropeTheta()).isEqualTo(500000.0);
+        assertThat(scaled.ropeScaling()).isEqualTo(new RopeScaling("llama3", 8, 1, 4, 8192));
+
+        assertThat(DecoderConfig.parse(base.formatted("\"rope_parameters\": {\"rope_theta\": 20000}")).ropeTheta())
+                .isEqualTo(20000.0);
+        assertThat(DecoderConfig.parse(base.formatted("\"hidden_act\": \"silu\"")).ropeTheta()).isEqualTo(10000.0);
+        assertThatThrownBy(() -> DecoderConfig.parse(base.formatted("\"rope_parameters\": {\"rope_theta\": \"big\"}")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rope_parameters rope_theta");
+    }
+
+    @Test
     void defaultsKeyValueHeadsToQueryHeadsAndReadsTheOlderRopeTypeKey() throws IOException {
         DecoderConfig config = DecoderConfig.parse("""
                 {"model_type": "llama", "vocab_size": 32000, "hidden_size": 64, "intermediate_size": 128,

@@ -50,7 +50,9 @@ import org.junit.jupiter.api.Test;
  * within 4 ulp of 1.0 absolute on inputs in [-1, 1) (equal but for cos / sin rounding); KV writes,
  * suppression, argmax and greedy verification exact; probabilities within 1e-5 absolute; sampled
  * tokens and verifications equal in at least 99.9% of rows (they differ only at draws within float
- * rounding of a cumulative boundary). Needs a CUDA device; skipped, saying why, without one.
+ * rounding of a cumulative boundary). The rotary and attention tests run all their cases and fail
+ * with every failing case's numbers ({@link KernelComparison}). Needs a CUDA device; skipped, saying
+ * why, without one.
  */
 @Tag("gpu")
 class CudaDecoderKernelsGpuTest {
@@ -106,6 +108,7 @@ class CudaDecoderKernelsGpuTest {
             new RopeScaling("dynamic", 2.0, 0, 0, 4096), new RopeScaling("llama3", 8.0, 1.0, 4.0, 8192),
             new RopeScaling("yarn", 4.0, 0, 0, 4096)};
         int[] positions = {0, 1, 4095, 131_071, 17, 4096, 5000, 100_000};
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         try (CudaModule module = CudaModule.load(RotaryLauncher.FAMILY, stream)) {
             RotaryLauncher launcher = new RotaryLauncher(module);
             for (RopeScaling scaling : scalings) {
@@ -136,11 +139,14 @@ class CudaDecoderKernelsGpuTest {
                             doubles(flat, 2, headDim / 2), heads, kvHeads, rotary.attentionFactor());
                     double tolerance = 4 * Math.ulp(1.0f);
                     String what = "rotary " + (scaling == null ? "none" : scaling.type()) + ", head dim " + headDim;
-                    assertThat(maxAbsDiff(readFloats(dq), expectedQ)).as(what + ", q").isLessThanOrEqualTo(tolerance);
-                    assertThat(maxAbsDiff(readFloats(dk), expectedK)).as(what + ", k").isLessThanOrEqualTo(tolerance);
+                    KernelComparison cq = KernelComparison.of(readFloats(dq), expectedQ, heads * headDim);
+                    failures.requireAtMost(what + ", q", cq.maxAbsError(), tolerance, cq);
+                    KernelComparison ck = KernelComparison.of(readFloats(dk), expectedK, kvHeads * headDim);
+                    failures.requireAtMost(what + ", k", ck.maxAbsError(), tolerance, ck);
                 }
             }
         }
+        failures.assertNone();
     }
 
     // ---------------------------------------------------------------- KV write
@@ -238,6 +244,7 @@ class CudaDecoderKernelsGpuTest {
     void prefillMatchesTheScalarReferenceOnRaggedChunks() {
         int[] chunkTokens = {1, 17, 100, 300};
         int[] cachedPrefix = {0, 5, 0, 40}; // chunks starting at 0 and after a cached prefix
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         try (CudaModule module = CudaModule.load(PagedAttentionLauncher.FAMILY, stream)) {
             PagedAttentionLauncher launcher = new PagedAttentionLauncher(module);
             for (boolean bf16 : new boolean[] {false, true}) {
@@ -277,11 +284,12 @@ class CudaDecoderKernelsGpuTest {
                             ints(paddedTables(cache, new long[] {0, 1, 2, 3}, stride), 4, stride),
                             ints(tokenStart, chunkTokens.length + 1), ints(cachedPrefix, chunkTokens.length), 300, heads,
                             out);
-                    assertClose(readFloats(out), expected, bf16, "prefill " + (bf16 ? "bf16" : "f32") + ", block size "
-                            + blockSize + ", group " + group + ", head dim " + headDim);
+                    assertClose(failures, readFloats(out), expected, bf16, "prefill " + (bf16 ? "bf16" : "f32")
+                            + ", block size " + blockSize + ", group " + group + ", head dim " + headDim);
                 }
             }
         }
+        failures.assertNone();
     }
 
     @Test
@@ -289,6 +297,7 @@ class CudaDecoderKernelsGpuTest {
         int[] contexts = {1, 17, 512, 513, 4097, 16_384, 1025}; // 1025: a last partition of one key
         long[] sequences = {0, 1, 2, 3, 4, 5, 6};
         int maxContext = 16_384;
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         try (CudaModule module = CudaModule.load(PagedAttentionLauncher.FAMILY, stream)) {
             PagedAttentionLauncher launcher = new PagedAttentionLauncher(module);
             for (boolean bf16 : new boolean[] {false, true}) {
@@ -326,23 +335,33 @@ class CudaDecoderKernelsGpuTest {
                         DeviceTensor out = floats(new float[q.length], seqs, heads * headDim);
                         launcher.decode(dq, kCache, vCache, tables, lens, maxContext, partitionSize, heads, workspace,
                                 out);
-                        assertClose(readFloats(out), expected, bf16, what + ", partitions of " + partitionSize);
+                        assertClose(failures, readFloats(out), expected, bf16, what + ", partitions of "
+                                + partitionSize);
                     }
                 }
             }
         }
+        failures.assertNone();
     }
 
-    private static void assertClose(float[] actual, float[] expected, boolean bf16, String what) {
+    /** Every element within absolute + relative * |expected|; a failure names the first and the worst element. */
+    private static void assertClose(KernelComparison.Failures failures, float[] actual, float[] expected, boolean bf16,
+            String what) {
         double relative = bf16 ? BF16_RELATIVE : FP32_RELATIVE;
         double absolute = bf16 ? BF16_ABSOLUTE : FP32_ABSOLUTE;
+        int beyond = 0;
+        int first = -1;
         for (int i = 0; i < expected.length; i++) {
             double allowed = absolute + relative * Math.abs(expected[i]);
             if (!(Math.abs(actual[i] - expected[i]) <= allowed)) {
-                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]
-                        + " within " + allowed);
+                beyond++;
+                first = first < 0 ? i : first;
             }
         }
+        String numbers = beyond == 0 ? "" : String.format("%d of %d elements beyond %s + %s * |expected|, the first"
+                + " [%d] (got %s, expected %s); %s", beyond, expected.length, absolute, relative, first, actual[first],
+                expected[first], KernelComparison.of(actual, expected));
+        failures.require(what, beyond == 0, numbers);
     }
 
     // ---------------------------------------------------------------- sampling
@@ -641,14 +660,6 @@ class CudaDecoderKernelsGpuTest {
             bits[i] = BFloat16.fromFloat(values[i]);
         }
         return bits;
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
     }
 
     private DeviceTensor upload(Pointer host, long bytes, Type type, int... shape) {

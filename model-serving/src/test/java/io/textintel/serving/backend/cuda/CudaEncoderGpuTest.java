@@ -56,15 +56,19 @@ class CudaEncoderGpuTest {
             Tensor expected = onCpu.embed(batch);
             Tensor actual = onCuda.embed(batch);
             assertThat(actual.shape()).isEqualTo(expected.shape());
+            KernelComparison.Failures failures = new KernelComparison.Failures();
             for (int s = 0; s < sequences.size(); s++) {
                 double dot = 0;
                 for (int c = 0; c < expected.cols(); c++) {
-                    assertThat(Math.abs(actual.get(s, c) - expected.get(s, c)))
-                            .as("embedding %s component %s", s, c).isLessThan(2e-2f);
                     dot += actual.get(s, c) * expected.get(s, c);
                 }
-                assertThat(dot).as("cosine similarity of embedding %s (both unit norm)", s).isGreaterThan(0.999);
+                KernelComparison comparison = KernelComparison.of(actual.row(s), expected.row(s));
+                String what = "embedding " + s + " (" + sequences.get(s).length + " tokens)";
+                failures.requireAtMost(what + " components", comparison.maxAbsError(), 2e-2, comparison);
+                failures.require(what + " cosine similarity (both unit norm)", dot > 0.999,
+                        String.format("%.6f, expected > 0.999", dot));
             }
+            failures.assertNone();
 
             int entries = weights.residentEntries();
             long bytes = weights.residentBytes();

@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
  * the double-precision reference (absolute, on values of order 1: float rounding and the
  * kernels' summation order); the bf16 GEMM within 1e-4 (relative to the row's scale) of the
  * reference run on bf16-rounded operands, which isolates the kernel, and within 1e-2 of the fp32
- * reference, which is what bf16 storage costs. Needs a CUDA device; skipped, saying why, without one.
+ * reference, which is what bf16 storage costs.
+ * Each test runs all its cases and fails with every failing case's numbers ({@link KernelComparison}).
+ * Needs a CUDA device; skipped, saying why, without one.
  */
 @Tag("gpu")
 class CudaKernelsGpuTest {
@@ -86,13 +88,9 @@ class CudaKernelsGpuTest {
         return rounded;
     }
 
-    private static double maxAbsDiff(Tensor a, Tensor b) {
-        assertThat(a.shape()).isEqualTo(b.shape());
-        double max = 0;
-        for (int i = 0; i < a.size(); i++) {
-            max = Math.max(max, Math.abs(a.data()[i] - b.data()[i]));
-        }
-        return max;
+    private static KernelComparison compare(Tensor actual, Tensor expected) {
+        assertThat(actual.shape()).isEqualTo(expected.shape());
+        return KernelComparison.of(actual.data(), expected.data(), actual.cols());
     }
 
     private static double maxAbs(Tensor a) {
@@ -121,6 +119,7 @@ class CudaKernelsGpuTest {
     }
 
     private static void assertLinearMatches(CudaBackend cuda) {
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         Random random = new Random(7);
         int[][] shapes = {{1, 32, 8}, {130, 100, 70}, {257, 384, 1536}, {64, 64, 64}, {3, 1000, 17}};
         for (int[] shape : shapes) {
@@ -141,19 +140,22 @@ class CudaKernelsGpuTest {
                 REFERENCE.linear(bf16Rounded(x), rounded, activation, onBf16);
 
                 double scale = Math.max(1.0, maxAbs(exact));
-                assertThat(maxAbsDiff(actual, onBf16) / scale)
-                        .as("linear %s x %s -> %s, %s, against the reference on bf16 operands", n, in, out, activation)
-                        .isLessThan(FP32_TOLERANCE);
-                assertThat(maxAbsDiff(actual, exact) / scale)
-                        .as("linear %s x %s -> %s, %s, against the fp32 reference", n, in, out, activation)
-                        .isLessThan(BF16_TOLERANCE);
+                String what = String.format("linear %s x %s -> %s, %s", n, in, out, activation);
+                KernelComparison kernel = compare(actual, onBf16);
+                failures.requireAtMost(what + ", against the reference on bf16 operands, scaled",
+                        kernel.maxAbsError() / scale, FP32_TOLERANCE, kernel);
+                KernelComparison storage = compare(actual, exact);
+                failures.requireAtMost(what + ", against the fp32 reference, scaled", storage.maxAbsError() / scale,
+                        BF16_TOLERANCE, storage);
             }
         }
+        failures.assertNone();
     }
 
     @Test
     void layerNormWithAndWithoutResidualMatchesTheReference() {
         requireDevice();
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         Random random = new Random(11);
         for (int cols : new int[] {1, 32, 384, 768, 1000, 4096}) {
             Tensor x = random(random, 2.0, 37, cols);
@@ -165,41 +167,51 @@ class CudaKernelsGpuTest {
                 REFERENCE.layerNorm(x, r, gamma, beta, 1e-12f, expected);
                 Tensor actual = copy(x); // out aliasing x, as the encoder calls it
                 backend.layerNorm(actual, r, gamma, beta, 1e-12f, actual);
-                assertThat(maxAbsDiff(actual, expected)).as("layer norm of %s columns, residual %s", cols, r != null)
-                        .isLessThan(FP32_TOLERANCE * Math.max(1.0, maxAbs(expected)));
+                KernelComparison comparison = compare(actual, expected);
+                failures.requireAtMost("layer norm of " + cols + " columns, residual " + (r != null),
+                        comparison.scaledError(), FP32_TOLERANCE, comparison);
             }
         }
+        failures.assertNone();
     }
 
     @Test
     void activationsMatchTheReference() {
         requireDevice();
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         Tensor x = random(new Random(13), 3.0, 300, 257);
         for (Activation activation : Activation.values()) {
             Tensor expected = copy(x);
             REFERENCE.activate(activation, expected);
             Tensor actual = copy(x);
             backend.activate(activation, actual);
-            assertThat(maxAbsDiff(actual, expected)).as("activation %s", activation).isLessThan(FP32_TOLERANCE);
+            KernelComparison comparison = compare(actual, expected);
+            failures.requireAtMost("activation " + activation, comparison.maxAbsError(), FP32_TOLERANCE, comparison);
         }
+        failures.assertNone();
     }
 
     @Test
     void softmaxMatchesTheReferenceOnShortAndLongRows() {
         requireDevice();
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         for (int cols : new int[] {1, 7, 256, 1000, 151_936}) {
             Tensor x = random(new Random(cols), 4.0, 5, cols);
             Tensor expected = copy(x);
             REFERENCE.softmax(expected);
             Tensor actual = copy(x);
             backend.softmax(actual);
-            assertThat(maxAbsDiff(actual, expected)).as("softmax of %s columns", cols).isLessThan(FP32_TOLERANCE);
+            KernelComparison comparison = compare(actual, expected);
+            failures.requireAtMost("softmax of " + cols + " columns", comparison.maxAbsError(), FP32_TOLERANCE,
+                    comparison);
         }
+        failures.assertNone();
     }
 
     @Test
     void attentionMatchesTheReferenceAcrossTileBoundariesAndPadding() {
         requireDevice();
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         int[][] cases = {{1}, {1, 15, 16, 17, 31, 32, 33}, {100, 3, 64}, {257}};
         for (int heads : new int[] {1, 4, 12}) {
             for (int headDim : new int[] {8, 64, 128}) {
@@ -213,13 +225,14 @@ class CudaKernelsGpuTest {
                         REFERENCE.attention(qkv, heads, spans, expected);
                         Tensor actual = random(new Random(1), 1.0, spans.rows(), hidden); // garbage to overwrite
                         backend.attention(qkv, heads, spans, actual);
-                        assertThat(maxAbsDiff(actual, expected))
-                                .as("attention, %s heads of %s, spans %s", heads, headDim, spans)
-                                .isLessThan(FP32_TOLERANCE);
+                        KernelComparison comparison = compare(actual, expected);
+                        failures.requireAtMost("attention, " + heads + " heads of " + headDim + ", spans " + spans,
+                                comparison.maxAbsError(), FP32_TOLERANCE, comparison);
                     }
                 }
             }
         }
+        failures.assertNone();
     }
 
     @Test
@@ -237,7 +250,8 @@ class CudaKernelsGpuTest {
             REFERENCE.gather(table, ids, accumulate, expected);
             Tensor actual = copy(start);
             backend.gather(table, ids, accumulate, actual);
-            assertThat(maxAbsDiff(actual, expected)).as("gather, accumulate %s", accumulate).isZero();
+            KernelComparison comparison = compare(actual, expected);
+            assertThat(comparison.maxAbsError()).as("gather, accumulate %s: %s", accumulate, comparison).isZero();
         }
     }
 
@@ -245,6 +259,7 @@ class CudaKernelsGpuTest {
     void poolingMatchesTheReferenceInEveryMode() {
         requireDevice();
         SequenceSpans spans = SequenceSpans.padded(40, 1, 39, 17, 40);
+        KernelComparison.Failures failures = new KernelComparison.Failures();
         Tensor hidden = random(new Random(19), 1.0, spans.rows(), 384);
         for (PoolingMode mode : PoolingMode.values()) {
             for (boolean normalize : new boolean[] {false, true}) {
@@ -252,10 +267,12 @@ class CudaKernelsGpuTest {
                 REFERENCE.pool(hidden, spans, mode, normalize, expected);
                 Tensor actual = Tensor.zeros(spans.count(), 384);
                 backend.pool(hidden, spans, mode, normalize, actual);
-                assertThat(maxAbsDiff(actual, expected)).as("pooling %s, normalize %s", mode, normalize)
-                        .isLessThan(FP32_TOLERANCE);
+                KernelComparison comparison = compare(actual, expected);
+                failures.requireAtMost("pooling " + mode + ", normalize " + normalize, comparison.maxAbsError(),
+                        FP32_TOLERANCE, comparison);
             }
         }
+        failures.assertNone();
     }
 
     /** RMSNorm, SwiGLU and SiLU serve the decoder; the Backend interface has no call for them, so they run here directly. */
@@ -292,15 +309,19 @@ class CudaKernelsGpuTest {
             DeviceTensor out = upload(allocations, new float[rows * cols], rows, cols);
             DeviceTensor stream0 = upload(allocations, new float[rows * cols], rows, cols);
             norm.rmsNorm(dx, dr, dw, 1e-6f, out, stream0);
-            assertThat(maxDiff(download(stream, out), expected)).as("rms norm").isLessThan(FP32_TOLERANCE * 4);
-            assertThat(maxDiff(download(stream, stream0), sum)).as("rms norm's residual stream").isZero();
+            KernelComparison.Failures failures = new KernelComparison.Failures();
+            KernelComparison norm0 = KernelComparison.of(download(stream, out), expected, cols);
+            failures.requireAtMost("rms norm", norm0.maxAbsError(), FP32_TOLERANCE * 4, norm0);
+            KernelComparison residualStream = KernelComparison.of(download(stream, stream0), sum, cols);
+            failures.requireAtMost("rms norm's residual stream", residualStream.maxAbsError(), 0, residualStream);
 
             float[] swiglu = new float[rows * cols];
             ops.swiglu(gate, up, swiglu.length, swiglu);
             DeviceTensor dg = upload(allocations, gate, rows, cols);
             DeviceTensor du = upload(allocations, up, rows, cols);
             activations.swiglu(dg, du, dg); // in place, as the decoder calls it
-            assertThat(maxDiff(download(stream, dg), swiglu)).as("swiglu").isLessThan(FP32_TOLERANCE);
+            KernelComparison swigluComparison = KernelComparison.of(download(stream, dg), swiglu, cols);
+            failures.requireAtMost("swiglu", swigluComparison.maxAbsError(), FP32_TOLERANCE, swigluComparison);
 
             float[] silu = new float[rows * cols];
             for (int i = 0; i < silu.length; i++) {
@@ -308,7 +329,9 @@ class CudaKernelsGpuTest {
             }
             DeviceTensor ds = upload(allocations, gate, rows, cols);
             activations.activate(ds, ActivationCode.SILU);
-            assertThat(maxDiff(download(stream, ds), silu)).as("silu").isLessThan(FP32_TOLERANCE);
+            KernelComparison siluComparison = KernelComparison.of(download(stream, ds), silu, cols);
+            failures.requireAtMost("silu", siluComparison.maxAbsError(), FP32_TOLERANCE, siluComparison);
+            failures.assertNone();
         } finally {
             for (CUdeviceptr pointer : allocations) {
                 CudaCheck.check(cuMemFree(pointer), "cuMemFree");
@@ -331,13 +354,5 @@ class CudaKernelsGpuTest {
         CudaCheck.check(cuMemcpyDtoH(Pointer.to(values), (CUdeviceptr) tensor.pointer(), 4L * values.length),
                 "cuMemcpyDtoH");
         return values;
-    }
-
-    private static double maxDiff(float[] a, float[] b) {
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
     }
 }

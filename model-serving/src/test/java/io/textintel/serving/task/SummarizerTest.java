@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.textintel.serving.generate.GenerationMetrics;
 import io.textintel.serving.spec.Speculation;
+import io.textintel.serving.sampling.SamplingParams;
 import io.textintel.serving.tokenizer.ChatTemplate;
 import io.textintel.serving.tools.TinyDecoderSpec;
 import java.nio.file.Path;
@@ -174,11 +175,13 @@ class SummarizerTest {
     void cancellingASummaryCancelsTheGenerationsOfItsPieces() throws Exception {
         try (DecoderTasks engine = DecoderTasks.open(TinyInstructModels.target(dir, TinyDecoderSpec.qwen2()),
                 TinyInstructModels.config().maxRunningSequences(1).build())) {
-            // Four long generations ahead keep the one running slot busy far longer than it takes to cancel.
+            // Four long generations ahead keep the one running slot busy far longer than it takes to cancel:
+            // without stop tokens each runs its 120 tokens (a random model may otherwise stop at once, and a
+            // piece could then run and finish before the summary is cancelled).
             List<CompletableFuture<TextGeneration>> ahead = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 ahead.add(engine.chat(List.of(ChatTemplate.Message.user(SHORT + " " + i)),
-                        engine.samplingParams(0f, 1f, 0L, 120)));
+                        SamplingParams.greedy(120, List.of())));
             }
             Summarizer summarizer = new Summarizer(engine, SummaryOptions.greedy(16));
             int pieces = summarizer.pieces(longText()).size();

@@ -64,21 +64,10 @@ final class EncoderPeers {
         List<int[]> sorted = new ArrayList<>(natural);
         sorted.sort(Comparator.comparingInt(s -> s.length));
 
-        long rss0 = MachineLoad.residentBytes();
-        long heap0 = MachineLoad.heapUsedAfterGc();
         CpuBackend backend = new CpuBackend(threads);
         try {
             EncoderModel model = EncoderModel.load(dir, backend);
-            model.embed(TokenBatch.packed(longSequences.subList(0, BATCH)));
-            long rss1 = MachineLoad.residentBytes();
-            long heap1 = MachineLoad.heapUsedAfterGc();
             try (OrtEncoder ort = new OrtEncoder(onnx, shipped.pooling(), threads)) {
-                ort.embed(longSequences.subList(0, BATCH));
-                long rss2 = MachineLoad.residentBytes();
-                long heap2 = MachineLoad.heapUsedAfterGc();
-                table.memory("textintel " + backend.name() + ", " + shipped.key(), rss1 - rss0, heap1 - heap0);
-                table.memory("ONNX Runtime, " + shipped.key(), rss2 - rss1, heap2 - heap1);
-
                 List<List<int[]>> single = new ArrayList<>();
                 for (int i = 0; i < 8; i++) {
                     single.add(longSequences.subList(i, i + 1));

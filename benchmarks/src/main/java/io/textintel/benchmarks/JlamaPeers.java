@@ -47,8 +47,6 @@ final class JlamaPeers {
 
     /** Decode at batch 1 and a 512-token prefill on {@code checkpoint}, a Llama-family F32 decoder. */
     void decoder(Path checkpoint, String shape, PeerTable table) throws Exception {
-        long heap0 = MachineLoad.heapUsedAfterGc();
-        long rss0 = MachineLoad.residentBytes();
         try (DecoderModel model = DecoderModel.load(checkpoint, new FastDecoderOps(threads));
                 JlamaProcess native_ = JlamaProcess.start("Jlama (default)", "decoder", checkpoint, threads, false, log);
                 JlamaProcess panama = JlamaProcess.start("Jlama (Panama)", "decoder", checkpoint, threads, true, log)) {
@@ -69,8 +67,6 @@ final class JlamaPeers {
                     () -> jlama(panama, "prefill " + join(longPrompt), "next"));
             table.jlamaRow("decoder " + shape, "prefill of " + PREFILL + " tokens, tokens/s", PREFILL, prefill,
                     agreement(prefill), jlamaOps);
-            table.memory("textintel " + model.opsName() + ", decoder " + shape, MachineLoad.residentBytes() - rss0,
-                    MachineLoad.heapUsedAfterGc() - heap0);
             jlamaMemory(table, native_, "decoder " + shape);
             jlamaMemory(table, panama, "decoder " + shape);
         }
@@ -153,8 +149,8 @@ final class JlamaPeers {
 
     private void jlamaMemory(PeerTable table, JlamaProcess jlama, String model) {
         Map<String, String> answer = jlama.call("memory");
-        table.memory("Jlama " + jlama.ops() + ", " + model + " (whole JVM)", Long.parseLong(answer.get("rss")),
-                Long.parseLong(answer.get("heap")));
+        table.memory("Jlama " + jlama.ops() + ", " + model + ", after its runs", Long.parseLong(answer.get("rss")),
+                Long.parseLong(answer.get("heap")), -1);
     }
 
     /** How many of the greedy tokens each Jlama run produced equal textintel's, e.g. "24/24, 24/24". */

@@ -64,6 +64,15 @@ public final class PeerReport {
             System.out.println("ONNX Runtime against textintel: " + model.key());
             new EncoderPeers(model, threads, rounds).run(ShippedModels.defaultCacheDir(), feedback, table);
         }
+        System.out.println("memory of each engine in a JVM of its own");
+        for (var model : List.of(ShippedModels.ALL_MINILM_L6_V2, ShippedModels.BGE_SMALL_EN_V15)) {
+            long[] none = PeerMemory.measure("none", model.key(), Integer.toString(threads));
+            long[] textintel = PeerMemory.measure("textintel", model.key(), Integer.toString(threads));
+            long[] ort = PeerMemory.measure("ort", model.key(), Integer.toString(threads));
+            table.memory("no engine (tokenizer and inputs), " + model.key(), none[0], none[1], none[0]);
+            table.memory("textintel cpu, " + model.key() + ", after a batch of 32", textintel[0], textintel[1], none[0]);
+            table.memory("ONNX Runtime, " + model.key() + ", after a batch of 32", ort[0], ort[1], none[0]);
+        }
 
         String unavailable = JlamaProcess.unavailableReason();
         if (!unavailable.isEmpty()) {
@@ -77,7 +86,12 @@ public final class PeerReport {
                 String shape = String.format(Locale.ROOT, "h%d l%d %d/%d heads i%d F32", spec.hiddenSize(),
                         spec.layers(), spec.heads(), spec.kvHeads(), spec.intermediateSize());
                 System.out.println("Jlama against textintel: decoder " + shape);
-                jlama.decoder(DecoderFixture.checkpoint(spec), shape, table);
+                Path checkpoint = DecoderFixture.checkpoint(spec);
+                jlama.decoder(checkpoint, shape, table);
+                long[] decoderMemory = PeerMemory.measure("textintel-decoder", checkpoint.toString(),
+                        Integer.toString(threads));
+                table.memory("textintel fast decoder ops, decoder " + shape + ", after a 512-token prefill",
+                        decoderMemory[0], decoderMemory[1], -1);
                 System.out.println("Jlama against textintel: encoder");
                 jlama.encoder(EncoderFixture.MINILM_L6, work, table);
                 table.note("Jlama's log: " + log + " (kept)");

@@ -39,10 +39,14 @@ final class PeerTable {
         note("Jlama's tensor operations (default / forced Panama): " + jlamaOps);
     }
 
-    /** What one engine added to its process: resident set and heap after a GC. */
-    void memory(String engine, long residentBytes, long heapBytes) {
-        memory.add(String.format(Locale.ROOT, "| %s | %.0f MB | %.0f MB |", engine, residentBytes / 1e6,
-                heapBytes / 1e6));
+    /**
+     * One engine's JVM: its resident set and heap (after a GC), and its resident set above
+     * {@code baselineBytes}, a JVM holding the same inputs and no engine (negative: none measured).
+     */
+    void memory(String engine, long residentBytes, long heapBytes, long baselineBytes) {
+        memory.add(String.format(Locale.ROOT, "| %s | %.0f MB | %.0f MB | %s |", engine, residentBytes / 1e6,
+                heapBytes / 1e6, baselineBytes < 0 ? "—" : String.format(Locale.ROOT, "%.0f MB",
+                        (residentBytes - baselineBytes) / 1e6)));
     }
 
     /** A line printed under the tables, once. */
@@ -67,7 +71,8 @@ final class PeerTable {
             jlama.forEach(row -> out.append(row).append('\n'));
         }
         if (!memory.isEmpty()) {
-            out.append("\n| engine, model | resident set | heap |\n|---|---|---|\n");
+            out.append("\n| engine, model (each alone in its JVM) | resident set | heap after GC | resident set above a JVM"
+                    + " without engine |\n|---|---|---|---|\n");
             memory.forEach(row -> out.append(row).append('\n'));
         }
         out.append('\n');

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * <p>The runtime is {@value #JAVA_HOME_PROPERTY}, else the environment variable
  * {@value #JAVA_HOME_ENV}, else {@value #DEFAULT_JAVA_HOME}; the module's folder is
  * {@value #DIR_PROPERTY}, else {@code peer-jlama} under the working directory (the repository's
- * root), with its classpath built by {@code ./mvnw -B -o -pl peer-jlama package}.
+ * root), with its classpath built by {@code ./mvnw -B -pl peer-jlama package}.
  */
 final class JlamaProcess implements AutoCloseable {
 
@@ -63,7 +63,7 @@ final class JlamaProcess implements AutoCloseable {
         Path lib = moduleDir().resolve("target/lib");
         if (!Files.isDirectory(lib) || !Files.isRegularFile(moduleDir().resolve(RUNNER))) {
             return "Jlama's classpath " + lib + " or runner " + moduleDir().resolve(RUNNER) + " is missing: run"
-                    + " ./mvnw -B -o -pl peer-jlama package from the repository root, or set -D" + DIR_PROPERTY;
+                    + " ./mvnw -B -pl peer-jlama package from the repository root, or set -D" + DIR_PROPERTY;
         }
         return "";
     }

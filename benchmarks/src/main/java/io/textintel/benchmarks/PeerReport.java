@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * under {@code peer-jlama/}, see {@link JlamaProcess}):
  *
  * <pre>
- * ./mvnw -B -o -pl benchmarks,peer-jlama -am package -DskipTests
+ * ./mvnw -B -pl benchmarks,peer-jlama -am package -DskipTests
  * java --add-modules=jdk.incubator.vector -Xmx6g -cp benchmarks/target/benchmarks.jar \
  *     io.textintel.benchmarks.PeerReport [threads [rounds [decoder]]]
  * </pre>

@@ -48,26 +48,26 @@ final class JlamaPeers {
     /** Decode at batch 1 and a 512-token prefill on {@code checkpoint}, a Llama-family F32 decoder. */
     void decoder(Path checkpoint, String shape, PeerTable table) throws Exception {
         try (DecoderModel model = DecoderModel.load(checkpoint, new FastDecoderOps(threads));
-                JlamaProcess native_ = JlamaProcess.start("Jlama (default)", "decoder", checkpoint, threads, false, log);
+                JlamaProcess jlamaDefault = JlamaProcess.start("Jlama (default)", "decoder", checkpoint, threads, false, log);
                 JlamaProcess panama = JlamaProcess.start("Jlama (Panama)", "decoder", checkpoint, threads, true, log)) {
             Random random = new Random(11);
             int[] prompt = random.ints(PROMPT, 1, model.vocabSize()).toArray();
             int[] longPrompt = random.ints(PREFILL, 1, model.vocabSize()).toArray();
-            String jlamaOps = native_.ops() + " / " + panama.ops();
+            String jlamaOps = jlamaDefault.ops() + " / " + panama.ops();
 
             Map<String, InterleavedRounds.Runs> decode = rounds(
                     () -> textintelDecode(model, prompt, DECODE_TOKENS),
-                    () -> jlama(native_, "decode " + join(prompt) + " " + DECODE_TOKENS, "tokens"),
+                    () -> jlama(jlamaDefault, "decode " + join(prompt) + " " + DECODE_TOKENS, "tokens"),
                     () -> jlama(panama, "decode " + join(prompt) + " " + DECODE_TOKENS, "tokens"));
             table.jlamaRow("decoder " + shape, "decode, batch 1 (" + PROMPT + "-token prompt, " + DECODE_TOKENS
                     + " tokens), tokens/s", DECODE_TOKENS, decode, agreement(decode), jlamaOps);
             Map<String, InterleavedRounds.Runs> prefill = rounds(
                     () -> textintelPrefill(model, longPrompt),
-                    () -> jlama(native_, "prefill " + join(longPrompt), "next"),
+                    () -> jlama(jlamaDefault, "prefill " + join(longPrompt), "next"),
                     () -> jlama(panama, "prefill " + join(longPrompt), "next"));
             table.jlamaRow("decoder " + shape, "prefill of " + PREFILL + " tokens, tokens/s", PREFILL, prefill,
                     agreement(prefill), jlamaOps);
-            jlamaMemory(table, native_, "decoder " + shape);
+            jlamaMemory(table, jlamaDefault, "decoder " + shape);
             jlamaMemory(table, panama, "decoder " + shape);
         }
     }
@@ -77,7 +77,7 @@ final class JlamaPeers {
         Path dir = Files.createDirectories(workDir.resolve("peer-bert"));
         TinyModelGenerator.writeBertEmbedder(dir, spec);
         try (CpuBackend backend = new CpuBackend(threads);
-                JlamaProcess native_ = JlamaProcess.start("Jlama (default)", "encoder", dir, threads, false, log);
+                JlamaProcess jlamaDefault = JlamaProcess.start("Jlama (default)", "encoder", dir, threads, false, log);
                 JlamaProcess panama = JlamaProcess.start("Jlama (Panama)", "encoder", dir, threads, true, log)) {
             EncoderModel model = EncoderModel.load(dir, backend);
             Random random = new Random(13);
@@ -85,13 +85,13 @@ final class JlamaPeers {
             for (int i = 0; i < 32; i++) {
                 sequences.add(random.ints(ENCODER_TOKENS, 1, model.config().vocabSize()).toArray());
             }
-            String jlamaOps = native_.ops() + " / " + panama.ops();
+            String jlamaOps = jlamaDefault.ops() + " / " + panama.ops();
             for (int batch : new int[] {1, 32}) {
                 List<int[]> input = sequences.subList(0, batch);
                 String command = "encode " + input.stream().map(JlamaPeers::join).collect(Collectors.joining(";"));
                 Map<String, InterleavedRounds.Runs> runs = rounds(
                         () -> EncoderPeers.timed(() -> model.embed(TokenBatch.packed(input)).row(0)),
-                        () -> jlama(native_, command, "first"),
+                        () -> jlama(jlamaDefault, command, "first"),
                         () -> jlama(panama, command, "first"));
                 table.jlamaRow("encoder MiniLM-L6 shape", ENCODER_TOKENS + " tokens, batch " + batch
                         + ", sentences/s (Jlama: one sequence a pass)", batch, runs, cosines(runs), jlamaOps);

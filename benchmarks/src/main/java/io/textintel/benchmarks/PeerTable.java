@@ -3,6 +3,7 @@ package io.textintel.benchmarks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The peer report's tables as Markdown, filled as the cases run: each figure beside its peer's
@@ -27,7 +28,7 @@ final class PeerTable {
     }
 
     /** A Jlama comparison: {@code units} (tokens or sentences) per run of each contender. */
-    void jlamaRow(String model, String name, int units, java.util.Map<String, InterleavedRounds.Runs> runs,
+    void jlamaRow(String model, String name, int units, Map<String, InterleavedRounds.Runs> runs,
             String agreement, String jlamaOps) {
         double ti = units / runs.get("textintel").medianSeconds();
         double jd = units / runs.get("jlama").medianSeconds();

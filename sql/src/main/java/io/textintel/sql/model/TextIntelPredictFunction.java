@@ -11,6 +11,7 @@ import org.apache.flink.table.functions.FunctionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Serializable;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -38,20 +39,42 @@ public final class TextIntelPredictFunction extends AsyncPredictFunction {
     private static final Logger LOG = LoggerFactory.getLogger(TextIntelPredictFunction.class);
 
     private final ModelSpec spec;
+    private final Opener opener;
 
-    private transient TaskPredictor predictor;
+    private transient Predictor predictor;
     private transient ScheduledThreadPoolExecutor timer;
     private transient Counter rejected;
     private transient Counter timedOut;
     private transient Counter retried;
 
     TextIntelPredictFunction(ModelSpec spec) {
+        this(spec, TextIntelPredictFunction::openTask);
+    }
+
+    /** With {@code opener} in place of the shared engines (tests). */
+    TextIntelPredictFunction(ModelSpec spec, Opener opener) {
         this.spec = spec;
+        this.opener = opener;
+    }
+
+    private static Predictor openTask(ModelSpec spec) throws Exception {
+        TaskPredictor task = TaskPredictor.open(spec.task(), spec.repository(), spec.engine());
+        return new Predictor() {
+            @Override
+            public CompletableFuture<TaskPredictor.Prediction> predict(String text) {
+                return task.predict(text);
+            }
+
+            @Override
+            public void close() {
+                task.close();
+            }
+        };
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        predictor = TaskPredictor.open(spec.task(), spec.repository(), spec.engine());
+        predictor = opener.open(spec);
         timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "textintel-predict-timer-" + spec.task().name());
             thread.setDaemon(true);
@@ -87,6 +110,21 @@ public final class TextIntelPredictFunction extends AsyncPredictFunction {
             predictor.close();
             predictor = null;
         }
+    }
+
+    /** What predicts a text: the model's {@link TaskPredictor}. */
+    interface Predictor extends AutoCloseable {
+        /** As {@link TaskPredictor#predict}: IllegalArgumentException for a text without tokens. */
+        CompletableFuture<TaskPredictor.Prediction> predict(String text);
+
+        @Override
+        void close();
+    }
+
+    /** Opens the {@link Predictor} of a model when the function opens. */
+    @FunctionalInterface
+    interface Opener extends Serializable {
+        Predictor open(ModelSpec spec) throws Exception;
     }
 
     /** The tries of one row's prediction, until one answers, the retries run out or the timeout passes. */

@@ -6,7 +6,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableException;
 import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 
 import java.io.IOException;
@@ -52,16 +54,21 @@ public final class SqlPipeline {
         StreamTableEnvironment tables = StreamTableEnvironment.create(env);
         StatementSet inserts = tables.createStatementSet();
         int insertCount = 0;
-        for (String statement : statements) {
+        for (int i = 0; i < statements.size(); i++) {
+            String statement = statements.get(i);
             String code = LEADING_COMMENTS.matcher(statement).replaceFirst("");
-            if (INSERT.matcher(code).find()) {
-                inserts.addInsertSql(statement);
-                insertCount++;
-                continue;
-            }
-            TableResult result = tables.executeSql(statement);
-            if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
-                result.print();
+            try {
+                if (INSERT.matcher(code).find()) {
+                    inserts.addInsertSql(statement);
+                    insertCount++;
+                    continue;
+                }
+                TableResult result = tables.executeSql(statement);
+                if (result.getResultKind() == ResultKind.SUCCESS_WITH_CONTENT) {
+                    result.print();
+                }
+            } catch (TableException | ValidationException e) {
+                throw refused("statement " + (i + 1) + " (" + abbreviate(code) + ")", e);
             }
         }
         if (insertCount == 0) {
@@ -69,6 +76,29 @@ public final class SqlPipeline {
         }
         out.printf("Running %d INSERT statement%s in-process as one job (Ctrl-C to stop)%n", insertCount,
                 insertCount == 1 ? "" : "s");
-        return Optional.of(inserts.execute());
+        try {
+            return Optional.of(inserts.execute());
+        } catch (TableException | ValidationException e) {
+            throw refused("the INSERT statements", e);
+        }
+    }
+
+    /**
+     * Flink's refusal of a statement with the messages of its causes: the planner's own message says which
+     * model or table failed, its cause what was wrong with it (a textintel option, say).
+     */
+    private static IllegalArgumentException refused(String what, RuntimeException e) {
+        StringBuilder message = new StringBuilder(what).append(" was refused: ").append(e.getMessage());
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
+                message.append("\nCaused by: ").append(cause.getMessage());
+            }
+        }
+        return new IllegalArgumentException(message.toString(), e);
+    }
+
+    private static String abbreviate(String statement) {
+        String line = statement.strip().replaceAll("\\s+", " ");
+        return line.length() <= 60 ? line : line.substring(0, 57) + "...";
     }
 }

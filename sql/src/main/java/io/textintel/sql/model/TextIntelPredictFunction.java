@@ -151,6 +151,10 @@ public final class TextIntelPredictFunction extends AsyncPredictFunction {
                 return;
             }
             current = prediction;
+            if (result.isDone()) {
+                prediction.cancel(false); // timed out while this try started: timeout() may have missed it
+                return;
+            }
             prediction.whenComplete((value, error) -> {
                 if (error == null) {
                     result.complete(List.of(spec.output().row(value)));

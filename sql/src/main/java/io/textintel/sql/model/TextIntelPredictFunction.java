@@ -193,15 +193,20 @@ public final class TextIntelPredictFunction extends AsyncPredictFunction {
         }
 
         void timeout() {
+            if (result.isDone()) {
+                return;
+            }
+            // The engine drops a cancelled request that has not run yet, so a timed-out row stops costing work;
+            // cancelled before the row completes, so that whoever sees the NULL sees the request cancelled.
+            CompletableFuture<TaskPredictor.Prediction> pending = current;
+            if (pending != null) {
+                pending.cancel(false);
+            }
             if (result.complete(List.of(PredictionColumn.nullRow()))) {
                 timedOut.inc();
                 LOG.warn("Model '{}' did not predict a text of {} characters within {} (option 'timeout'), its"
                         + " prediction is NULL: the engine was busy with other rows, or this one needs more work"
                         + " than the timeout allows", spec.task().name(), text.length(), spec.timeout());
-                CompletableFuture<TaskPredictor.Prediction> pending = current;
-                if (pending != null) {
-                    pending.cancel(false);
-                }
             }
         }
     }

@@ -3,13 +3,13 @@ package io.textintel.jobs.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code textintel} command line: demo, run, setup and models. */
+/** The {@code textintel} command line: demo, run, sql, setup and models. */
 @Command(
         name = "textintel",
         mixinStandardHelpOptions = true,
         version = "textintel 0.1.0",
         description = "Streaming text intelligence on Apache Flink: Kafka -> embeddings and topic tags -> Elasticsearch.",
-        subcommands = {DemoCommand.class, RunCommand.class, SetupCommand.class, ModelsCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, SqlCommand.class, SetupCommand.class, ModelsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TextIntelCommand implements Runnable {
 

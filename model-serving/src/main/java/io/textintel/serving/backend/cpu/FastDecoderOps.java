@@ -4,6 +4,7 @@ import io.textintel.serving.backend.Activation;
 import io.textintel.serving.backend.DecoderOps;
 import io.textintel.serving.backend.LinearWeights;
 import io.textintel.serving.backend.PagedAttentionBatch;
+import io.textintel.serving.backend.WeightMatrix;
 import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.tensor.Tensor;
 import java.util.Arrays;
@@ -71,8 +72,30 @@ public final class FastDecoderOps implements DecoderOps {
         return new BackendLinear(prepared, out, in);
     }
 
+    /**
+     * bf16 and int8 weights are packed for {@link QuantizedVectorKernel} (or, without the Vector
+     * API, {@link QuantizedPortableKernel}, which computes the same bits) and stay in their format:
+     * 2 or 1 bytes a weight are read per token instead of f32's 4.
+     */
+    @Override
+    public Linear prepareLinear(String name, WeightMatrix weight, float[] bias) {
+        if (weight instanceof WeightMatrix.F32 f32) {
+            return prepareLinear(name, f32.values(), bias, f32.out(), f32.in());
+        }
+        if (bias != null && bias.length != weight.out()) {
+            throw new IllegalArgumentException("linear " + name + ": bias has " + bias.length + " values, expected ["
+                    + weight.out() + "]");
+        }
+        int panelWidth = dense.kernel() == CpuKernel.VECTOR ? QuantizedVectorKernel.PANEL_WIDTH : 1;
+        return new QuantizedLinear(weight, bias, panelWidth);
+    }
+
     @Override
     public void linear(float[] x, int rows, Linear linear, float[] y) {
+        if (linear instanceof QuantizedLinear quantized) {
+            quantizedLinear(x, rows, quantized, y);
+            return;
+        }
         BackendLinear w = (BackendLinear) linear;
         int in = w.inFeatures();
         int out = w.outFeatures();
@@ -88,6 +111,18 @@ public final class FastDecoderOps implements DecoderOps {
         float[] result = new float[TILE_ROWS * out]; // [TILE_ROWS, out]
         dense.linear(Tensor.of(padded, TILE_ROWS, in), w.weights(), Activation.NONE, Tensor.of(result, TILE_ROWS, out));
         System.arraycopy(result, 0, y, 0, rows * out);
+    }
+
+    private void quantizedLinear(float[] x, int rows, QuantizedLinear w, float[] y) {
+        LinearShapes.checkCall(x, rows, w.inFeatures(), y, w.outFeatures());
+        if (rows == 0) {
+            return;
+        }
+        if (w.panelWidth() == 1) {
+            parallel(QuantizedPortableKernel.blocks(w), block -> QuantizedPortableKernel.block(x, rows, w, block, y));
+        } else {
+            parallel(QuantizedVectorKernel.groups(w), group -> QuantizedVectorKernel.group(x, rows, w, group, y));
+        }
     }
 
     @Override

@@ -136,7 +136,7 @@ public final class DecoderTasks implements ModelEngine {
         try {
             // first: a broken chat template fails before the weights load
             ChatTemplate template = ChatTemplate.forModel(modelDir);
-            DecoderModel model = remember(opened, DecoderModel.load(modelDir, decoderOps(config)));
+            DecoderModel model = remember(opened, DecoderModel.load(modelDir, decoderOps(config), config.weights()));
             TextTokenizer tokenizer = remember(opened, TextTokenizer.load(modelDir, model.maxSequenceLength()));
             DecoderModel draft = null;
             PagedKvCache draftCache = null;
@@ -144,7 +144,7 @@ public final class DecoderTasks implements ModelEngine {
                 Path draftDir = Path.of(config.draftModelDir());
                 loading = "the draft model in " + draftDir + " for the decoder model in " + modelDir;
                 checkSameTokenizer(modelDir, tokenizer, draftDir);
-                draft = remember(opened, DecoderModel.load(draftDir, decoderOps(config)));
+                draft = remember(opened, DecoderModel.load(draftDir, decoderOps(config), config.weights()));
                 GenerationConfig generation = config.generation();
                 draftCache = remember(opened,
                         new PagedKvCache(draft.kvLayout(), generation.kvBlockSize(), generation.kvBlocks()));

@@ -23,11 +23,12 @@ import jdk.incubator.vector.VectorSpecies;
  *       order, then {@code sum * scale + bias} as two roundings.
  * </ul>
  *
- * A row by {@link #PANEL_GROUP} whole panels keeps eight FMA chains in flight, as
- * {@link VectorMatmulKernel}'s one-row kernel does; the partial last panel and what is left of a
- * group run one panel at a time. Every row of a batch runs the same kernels, so a row's result
- * never depends on the other rows (the replay guarantee); a batch of several rows re-reads a
- * group's weights from cache for each row rather than sharing the loads in a row tile.
+ * Six rows by one panel share each widened weight vector over twelve accumulators, as
+ * {@link VectorMatmulKernel}'s six-row tile does; the rows after the last whole tile run one at a
+ * time, a row by {@link #PANEL_GROUP} whole panels keeping eight FMA chains in flight (the partial
+ * last panel and what is left of a group one panel at a time). Every kernel keeps each output's one
+ * chain in the same order, so a row's result never depends on the other rows or on which kernel its
+ * batch sent it to (the replay guarantee).
  */
 final class QuantizedVectorKernel {
 
@@ -35,6 +36,7 @@ final class QuantizedVectorKernel {
     static final int LANES = FLOATS.length();
     static final int PANEL_WIDTH = 2 * LANES;
     static final int PANEL_GROUP = 4;
+    static final int TILE_ROWS = 6;
 
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class,
@@ -56,7 +58,17 @@ final class QuantizedVectorKernel {
         int p1 = Math.min(linear.panelCount(), p0 + PANEL_GROUP);
         boolean whole = p1 - p0 == PANEL_GROUP && p1 * PANEL_WIDTH <= linear.outFeatures();
         boolean bf16 = linear.format() == WeightFormat.BF16;
-        for (int r = 0; r < rows; r++) {
+        int tiled = rows - rows % TILE_ROWS; // rows 0 .. tiled - 1 in six-row tiles, the rest one at a time
+        for (int r = 0; r < tiled; r += TILE_ROWS) {
+            for (int p = p0; p < p1; p++) {
+                if (bf16) {
+                    bf16Tile6(x, r, linear, p, y);
+                } else {
+                    int8Tile6(x, r, linear, p, y);
+                }
+            }
+        }
+        for (int r = tiled; r < rows; r++) {
             if (whole) {
                 if (bf16) {
                     bf16Group(x, r, linear, p0, y);
@@ -71,6 +83,191 @@ final class QuantizedVectorKernel {
                         int8Panel(x, r, linear, p, y);
                     }
                 }
+            }
+        }
+    }
+
+    /** Rows {@code r .. r + 5} by bf16 panel {@code p}: each weight vector widened once for six rows. */
+    private static void bf16Tile6(float[] x, int r, QuantizedLinear linear, int p, float[] y) {
+        int in = linear.inFeatures();
+        short[] w = linear.bf16();
+        int col = p * PANEL_WIDTH;
+        FloatVector b0 = FloatVector.fromArray(FLOATS, linear.bias(), col);
+        FloatVector b1 = FloatVector.fromArray(FLOATS, linear.bias(), col + LANES);
+        FloatVector c00 = b0;
+        FloatVector c01 = b1;
+        FloatVector c10 = b0;
+        FloatVector c11 = b1;
+        FloatVector c20 = b0;
+        FloatVector c21 = b1;
+        FloatVector c30 = b0;
+        FloatVector c31 = b1;
+        FloatVector c40 = b0;
+        FloatVector c41 = b1;
+        FloatVector c50 = b0;
+        FloatVector c51 = b1;
+        int x0 = r * in;
+        int x1 = x0 + in;
+        int x2 = x1 + in;
+        int x3 = x2 + in;
+        int x4 = x3 + in;
+        int x5 = x4 + in;
+        int panelBase = p * in * PANEL_WIDTH;
+        for (int k = 0; k < in; k++) {
+            int wk = panelBase + k * PANEL_WIDTH;
+            FloatVector w0 = bf16(w, wk);
+            FloatVector w1 = bf16(w, wk + LANES);
+            FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + k]);
+            c00 = w0.fma(a, c00);
+            c01 = w1.fma(a, c01);
+            a = FloatVector.broadcast(FLOATS, x[x1 + k]);
+            c10 = w0.fma(a, c10);
+            c11 = w1.fma(a, c11);
+            a = FloatVector.broadcast(FLOATS, x[x2 + k]);
+            c20 = w0.fma(a, c20);
+            c21 = w1.fma(a, c21);
+            a = FloatVector.broadcast(FLOATS, x[x3 + k]);
+            c30 = w0.fma(a, c30);
+            c31 = w1.fma(a, c31);
+            a = FloatVector.broadcast(FLOATS, x[x4 + k]);
+            c40 = w0.fma(a, c40);
+            c41 = w1.fma(a, c41);
+            a = FloatVector.broadcast(FLOATS, x[x5 + k]);
+            c50 = w0.fma(a, c50);
+            c51 = w1.fma(a, c51);
+        }
+        int out = linear.outFeatures();
+        int y0 = r * out + col;
+        if (col + PANEL_WIDTH <= out) {
+            c00.intoArray(y, y0);
+            c01.intoArray(y, y0 + LANES);
+            c10.intoArray(y, y0 + out);
+            c11.intoArray(y, y0 + out + LANES);
+            c20.intoArray(y, y0 + 2 * out);
+            c21.intoArray(y, y0 + 2 * out + LANES);
+            c30.intoArray(y, y0 + 3 * out);
+            c31.intoArray(y, y0 + 3 * out + LANES);
+            c40.intoArray(y, y0 + 4 * out);
+            c41.intoArray(y, y0 + 4 * out + LANES);
+            c50.intoArray(y, y0 + 5 * out);
+            c51.intoArray(y, y0 + 5 * out + LANES);
+        } else {
+            float[] scratch = new float[TILE_ROWS * PANEL_WIDTH]; // [TILE_ROWS, PANEL_WIDTH], as VectorMatmulKernel.tile6
+            c00.intoArray(scratch, 0);
+            c01.intoArray(scratch, LANES);
+            c10.intoArray(scratch, PANEL_WIDTH);
+            c11.intoArray(scratch, PANEL_WIDTH + LANES);
+            c20.intoArray(scratch, 2 * PANEL_WIDTH);
+            c21.intoArray(scratch, 2 * PANEL_WIDTH + LANES);
+            c30.intoArray(scratch, 3 * PANEL_WIDTH);
+            c31.intoArray(scratch, 3 * PANEL_WIDTH + LANES);
+            c40.intoArray(scratch, 4 * PANEL_WIDTH);
+            c41.intoArray(scratch, 4 * PANEL_WIDTH + LANES);
+            c50.intoArray(scratch, 5 * PANEL_WIDTH);
+            c51.intoArray(scratch, 5 * PANEL_WIDTH + LANES);
+            for (int i = 0; i < TILE_ROWS; i++) {
+                System.arraycopy(scratch, i * PANEL_WIDTH, y, y0 + i * out, out - col);
+            }
+        }
+    }
+
+    /** Rows {@code r .. r + 5} by int8 panel {@code p}: each weight vector widened once for six rows. */
+    private static void int8Tile6(float[] x, int r, QuantizedLinear linear, int p, float[] y) {
+        int in = linear.inFeatures();
+        byte[] w = linear.int8();
+        int col = p * PANEL_WIDTH;
+        FloatVector b0 = FloatVector.zero(FLOATS);
+        FloatVector b1 = b0;
+        FloatVector c00 = b0;
+        FloatVector c01 = b1;
+        FloatVector c10 = b0;
+        FloatVector c11 = b1;
+        FloatVector c20 = b0;
+        FloatVector c21 = b1;
+        FloatVector c30 = b0;
+        FloatVector c31 = b1;
+        FloatVector c40 = b0;
+        FloatVector c41 = b1;
+        FloatVector c50 = b0;
+        FloatVector c51 = b1;
+        int x0 = r * in;
+        int x1 = x0 + in;
+        int x2 = x1 + in;
+        int x3 = x2 + in;
+        int x4 = x3 + in;
+        int x5 = x4 + in;
+        int panelBase = p * in * PANEL_WIDTH;
+        for (int k = 0; k < in; k++) {
+            int wk = panelBase + k * PANEL_WIDTH;
+            FloatVector w0 = int8(w, wk);
+            FloatVector w1 = int8(w, wk + LANES);
+            FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + k]);
+            c00 = w0.fma(a, c00);
+            c01 = w1.fma(a, c01);
+            a = FloatVector.broadcast(FLOATS, x[x1 + k]);
+            c10 = w0.fma(a, c10);
+            c11 = w1.fma(a, c11);
+            a = FloatVector.broadcast(FLOATS, x[x2 + k]);
+            c20 = w0.fma(a, c20);
+            c21 = w1.fma(a, c21);
+            a = FloatVector.broadcast(FLOATS, x[x3 + k]);
+            c30 = w0.fma(a, c30);
+            c31 = w1.fma(a, c31);
+            a = FloatVector.broadcast(FLOATS, x[x4 + k]);
+            c40 = w0.fma(a, c40);
+            c41 = w1.fma(a, c41);
+            a = FloatVector.broadcast(FLOATS, x[x5 + k]);
+            c50 = w0.fma(a, c50);
+            c51 = w1.fma(a, c51);
+        }
+        // y = sum * scale + bias, two roundings, as int8Panel
+        FloatVector s0 = FloatVector.fromArray(FLOATS, linear.scales(), col);
+        FloatVector s1 = FloatVector.fromArray(FLOATS, linear.scales(), col + LANES);
+        FloatVector d0 = FloatVector.fromArray(FLOATS, linear.bias(), col);
+        FloatVector d1 = FloatVector.fromArray(FLOATS, linear.bias(), col + LANES);
+        c00 = c00.mul(s0).add(d0);
+        c01 = c01.mul(s1).add(d1);
+        c10 = c10.mul(s0).add(d0);
+        c11 = c11.mul(s1).add(d1);
+        c20 = c20.mul(s0).add(d0);
+        c21 = c21.mul(s1).add(d1);
+        c30 = c30.mul(s0).add(d0);
+        c31 = c31.mul(s1).add(d1);
+        c40 = c40.mul(s0).add(d0);
+        c41 = c41.mul(s1).add(d1);
+        c50 = c50.mul(s0).add(d0);
+        c51 = c51.mul(s1).add(d1);
+        int out = linear.outFeatures();
+        int y0 = r * out + col;
+        if (col + PANEL_WIDTH <= out) {
+            c00.intoArray(y, y0);
+            c01.intoArray(y, y0 + LANES);
+            c10.intoArray(y, y0 + out);
+            c11.intoArray(y, y0 + out + LANES);
+            c20.intoArray(y, y0 + 2 * out);
+            c21.intoArray(y, y0 + 2 * out + LANES);
+            c30.intoArray(y, y0 + 3 * out);
+            c31.intoArray(y, y0 + 3 * out + LANES);
+            c40.intoArray(y, y0 + 4 * out);
+            c41.intoArray(y, y0 + 4 * out + LANES);
+            c50.intoArray(y, y0 + 5 * out);
+            c51.intoArray(y, y0 + 5 * out + LANES);
+        } else {
+            float[] scratch = new float[TILE_ROWS * PANEL_WIDTH]; // [TILE_ROWS, PANEL_WIDTH], as VectorMatmulKernel.tile6
+            c00.intoArray(scratch, 0);
+            c01.intoArray(scratch, LANES);
+            c10.intoArray(scratch, PANEL_WIDTH);
+            c11.intoArray(scratch, PANEL_WIDTH + LANES);
+            c20.intoArray(scratch, 2 * PANEL_WIDTH);
+            c21.intoArray(scratch, 2 * PANEL_WIDTH + LANES);
+            c30.intoArray(scratch, 3 * PANEL_WIDTH);
+            c31.intoArray(scratch, 3 * PANEL_WIDTH + LANES);
+            c40.intoArray(scratch, 4 * PANEL_WIDTH);
+            c41.intoArray(scratch, 4 * PANEL_WIDTH + LANES);
+            c50.intoArray(scratch, 5 * PANEL_WIDTH);
+            c51.intoArray(scratch, 5 * PANEL_WIDTH + LANES);
+            for (int i = 0; i < TILE_ROWS; i++) {
+                System.arraycopy(scratch, i * PANEL_WIDTH, y, y0 + i * out, out - col);
             }
         }
     }

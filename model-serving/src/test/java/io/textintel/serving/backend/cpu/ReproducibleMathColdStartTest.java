@@ -119,11 +119,11 @@ class ReproducibleMathColdStartTest {
         return out;
     }
 
-    // bf16 widened by a shift and int8 converted in registers; rows alone and by whole groups of panels
+    // bf16 widened by a shift and int8 converted in registers: a six-row tile, then a row by whole groups of panels
     private static float[] quantizedLinear(WeightFormat format) {
         int in = 48;
         int out = 5 * QuantizedVectorKernel.PANEL_WIDTH + 3;
-        int rows = 3;
+        int rows = QuantizedVectorKernel.TILE_ROWS + 1;
         Random random = new Random(format.ordinal() + 23);
         float[] weight = new float[out * in];
         float[] bias = new float[out];

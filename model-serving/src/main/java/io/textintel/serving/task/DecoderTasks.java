@@ -1,6 +1,7 @@
 package io.textintel.serving.task;
 
 import io.textintel.serving.backend.DecoderOps;
+import io.textintel.serving.backend.WeightFormat;
 import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.engine.BackendFactory;
 import io.textintel.serving.engine.EngineException;
@@ -342,6 +343,11 @@ public final class DecoderTasks implements ModelEngine {
     /** The name of the decoder ops the model runs on, as {@link BackendFactory} chose them, e.g. {@code scalar}. */
     public String opsName() {
         return model.opsName();
+    }
+
+    /** The format the model's linear-layer weights were loaded in ({@code engine.weights}). */
+    public WeightFormat weightFormat() {
+        return model.weightFormat();
     }
 
     public DecoderTasksConfig config() {

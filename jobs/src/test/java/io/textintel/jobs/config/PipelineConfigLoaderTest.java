@@ -296,6 +296,16 @@ class PipelineConfigLoaderTest {
     }
 
     @Test
+    void theDecoderWeightFormatIsConfiguredInTheEngineSection() {
+        PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml", List.of("engine.weights=bf16"));
+        assertThat(config.engine().toDecoderConfig(Speculation.NONE, null).weights())
+                .isEqualTo(io.textintel.serving.backend.WeightFormat.BF16);
+        assertThatThrownBy(() -> PipelineConfigLoader.parse(VALID, "test.yaml", List.of("engine.weights=int4")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("engine.weights is int4, expected one of [f32, bf16, int8]");
+    }
+
+    @Test
     void theDecoderKvCacheIsConfiguredInTheEngineSection() {
         PipelineConfig config = PipelineConfigLoader.parse(VALID, "test.yaml",
                 List.of("engine.kv-cache-blocks=512", "engine.kv-block-size=32"));

@@ -48,6 +48,18 @@ public interface DecoderOps extends AutoCloseable {
     Linear prepareLinear(String name, float[] weight, float[] bias, int out, int in);
 
     /**
+     * Prepares {@code y = x · weightᵀ + bias} over weights in any {@link WeightFormat}. An f32
+     * weight is {@link #prepareLinear(String, float[], float[], int, int)}'s. Ops without kernels of
+     * their own for a format compute with the weight widened to f32 ({@link WeightMatrix#value}):
+     * the CUDA ops, whose GEMM rounds weights to bf16 anyway, do so.
+     *
+     * @param bias {@code [out]}, or null for none
+     */
+    default Linear prepareLinear(String name, WeightMatrix weight, float[] bias) {
+        return prepareLinear(name, WeightMatrix.widen(weight), bias, weight.out(), weight.in());
+    }
+
+    /**
      * {@code y = x · weightᵀ + bias}.
      *
      * @param x {@code [rows, in]}

@@ -1,6 +1,7 @@
 package io.textintel.serving.task;
 
 import io.textintel.serving.backend.DecoderOps;
+import io.textintel.serving.backend.WeightFormat;
 import io.textintel.serving.config.DecoderConfig;
 import io.textintel.serving.engine.BackendFactory;
 import io.textintel.serving.engine.EngineException;
@@ -124,7 +125,7 @@ public final class DecoderTasks implements ModelEngine {
         try {
             // first: a broken chat template fails before the weights load
             ChatTemplate template = ChatTemplate.forModel(modelDir);
-            DecoderModel model = remember(opened, DecoderModel.load(modelDir, decoderOps(config)));
+            DecoderModel model = remember(opened, DecoderModel.load(modelDir, decoderOps(config), config.weights()));
             TextTokenizer tokenizer = remember(opened, TextTokenizer.load(modelDir, model.maxSequenceLength()));
             DecoderModel draft = null;
             PagedKvCache draftCache = null;
@@ -132,7 +133,7 @@ public final class DecoderTasks implements ModelEngine {
                 Path draftDir = Path.of(config.draftModelDir());
                 loading = "the draft model in " + draftDir + " for the decoder model in " + modelDir;
                 checkSameTokenizer(modelDir, tokenizer, draftDir);
-                draft = remember(opened, DecoderModel.load(draftDir, decoderOps(config)));
+                draft = remember(opened, DecoderModel.load(draftDir, decoderOps(config), config.weights()));
                 GenerationConfig generation = config.generation();
                 draftCache = remember(opened,
                         new PagedKvCache(draft.kvLayout(), generation.kvBlockSize(), generation.kvBlocks()));
@@ -330,6 +331,11 @@ public final class DecoderTasks implements ModelEngine {
     /** The name of the decoder ops the model runs on, as {@link BackendFactory} chose them, e.g. {@code scalar}. */
     public String opsName() {
         return model.opsName();
+    }
+
+    /** The format the model's linear-layer weights were loaded in ({@code engine.weights}). */
+    public WeightFormat weightFormat() {
+        return model.weightFormat();
     }
 
     public DecoderTasksConfig config() {

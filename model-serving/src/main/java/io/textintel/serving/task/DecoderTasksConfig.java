@@ -1,5 +1,6 @@
 package io.textintel.serving.task;
 
+import io.textintel.serving.backend.WeightFormat;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.generate.GenerationConfig;
 import io.textintel.serving.spec.Speculation;
@@ -20,11 +21,13 @@ import java.io.Serializable;
  *     adaptive speculation policy is chosen by the engine from the kind of proposer
  * @param speculation where draft tokens come from
  * @param draftModelDir the draft checkpoint's directory for {@link Speculation#DRAFT_MODEL}, else null
+ * @param weights the format of the linear layers' weights in memory (target and draft model),
+ *     {@code engine.weights}
  */
 public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int threads, GenerationConfig generation,
-        Speculation speculation, String draftModelDir) implements Serializable {
+        Speculation speculation, String draftModelDir, WeightFormat weights) implements Serializable {
 
-    private static final long serialVersionUID = 4L;
+    private static final long serialVersionUID = 5L;
 
     public DecoderTasksConfig {
         if (backend == null) {
@@ -49,11 +52,14 @@ public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int thread
                     + speculation.configName() + ", expected speculation draft-model (or no draft model)");
         }
         requireAtLeast("maxDraftTokens", generation.maxDraftTokens(), speculation == Speculation.NONE ? 0 : 1);
+        if (weights == null) {
+            throw new IllegalArgumentException("decoder weights format is null, expected one of f32, bf16, int8");
+        }
     }
 
     /**
      * Backend auto, the first GPU, 4 threads, 16 running sequences, 1024 tokens per step, 4096 blocks
-     * of 16 positions, no speculation, γ = 4, 4096 requests queued.
+     * of 16 positions, no speculation, γ = 4, 4096 requests queued, f32 weights.
      */
     public static Builder builder() {
         return new Builder();
@@ -85,8 +91,15 @@ public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int thread
                 GenerationConfig.builder().maxRunningSequences(16).maxBatchTokens(1024);
         private Speculation speculation = Speculation.NONE;
         private String draftModelDir;
+        private WeightFormat weights = WeightFormat.F32;
 
         private Builder() {}
+
+        /** The format of the linear layers' weights in memory; f32 unless set. */
+        public Builder weights(WeightFormat weights) {
+            this.weights = weights;
+            return this;
+        }
 
         public Builder backend(BackendChoice backend) {
             this.backend = backend;
@@ -147,7 +160,8 @@ public record DecoderTasksConfig(BackendChoice backend, int gpuIndex, int thread
         }
 
         public DecoderTasksConfig build() {
-            return new DecoderTasksConfig(backend, gpuIndex, threads, generation.build(), speculation, draftModelDir);
+            return new DecoderTasksConfig(backend, gpuIndex, threads, generation.build(), speculation, draftModelDir,
+                    weights);
         }
     }
 }

@@ -125,6 +125,11 @@ public final class CheckpointWeights implements WeightLoader {
         return fileOf(name).readFloats(name);
     }
 
+    @Override
+    public short[] readBFloat16(String name) {
+        return fileOf(name).readBFloat16(name);
+    }
+
     /** The tensor's stored little-endian bytes; see {@link SafetensorsFile#raw(String)}. */
     public ByteBuffer raw(String name) {
         return fileOf(name).raw(name);

@@ -169,6 +169,20 @@ public final class SafetensorsFile implements WeightLoader {
         return values;
     }
 
+    /** A {@code BF16} tensor's bits copied straight from the mapping; other dtypes through F32. */
+    @Override
+    public short[] readBFloat16(String name) {
+        Located located = locate(name);
+        TensorInfo info = located.entry().info();
+        if (info.dtype() != DType.BF16 || located.segment() == null) {
+            return WeightLoader.super.readBFloat16(name);
+        }
+        short[] bits = new short[(int) info.elementCount()];
+        located.segment().slice(located.offset(), (int) info.byteSize()).order(ByteOrder.LITTLE_ENDIAN)
+                .asShortBuffer().get(bits);
+        return bits;
+    }
+
     /**
      * Converts the tensor's elements to F32 into {@code dst} starting at {@code dstOffset}.
      *

@@ -31,6 +31,22 @@ public interface WeightLoader extends AutoCloseable {
      */
     float[] readFloats(String name);
 
+    /**
+     * The tensor's elements as bfloat16 bits ({@link BFloat16}), in row-major order. A {@code BF16}
+     * tensor's stored bits are returned as they are, with no F32 copy on the way; any other
+     * floating-point dtype is read as F32 and rounded to nearest even.
+     *
+     * @throws IllegalArgumentException as {@link #readFloats(String)}
+     */
+    default short[] readBFloat16(String name) {
+        float[] values = readFloats(name);
+        short[] bits = new short[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = BFloat16.fromFloat(values[i]);
+        }
+        return bits;
+    }
+
     /** Releases the mapped files; tensors must not be read afterwards. */
     @Override
     void close();

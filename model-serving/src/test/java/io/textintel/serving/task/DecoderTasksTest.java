@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import io.textintel.serving.backend.WeightFormat;
 import io.textintel.serving.backend.cuda.CudaAvailability;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.engine.EngineException;
@@ -225,6 +226,22 @@ class DecoderTasksTest {
         try (DecoderTasks engine = DecoderTasks.open(model,
                 TinyInstructModels.config().backend(BackendChoice.AUTO).build())) {
             assertThat(engine.opsName()).startsWith(CudaAvailability.probe().available() ? "cuda" : "fast-");
+        }
+    }
+
+    @Test
+    void theConfiguredWeightFormatIsTheOneTheModelLoads() throws Exception {
+        Path model = TinyInstructModels.target(dir, TinyDecoderSpec.llama());
+        assertThat(TinyInstructModels.config().build().weights()).as("unset").isEqualTo(WeightFormat.F32);
+        for (WeightFormat format : List.of(WeightFormat.BF16, WeightFormat.INT8)) {
+            try (DecoderTasks engine = DecoderTasks.open(model,
+                    TinyInstructModels.config().backend(BackendChoice.CPU).weights(format).build())) {
+                assertThat(engine.weightFormat()).isEqualTo(format);
+                SamplingParams greedy = engine.samplingParams(0f, 1f, 0L, 8);
+                TextGeneration first = engine.chat(HELLO, greedy).get();
+                assertThat(first.outputTokens()).isBetween(1, 8);
+                assertThat(engine.chat(HELLO, greedy).get().text()).as("%s replays", format).isEqualTo(first.text());
+            }
         }
     }
 

@@ -58,6 +58,27 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void readsBf16BitsAsStoredAndRoundsOtherDtypesToThem() throws IOException {
+        float[] values = randomValues(50, 4);
+        Path file = new SafetensorsWriter()
+                .add("bf16", DType.BF16, new long[] {5, 10}, values)
+                .add("f32", DType.F32, new long[] {50}, values)
+                .write(java.nio.file.Files.createDirectories(dir.resolve("bits-dir")).resolve(CheckpointWeights.SINGLE_FILE));
+        try (SafetensorsFile st = SafetensorsFile.open(file);
+                CheckpointWeights checkpoint = CheckpointWeights.open(dir.resolve("bits-dir"))) {
+            short[] stored = new short[values.length];
+            st.raw("bf16").asShortBuffer().get(stored);
+            assertThat(st.readBFloat16("bf16")).containsExactly(stored);
+            short[] rounded = st.readBFloat16("f32");
+            for (int i = 0; i < values.length; i++) {
+                assertThat(rounded[i]).as("element %d", i).isEqualTo(BFloat16.fromFloat(values[i]));
+            }
+            assertThat(stored).isEqualTo(rounded);
+            assertThat(checkpoint.readBFloat16("bf16")).containsExactly(stored);
+        }
+    }
+
+    @Test
     void roundTripsEachWritableDtype() throws IOException {
         float[] values = randomValues(6 * 7, 1);
         values[0] = 65504f;

@@ -1,5 +1,6 @@
 package io.textintel.operators.inference;
 
+import io.textintel.serving.backend.WeightFormat;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.config.EngineConfig;
 import io.textintel.serving.spec.Speculation;
@@ -25,6 +26,8 @@ import java.util.Collection;
  * @param kvBlockSize positions per KV cache block (generative tasks)
  * @param gpuIndex the GPU of the {@code cuda} backend; unset, the GPU Flink's {@code gpu} external
  *     resource assigns the TaskManager (see {@link #withAssignedGpu}), else the first visible one
+ * @param weights the format of a decoder's linear-layer weights in memory: {@code f32} (default),
+ *     {@code bf16} or {@code int8} ({@link WeightFormat}); encoders compute in f32 whatever it says
  */
 public record EngineSettings(
         String backend,
@@ -35,10 +38,14 @@ public record EngineSettings(
         Integer maxQueuedRequests,
         Integer kvCacheBlocks,
         Integer kvBlockSize,
-        Integer gpuIndex)
+        Integer gpuIndex,
+        String weights)
         implements Serializable {
 
     public EngineSettings {
+        if (weights != null) {
+            WeightFormat.parse(weights);
+        }
         toEngineConfig(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests, gpuIndex);
         decoderConfig(threads, maxBatchTokens, kvCacheBlocks, kvBlockSize).build();
     }
@@ -46,7 +53,7 @@ public record EngineSettings(
     /** The encoder settings; the decoder's KV cache at its defaults. */
     public EngineSettings(String backend, Integer threads, Integer maxBatchSize, Integer maxBatchTokens,
             Duration maxBatchDelay, Integer maxQueuedRequests) {
-        this(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests, null, null, null);
+        this(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests, null, null, null, null);
     }
 
     /**
@@ -67,12 +74,12 @@ public record EngineSettings(
             }
         }).min().getAsInt();
         return new EngineSettings(backend, threads, maxBatchSize, maxBatchTokens, maxBatchDelay, maxQueuedRequests,
-                kvCacheBlocks, kvBlockSize, index);
+                kvCacheBlocks, kvBlockSize, index, weights);
     }
 
     /** All defaults. */
     public static EngineSettings defaults() {
-        return new EngineSettings(null, null, null, null, null, null, null, null, null);
+        return new EngineSettings(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The engine configuration these settings describe. */
@@ -82,7 +89,7 @@ public record EngineSettings(
 
     /**
      * The decoder engine configuration of a generative task: this section's backend and GPU (as
-     * {@link #toEngineConfig()} resolves them) and {@code max-queued-requests}; threads,
+     * {@link #toEngineConfig()} resolves them) and {@code max-queued-requests}; weights, threads,
      * {@code max-batch-size} (a decoder's running sequences), {@code max-batch-tokens} and KV cache
      * where set; the task's speculation. {@code max-batch-delay} is the encoders' alone: continuous
      * batching lets new sequences join at every step and never waits for others.
@@ -95,6 +102,9 @@ public record EngineSettings(
                 .backend(engine.backend())
                 .gpuIndex(engine.gpuIndex())
                 .maxQueuedRequests(engine.maxQueuedRequests());
+        if (weights != null) {
+            config.weights(WeightFormat.parse(weights));
+        }
         if (maxBatchSize != null) {
             config.maxRunningSequences(maxBatchSize); // a decoder's batch is its running sequences
         }

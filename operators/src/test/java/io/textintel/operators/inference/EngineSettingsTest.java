@@ -3,6 +3,7 @@ package io.textintel.operators.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.textintel.serving.backend.WeightFormat;
 import io.textintel.serving.config.BackendChoice;
 import io.textintel.serving.spec.Speculation;
 import io.textintel.serving.task.DecoderTasksConfig;
@@ -13,7 +14,7 @@ import java.util.List;
 class EngineSettingsTest {
 
     private static EngineSettings withGpu(Integer gpuIndex) {
-        return new EngineSettings("cuda", 2, null, null, null, null, null, null, gpuIndex);
+        return new EngineSettings("cuda", 2, null, null, null, null, null, null, gpuIndex, null);
     }
 
     @Test
@@ -64,5 +65,16 @@ class EngineSettingsTest {
         assertThat(set.generation().maxRunningSequences()).as("max-batch-size: the running sequences").isEqualTo(48);
         assertThat(set.generation().maxQueuedRequests()).isEqualTo(300);
         assertThat(set.speculation()).isEqualTo(Speculation.PROMPT_LOOKUP);
+    }
+
+    @Test
+    void theDecoderConfigCarriesTheWeightFormatAndABadOneIsNamed() {
+        assertThat(EngineSettings.defaults().toDecoderConfig(Speculation.NONE, null).weights())
+                .as("unset: f32").isEqualTo(WeightFormat.F32);
+        EngineSettings int8 = new EngineSettings("cpu", 2, null, null, null, null, null, null, null, "INT8");
+        assertThat(int8.toDecoderConfig(Speculation.NONE, null).weights()).isEqualTo(WeightFormat.INT8);
+        assertThatThrownBy(() -> new EngineSettings("cpu", 2, null, null, null, null, null, null, null, "fp8"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("engine.weights is fp8, expected one of [f32, bf16, int8]");
     }
 }

@@ -62,6 +62,11 @@ final class FastMath {
 
     /** {@code 0.5 x (1 + erf(x / sqrt 2))}, as {@link VectorMath#gelu} does it per lane. */
     static float gelu(float x) {
+        if (x != x) {
+            // NaN in, the same NaN out: which NaN an operation on NaNs returns (sign, payload) depends on
+            // the operand order the JIT chose, so a computed NaN's bits could differ between JVM runs
+            return x;
+        }
         float a = Math.abs(x) * INV_SQRT2;
         float t = 1f / Math.fma(a, P, 1f);
         float polynomial = Math.fma(t, A5, A4);

@@ -2,6 +2,7 @@ package io.textintel.serving.backend.cpu;
 
 import io.textintel.serving.backend.DecoderOps;
 import io.textintel.serving.backend.PagedAttentionBatch;
+import io.textintel.serving.backend.WeightMatrix;
 import io.textintel.serving.kv.PagedKvCache;
 
 /**
@@ -11,6 +12,18 @@ import io.textintel.serving.kv.PagedKvCache;
 public final class ScalarDecoderOps implements DecoderOps {
 
     private record RowMajorLinear(float[] weight, float[] bias, int outFeatures, int inFeatures) implements Linear {}
+
+    private record MatrixLinear(WeightMatrix weight, float[] bias) implements Linear {
+        @Override
+        public int inFeatures() {
+            return weight.in();
+        }
+
+        @Override
+        public int outFeatures() {
+            return weight.out();
+        }
+    }
 
     @Override
     public String name() {
@@ -23,8 +36,28 @@ public final class ScalarDecoderOps implements DecoderOps {
         return new RowMajorLinear(weight, bias, out, in);
     }
 
+    /**
+     * Any format, summed in double from the weights the matrix holds: bf16 widened, int8 as
+     * {@code (Σ x · q) · scale + bias} (the scale on the sum, as the fast kernels apply it).
+     */
+    @Override
+    public Linear prepareLinear(String name, WeightMatrix weight, float[] bias) {
+        if (bias != null && bias.length != weight.out()) {
+            throw new IllegalArgumentException("linear " + name + ": bias has " + bias.length + " values, expected ["
+                    + weight.out() + "]");
+        }
+        if (weight instanceof WeightMatrix.F32 f32) {
+            return prepareLinear(name, f32.values(), bias, f32.out(), f32.in());
+        }
+        return new MatrixLinear(weight, bias);
+    }
+
     @Override
     public void linear(float[] x, int rows, Linear linear, float[] y) {
+        if (linear instanceof MatrixLinear m) {
+            matrixLinear(x, rows, m, y);
+            return;
+        }
         RowMajorLinear w = (RowMajorLinear) linear;
         int in = w.inFeatures();
         int out = w.outFeatures();
@@ -36,6 +69,27 @@ public final class ScalarDecoderOps implements DecoderOps {
                     sum += (double) x[r * in + i] * w.weight()[o * in + i];
                 }
                 y[r * out + o] = (float) sum;
+            }
+        }
+    }
+
+    private static void matrixLinear(float[] x, int rows, MatrixLinear m, float[] y) {
+        WeightMatrix w = m.weight();
+        int in = w.in();
+        int out = w.out();
+        LinearShapes.checkCall(x, rows, in, y, out);
+        WeightMatrix.Int8 int8 = w instanceof WeightMatrix.Int8 q ? q : null;
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
+                double sum = 0;
+                for (int i = 0; i < in; i++) {
+                    double weight = int8 != null ? int8.values()[o * in + i] : w.value(o, i);
+                    sum += (double) x[r * in + i] * weight;
+                }
+                if (int8 != null) {
+                    sum *= int8.scales()[o];
+                }
+                y[r * out + o] = (float) (sum + (m.bias() == null ? 0 : m.bias()[o]));
             }
         }
     }

@@ -131,7 +131,8 @@ final class VectorMath {
         FloatVector erfAbs = FloatVector.broadcast(SPECIES, 1f).sub(polynomial.mul(exp(a.mul(a).neg())));
         VectorMask<Float> negative = x.lt(0f);
         FloatVector erf = erfAbs.blend(erfAbs.neg(), negative);
-        return erf.add(1f).mul(x).mul(0.5f);
+        // NaN lanes keep their input NaN, as FastMath#gelu: a computed NaN's sign depends on operand order
+        return erf.add(1f).mul(x).mul(0.5f).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     /** {@code e^x} in every lane, bit for bit {@link ReproducibleMath#exp}. */

@@ -1,6 +1,7 @@
 package io.textintel.serving.model.decoder;
 
 import io.textintel.serving.backend.DecoderOps;
+import io.textintel.serving.backend.WeightFormat;
 import io.textintel.serving.backend.cpu.FastDecoderOps;
 import io.textintel.serving.backend.cpu.ScalarDecoderOps;
 import io.textintel.serving.config.DecoderConfig;
@@ -33,12 +34,19 @@ public final class DecoderModel implements CausalLm, AutoCloseable {
     private final DecoderOps ops;
     private final RotaryEmbedding rotary;
     private final KvLayout kvLayout;
+    private final WeightFormat weightFormat;
 
-    /** A model over already-read weights; it closes {@code ops} when closed. */
+    /** A model over already-read weights, its linear layers f32; it closes {@code ops} when closed. */
     public DecoderModel(DecoderConfig config, WeightLoader weights, DecoderOps ops) {
+        this(config, weights, ops, WeightFormat.F32);
+    }
+
+    /** A model over already-read weights, its linear layers in {@code format}; it closes {@code ops} when closed. */
+    public DecoderModel(DecoderConfig config, WeightLoader weights, DecoderOps ops, WeightFormat format) {
         this.config = Objects.requireNonNull(config, "config");
         this.ops = Objects.requireNonNull(ops, "ops");
-        this.weights = DecoderWeights.load(config, weights, ops);
+        this.weightFormat = Objects.requireNonNull(format, "format");
+        this.weights = DecoderWeights.load(config, weights, ops, format);
         this.rotary = RotaryEmbedding.of(config);
         this.kvLayout = new KvLayout(config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim());
     }
@@ -52,10 +60,20 @@ public final class DecoderModel implements CausalLm, AutoCloseable {
      * @throws IllegalArgumentException if the config or a tensor is invalid, naming it
      */
     public static DecoderModel load(Path modelDir, DecoderOps ops) throws IOException {
+        return load(modelDir, ops, WeightFormat.F32);
+    }
+
+    /**
+     * As {@link #load(Path, DecoderOps)}, the linear layers' weights in {@code format}
+     * ({@code engine.weights}): bf16 checkpoints are read as bf16 without an F32 copy, others
+     * converted at load (see {@link DecoderWeights#load(DecoderConfig, WeightLoader, DecoderOps, WeightFormat)}).
+     */
+    public static DecoderModel load(Path modelDir, DecoderOps ops, WeightFormat format) throws IOException {
         try {
+            Objects.requireNonNull(format, "format");
             DecoderConfig config = DecoderConfig.read(modelDir);
             try (CheckpointWeights weights = CheckpointWeights.open(modelDir)) {
-                return new DecoderModel(config, weights, ops);
+                return new DecoderModel(config, weights, ops, format);
             }
         } catch (IOException | RuntimeException e) {
             ops.close();
@@ -75,6 +93,11 @@ public final class DecoderModel implements CausalLm, AutoCloseable {
     @Override
     public int vocabSize() {
         return config.vocabSize();
+    }
+
+    /** The format of the linear layers' weights. */
+    public WeightFormat weightFormat() {
+        return weightFormat;
     }
 
     /** The name of the decoder ops this model runs on, e.g. {@code fast-vector} or {@code scalar}. */
@@ -179,6 +202,6 @@ public final class DecoderModel implements CausalLm, AutoCloseable {
     public String toString() {
         return "DecoderModel[" + config.modelType() + ", " + config.numHiddenLayers() + " layers, hidden "
                 + config.hiddenSize() + ", heads " + config.numAttentionHeads() + "/" + config.numKeyValueHeads()
-                + ", vocab " + config.vocabSize() + ", " + ops.name() + "]";
+                + ", vocab " + config.vocabSize() + ", " + ops.name() + ", weights " + weightFormat.configName() + "]";
     }
 }

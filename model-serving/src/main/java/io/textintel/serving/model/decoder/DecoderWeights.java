@@ -1,7 +1,10 @@
 package io.textintel.serving.model.decoder;
 
 import io.textintel.serving.backend.DecoderOps;
+import io.textintel.serving.backend.WeightFormat;
+import io.textintel.serving.backend.WeightMatrix;
 import io.textintel.serving.config.DecoderConfig;
+import io.textintel.serving.weights.DType;
 import io.textintel.serving.weights.TensorInfo;
 import io.textintel.serving.weights.WeightLoader;
 import java.util.ArrayList;
@@ -44,12 +47,21 @@ public record DecoderWeights(float[] embedding, List<Layer> layers, float[] fina
         return "model.layers." + layer + "." + name;
     }
 
+    /** {@link #load(DecoderConfig, WeightLoader, DecoderOps, WeightFormat)} with f32 linear layers. */
+    public static DecoderWeights load(DecoderConfig config, WeightLoader weights, DecoderOps ops) {
+        return load(config, weights, ops, WeightFormat.F32);
+    }
+
     /**
-     * Reads every tensor the config implies from {@code weights}.
+     * Reads every tensor the config implies from {@code weights}, the linear layers' weights (the
+     * LM head among them) in {@code format}: a bf16 checkpoint read as bf16 bits for bf16 and int8,
+     * never widened as a whole; any other checkpoint read as f32 and converted at load. Embeddings,
+     * norms and biases are f32.
      *
      * @throws IllegalArgumentException naming the tensor if one is missing or has the wrong shape
      */
-    public static DecoderWeights load(DecoderConfig config, WeightLoader weights, DecoderOps ops) {
+    public static DecoderWeights load(DecoderConfig config, WeightLoader weights, DecoderOps ops,
+            WeightFormat format) {
         int hidden = config.hiddenSize();
         int qWidth = config.numAttentionHeads() * config.headDim();
         int kvWidth = config.numKeyValueHeads() * config.headDim();
@@ -60,29 +72,52 @@ public record DecoderWeights(float[] embedding, List<Layer> layers, float[] fina
             boolean bias = config.attentionBias();
             layers.add(new Layer(
                     read(weights, layer(i, "input_layernorm.weight"), hidden),
-                    linear(weights, ops, layer(i, "self_attn.q_proj"), qWidth, hidden, bias),
-                    linear(weights, ops, layer(i, "self_attn.k_proj"), kvWidth, hidden, bias),
-                    linear(weights, ops, layer(i, "self_attn.v_proj"), kvWidth, hidden, bias),
-                    linear(weights, ops, layer(i, "self_attn.o_proj"), hidden, qWidth, false),
+                    linear(weights, ops, format, layer(i, "self_attn.q_proj"), qWidth, hidden, bias),
+                    linear(weights, ops, format, layer(i, "self_attn.k_proj"), kvWidth, hidden, bias),
+                    linear(weights, ops, format, layer(i, "self_attn.v_proj"), kvWidth, hidden, bias),
+                    linear(weights, ops, format, layer(i, "self_attn.o_proj"), hidden, qWidth, false),
                     read(weights, layer(i, "post_attention_layernorm.weight"), hidden),
-                    linear(weights, ops, layer(i, "mlp.gate_proj"), inter, hidden, false),
-                    linear(weights, ops, layer(i, "mlp.up_proj"), inter, hidden, false),
-                    linear(weights, ops, layer(i, "mlp.down_proj"), hidden, inter, false)));
+                    linear(weights, ops, format, layer(i, "mlp.gate_proj"), inter, hidden, false),
+                    linear(weights, ops, format, layer(i, "mlp.up_proj"), inter, hidden, false),
+                    linear(weights, ops, format, layer(i, "mlp.down_proj"), hidden, inter, false)));
         }
         float[] finalNorm = read(weights, FINAL_NORM, hidden);
-        float[] head = config.tieWordEmbeddings() ? embedding : read(weights, LM_HEAD, config.vocabSize(), hidden);
-        DecoderOps.Linear lmHead = ops.prepareLinear(LM_HEAD, head, null, config.vocabSize(), hidden);
+        WeightMatrix head = config.tieWordEmbeddings()
+                ? new WeightMatrix.F32(embedding, config.vocabSize(), hidden).to(format)
+                : matrix(weights, LM_HEAD, config.vocabSize(), hidden, format);
+        DecoderOps.Linear lmHead = ops.prepareLinear(LM_HEAD, head, null);
         return new DecoderWeights(embedding, List.copyOf(layers), finalNorm, lmHead);
     }
 
-    private static DecoderOps.Linear linear(WeightLoader weights, DecoderOps ops, String name, int out, int in,
-            boolean bias) {
-        float[] weight = read(weights, name + ".weight", out, in);
+    private static DecoderOps.Linear linear(WeightLoader weights, DecoderOps ops, WeightFormat format, String name,
+            int out, int in, boolean bias) {
+        WeightMatrix weight = matrix(weights, name + ".weight", out, in, format);
         float[] biasValues = bias ? read(weights, name + ".bias", out) : null;
-        return ops.prepareLinear(name, weight, biasValues, out, in);
+        return ops.prepareLinear(name, weight, biasValues);
+    }
+
+    /** A weight {@code [out, in]} in {@code format}; a BF16 tensor is read as its bits for bf16 and int8. */
+    private static WeightMatrix matrix(WeightLoader weights, String name, int out, int in, WeightFormat format) {
+        TensorInfo info = check(weights, name, out, in);
+        if (format == WeightFormat.F32) {
+            return new WeightMatrix.F32(weights.readFloats(name), out, in);
+        }
+        WeightMatrix stored = info.dtype() == DType.BF16 || format == WeightFormat.BF16
+                ? new WeightMatrix.Bf16(weights.readBFloat16(name), out, in)
+                : new WeightMatrix.F32(weights.readFloats(name), out, in);
+        try {
+            return stored.to(format);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tensor " + name + ": " + e.getMessage(), e);
+        }
     }
 
     private static float[] read(WeightLoader weights, String name, long... shape) {
+        check(weights, name, shape);
+        return weights.readFloats(name);
+    }
+
+    private static TensorInfo check(WeightLoader weights, String name, long... shape) {
         if (!weights.contains(name)) {
             throw new IllegalArgumentException("tensor " + name + " is missing from the checkpoint, expected shape "
                     + Arrays.toString(shape));
@@ -92,6 +127,6 @@ public record DecoderWeights(float[] embedding, List<Layer> layers, float[] fina
             throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(info.shape())
                     + ", expected " + Arrays.toString(shape));
         }
-        return weights.readFloats(name);
+        return info;
     }
 }

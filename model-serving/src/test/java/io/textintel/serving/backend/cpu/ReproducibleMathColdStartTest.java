@@ -3,6 +3,8 @@ package io.textintel.serving.backend.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.textintel.serving.backend.Activation;
+import io.textintel.serving.backend.WeightFormat;
+import io.textintel.serving.backend.WeightMatrix;
 import io.textintel.serving.tensor.SequenceSpans;
 import io.textintel.serving.tensor.Tensor;
 import java.io.DataInputStream;
@@ -59,7 +61,7 @@ class ReproducibleMathColdStartTest {
     private static final String[] NAMES = {
         "ReproducibleMath.exp", "ReproducibleMath.tanh", "VectorMath GELU", "VectorMath GELU_TANH",
         "VectorMath TANH", "VectorMath SIGMOID", "VectorMatmulKernel linear + GELU", "VectorAttentionKernel",
-        "VectorMath layerNormRow"};
+        "VectorMath layerNormRow", "QuantizedVectorKernel bf16", "QuantizedVectorKernel int8"};
 
     /** Every result the test compares, in the order of {@link #NAMES}. */
     static List<float[]> results() {
@@ -82,6 +84,8 @@ class ReproducibleMathColdStartTest {
         results.add(linearWithGelu());
         results.add(attention());
         results.add(layerNorm());
+        results.add(quantizedLinear(WeightFormat.BF16));
+        results.add(quantizedLinear(WeightFormat.INT8));
         return results;
     }
 
@@ -113,6 +117,27 @@ class ReproducibleMathColdStartTest {
         float[] out = new float[cols];
         VectorMath.layerNormRow(x, residual, 0, cols, gamma, beta, 1e-12f, out);
         return out;
+    }
+
+    // bf16 widened by a shift and int8 converted in registers: a six-row tile, then a row by whole groups of panels
+    private static float[] quantizedLinear(WeightFormat format) {
+        int in = 48;
+        int out = 5 * QuantizedVectorKernel.PANEL_WIDTH + 3;
+        int rows = QuantizedVectorKernel.TILE_ROWS + 1;
+        Random random = new Random(format.ordinal() + 23);
+        float[] weight = new float[out * in];
+        float[] bias = new float[out];
+        float[] x = new float[rows * in];
+        fill(random, weight);
+        fill(random, bias);
+        fill(random, x);
+        QuantizedLinear linear = new QuantizedLinear(new WeightMatrix.F32(weight, out, in).to(format), bias,
+                QuantizedVectorKernel.PANEL_WIDTH);
+        float[] y = new float[rows * out];
+        for (int g = 0; g < QuantizedVectorKernel.groups(linear); g++) {
+            QuantizedVectorKernel.group(x, rows, linear, g, y);
+        }
+        return y;
     }
 
     private static float[] linearWithGelu() {

@@ -13,6 +13,7 @@ import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskKind;
 import io.textintel.operators.inference.TaskOptions;
 import io.textintel.operators.inference.ZeroShotSettings;
+import io.textintel.serving.backend.WeightFormat;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +35,8 @@ import java.util.Set;
 final class ModelSpecReader {
 
     private static final List<String> BACKENDS = List.of("auto", "cuda", "cpu", "cpu-reference");
+    private static final List<String> WEIGHT_FORMATS =
+            Arrays.stream(WeightFormat.values()).map(WeightFormat::configName).toList();
 
     /** Options that only some kinds take, with the kinds that take them. */
     private static final Map<ConfigOption<?>, Set<TaskKind>> KIND_OPTIONS = Map.of(
@@ -182,10 +186,14 @@ final class ModelSpecReader {
         if (gpuIndex != null && gpuIndex < 0) {
             throw problem(ENGINE_GPU_INDEX, "is " + gpuIndex, "a device number, 0 or more");
         }
+        String weights = options.get(ENGINE_WEIGHTS);
+        if (weights != null && !WEIGHT_FORMATS.contains(weights)) {
+            throw problem(ENGINE_WEIGHTS, "is '" + weights + "'", "one of " + String.join(", ", WEIGHT_FORMATS));
+        }
         try {
             return new EngineSettings(backend, positive(ENGINE_THREADS), positive(ENGINE_MAX_BATCH_SIZE),
                     positive(ENGINE_MAX_BATCH_TOKENS), delay, positive(ENGINE_MAX_QUEUED_REQUESTS),
-                    positive(ENGINE_KV_CACHE_BLOCKS), positive(ENGINE_KV_BLOCK_SIZE), gpuIndex);
+                    positive(ENGINE_KV_CACHE_BLOCKS), positive(ENGINE_KV_BLOCK_SIZE), gpuIndex, weights);
         } catch (IllegalArgumentException e) {
             throw new ValidationException("model '" + model + "': engine options: " + e.getMessage(), e);
         }

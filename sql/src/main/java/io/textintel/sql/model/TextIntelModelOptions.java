@@ -109,6 +109,10 @@ public final class TextIntelModelOptions {
     public static final ConfigOption<Integer> ENGINE_GPU_INDEX = ConfigOptions.key("engine.gpu-index").intType()
             .noDefaultValue().withDescription("The GPU of the cuda backend.");
 
+    public static final ConfigOption<String> ENGINE_WEIGHTS = ConfigOptions.key("engine.weights").stringType()
+            .noDefaultValue().withDescription("Generative tasks: a decoder's linear-layer weights in memory,"
+                    + " f32 (default), bf16 or int8.");
+
     // ---- requests (as the pipeline's inference section)
 
     public static final ConfigOption<Duration> TIMEOUT = ConfigOptions.key("timeout").durationType()

@@ -115,6 +115,8 @@ class ModelOptionsTest {
                         "model 'm': option 'engine.kv-block-size' is 0, expected 1 or more"),
                 Arguments.of(EMBEDDING, EMBED + ", 'engine.gpu-index' = '-1'",
                         "model 'm': option 'engine.gpu-index' is -1, expected a device number, 0 or more"),
+                Arguments.of(EMBEDDING, EMBED + ", 'engine.weights' = 'fp8'",
+                        "model 'm': option 'engine.weights' is 'fp8', expected one of f32, bf16, int8"),
                 Arguments.of(EMBEDDING, EMBED + ", 'timeout' = '0 s'",
                         "model 'm': option 'timeout' is PT0S, expected a positive duration"),
                 Arguments.of(EMBEDDING, EMBED + ", 'retries' = '-1'",

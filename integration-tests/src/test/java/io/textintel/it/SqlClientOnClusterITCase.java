@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.textintel.it.support.FeedbackExample;
 import io.textintel.it.support.FlinkProcessCluster;
 import io.textintel.it.support.FlinkRestClient;
+import io.textintel.it.support.TestPipeline;
 import io.textintel.it.support.TestServices;
 
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,9 +36,11 @@ import java.util.stream.Stream;
  * cluster's {@code conf/}, so that it plans the script and submits its INSERT to the cluster's REST
  * endpoint with the job jar, which is the only way textintel's classes reach the cluster.
  *
- * <p>The script is the repository's, pointed at the test's Kafka and Elasticsearch and bounded at the
- * latest offset ({@link FeedbackExample}); the job must finish and the index hold every record with
- * the embedding and tags the same tasks give in the test JVM.
+ * <p>The script is the repository's, pointed at the test's Kafka and Elasticsearch ({@link
+ * FeedbackExample}), its source unbounded as in the repository: once the index holds every record the
+ * job's engine metrics are read from the JobManager's REST API (the names of the inference
+ * operator's, under the {@code ML_PREDICT} operators) and the job is cancelled; every document must
+ * have the embedding and tags the same tasks give in the test JVM.
  */
 class SqlClientOnClusterITCase {
 
@@ -56,7 +60,7 @@ class SqlClientOnClusterITCase {
         FeedbackExample example = FeedbackExample.produce();
         Path work = Files.createDirectories(Path.of("target", "sql-client-cluster-" + example.index()))
                 .toAbsolutePath();
-        Path script = Files.writeString(work.resolve("feedback.sql"), example.script());
+        Path script = Files.writeString(work.resolve("feedback.sql"), example.unboundedScript());
         List<String> jvmFlags = FlinkProcessCluster.jvmModuleFlags(System.getProperty("textintel.flink.jvm.opens", ""),
                 System.getProperty("textintel.flink.jvm.exports", ""));
         List<Path> lib = List.of(jobsTarget.resolve("flink-lib"), jobsTarget.resolve("native-lib"));
@@ -74,12 +78,17 @@ class SqlClientOnClusterITCase {
                 Matcher jobId = JOB_ID.matcher(output);
                 assertThat(jobId.find()).as("a submitted job's id in the SQL client's output:\n%s", output).isTrue();
                 long submitted = millisSince(start);
-                String state = awaitTerminal(cluster.rest(), jobId.group(1));
-                assertThat(state).as("state of the script's job %s", jobId.group(1)).isEqualTo("FINISHED");
+                int indexed = TestPipeline.awaitDocuments(example.index(), example.records(), TIMEOUT);
+                long allIndexed = millisSince(start);
+                Map<String, String> largestBatches = new TreeMap<>();
+                List<String> engine = engineMetrics(cluster.rest(), jobId.group(1), largestBatches);
+                cluster.rest().cancel(jobId.group(1));
                 LOG.info("SQL client on {}: script submitted as job {} in {} ms (client JVM start, planning, upload),"
-                        + " job {} {} ms after the start", TestServices.path(), jobId.group(1), submitted, state,
-                        millisSince(start));
+                        + " {} documents {} ms after the start; {} engine metrics on the ML_PREDICT operators,"
+                        + " largest batches {}", TestServices.path(), jobId.group(1), submitted, indexed, allIndexed,
+                        engine.size(), largestBatches);
                 example.verify();
+                assertEngineMetrics(engine, largestBatches);
             } catch (Exception | AssertionError e) {
                 LOG.error("SQL client on the cluster failed; the client's output:\n{}\nthe cluster's logs:\n{}",
                         Files.isRegularFile(out) ? Files.readString(out) : "(none)", cluster.logTails(80));
@@ -131,17 +140,46 @@ class SqlClientOnClusterITCase {
         }
     }
 
-    /** Waits until the job reaches a globally terminal state and returns it. */
-    private static String awaitTerminal(FlinkRestClient rest, String jobId) throws Exception {
+    /**
+     * The ids of the engine metrics ({@code textintel.model.<model>.engine.<engine>.*}) of the job's
+     * vertex that runs {@code ML_PREDICT}, read from the JobManager's REST API once they are there (the
+     * TaskManagers report metrics to it every few seconds), and the values of its {@code batchSize_max}
+     * into {@code largestBatches}.
+     */
+    private static List<String> engineMetrics(FlinkRestClient rest, String jobId, Map<String, String> largestBatches)
+            throws Exception {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        FlinkRestClient.JobState state = rest.job(jobId);
-        while (!state.globallyTerminal()) {
-            assertThat(System.nanoTime()).as("job %s terminal within %s, last state %s", jobId, TIMEOUT,
-                    state.state()).isLessThan(deadline);
-            Thread.sleep(200);
-            state = rest.job(jobId);
+        while (true) {
+            FlinkRestClient.JobState state = rest.job(jobId);
+            assertThat(state.globallyTerminal()).as("job %s state %s", jobId, state.state()).isFalse();
+            FlinkRestClient.VertexState predict = state.vertices().stream()
+                    .filter(v -> v.name().contains("MLPredictTableFunction")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no ML_PREDICT vertex in " + state.vertices()));
+            List<String> ids = rest.vertexMetricIds(jobId, predict.id(), ".engine.");
+            List<String> batchSizes = ids.stream().filter(id -> id.endsWith(".batchSize_max")).toList();
+            if (!batchSizes.isEmpty()) {
+                largestBatches.putAll(rest.vertexMetrics(jobId, predict.id(), batchSizes));
+                return ids;
+            }
+            assertThat(System.nanoTime()).as("engine metrics of job %s within %s; seen %s", jobId, TIMEOUT, ids)
+                    .isLessThan(deadline);
+            Thread.sleep(500);
         }
-        return state.state();
+    }
+
+    /**
+     * The figures the inference operator registers are there for the encoder the two models share,
+     * and its passes have been counted: one sequence at least in the largest.
+     */
+    private static void assertEngineMetrics(List<String> ids, Map<String, String> largestBatches) {
+        for (String name : List.of("queueDepth", "paddingShare", "tokensPerSecond", "batchSize_max",
+                "forwardLatencyMicros_max")) {
+            assertThat(ids).as("engine metric %s of the ML_PREDICT operators", name)
+                    .anyMatch(id -> id.contains(".textintel.model.") && id.endsWith(".engine.encoder." + name));
+        }
+        assertThat(largestBatches).isNotEmpty();
+        largestBatches.forEach((id, value) -> assertThat(Double.parseDouble(value))
+                .as("%s: sequences in the largest pass", id).isGreaterThanOrEqualTo(1));
     }
 
     private static long millisSince(long nanos) {

@@ -33,9 +33,10 @@ import java.util.stream.IntStream;
  *
  * <p>The script is the repository's, but for its endpoints, names and model: the generated test
  * embedder ({@value TestPipeline#HIDDEN} dimensions) stands for MiniLM, both models run on the CPU
- * with one thread, and the Kafka source is bounded at the latest offset so that the job ends. Every
- * record must be indexed under its id with the embedding and tags its text gets from the same tasks
- * run directly in the test JVM, and the index must map the embedding as a dense_vector.
+ * with one thread, and (unless asked otherwise) the Kafka source is bounded at the latest offset so
+ * that the job ends. Every record must be indexed under its id with the embedding and tags its text
+ * gets from the same tasks run directly in the test JVM, and the index must map the embedding as a
+ * dense_vector.
  */
 public final class FeedbackExample {
 
@@ -88,8 +89,19 @@ public final class FeedbackExample {
         return index;
     }
 
-    /** The example script on this example's topics, index, services and the test embedder. */
+    /** The number of feedback records, each of which must become a document. */
+    public int records() {
+        return RECORDS;
+    }
+
+    /** The example script on this example's topics, index, services and the test embedder, bounded. */
     public String script() throws Exception {
+        return replace(unboundedScript(), "'scan.startup.mode' = 'earliest-offset'",
+                "'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset'");
+    }
+
+    /** {@link #script()} with the Kafka source unbounded, as in the repository: the job runs until cancelled. */
+    public String unboundedScript() throws Exception {
         String script = Files.readString(SCRIPT);
         String embedder = TestPipeline.embedder().toString();
         String cpu = "'engine.backend' = 'cpu', 'engine.threads' = '1'";
@@ -101,8 +113,6 @@ public final class FeedbackExample {
         script = replace(script, "'textintel-sql'", "'textintel-sql-" + suffix + "'");
         script = replace(script, "'maven:all-minilm-l6-v2'", "'" + embedder + "'");
         script = replace(script, "'dense-vector.dims' = '384'", "'dense-vector.dims' = '" + TestPipeline.HIDDEN + "'");
-        script = replace(script, "'scan.startup.mode' = 'earliest-offset'",
-                "'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset'");
         script = replace(script, "'top-k' = '2'", "'top-k' = '2', " + cpu);
         return replace(script, "'model' = '" + embedder + "'\n  );", "'model' = '" + embedder + "', " + cpu + "\n  );");
     }

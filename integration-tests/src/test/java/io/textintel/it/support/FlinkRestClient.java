@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -141,6 +143,32 @@ public final class FlinkRestClient {
         send(HttpRequest.newBuilder(uri("/jobs/" + jobId + "?mode=cancel"))
                 .timeout(REQUEST_TIMEOUT)
                 .method("PATCH", HttpRequest.BodyPublishers.noBody()));
+    }
+
+    /**
+     * The ids ({@code <subtask>.<operator>.<name>}) of a job vertex's metrics that contain {@code
+     * contains} ({@code GET /jobs/{id}/vertices/{vid}/metrics}).
+     */
+    public List<String> vertexMetricIds(String jobId, String vertexId, String contains)
+            throws IOException, InterruptedException {
+        List<String> ids = new ArrayList<>();
+        for (JsonNode metric : get("/jobs/" + jobId + "/vertices/" + vertexId + "/metrics")) {
+            if (metric.path("id").asText().contains(contains)) {
+                ids.add(metric.path("id").asText());
+            }
+        }
+        return ids;
+    }
+
+    /** The values of a job vertex's metrics {@code ids}, by id ({@code GET .../metrics?get=id,id}). */
+    public Map<String, String> vertexMetrics(String jobId, String vertexId, List<String> ids)
+            throws IOException, InterruptedException {
+        Map<String, String> values = new TreeMap<>();
+        String get = URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8);
+        for (JsonNode metric : get("/jobs/" + jobId + "/vertices/" + vertexId + "/metrics?get=" + get)) {
+            values.put(metric.path("id").asText(), metric.path("value").asText());
+        }
+        return values;
     }
 
     /** How many TaskManagers are registered ({@code GET /taskmanagers}). */

@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The figures of the engines one inference subtask uses, as Flink metrics under
+ * The figures of the engines one inference subtask (or one {@link TaskPredictor}) uses, as Flink metrics under
  * {@code textintel.model.<model id>.engine.<engine>}: the Prometheus reporter turns the two key/value
  * groups into the labels {@code model} and {@code engine} (the engine's {@link ModelEngine#kind()}).
  * The names are part of the project's interface (README, "Metrics"); keep them stable.
@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * {@code draftTokensAccepted}). {@link #close()} removes the subtask's forward-pass listeners from
  * the engines.
  */
-final class EngineMetricGroups implements AutoCloseable {
+public final class EngineMetricGroups implements AutoCloseable {
 
     /** Forward passes each histogram keeps. */
     static final int HISTOGRAM_WINDOW = 1024;
@@ -74,6 +74,7 @@ final class EngineMetricGroups implements AutoCloseable {
         removals.add(() -> engine.removeListener(listener));
     }
 
+    /** Removes the forward-pass listeners from the engines; the gauges read the engines until the group closes. */
     @Override
     public void close() {
         removals.forEach(Runnable::run);

@@ -4,6 +4,8 @@ import io.textintel.schemas.EnrichedDocument;
 import io.textintel.schemas.TextRecord;
 import io.textintel.schemas.TopicTag;
 
+import org.apache.flink.metrics.MetricGroup;
+
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -86,6 +88,15 @@ public final class TaskPredictor implements AutoCloseable {
             }
         });
         return prediction;
+    }
+
+    /**
+     * Registers the figures of the engines this predictor leases in {@code group}, as the inference
+     * operator registers its own ({@link EngineMetricGroups}: {@code textintel.model.<model>.engine.<engine>}).
+     * Close the result before this predictor.
+     */
+    public EngineMetricGroups registerEngineMetrics(MetricGroup group) {
+        return EngineMetricGroups.register(group, resources);
     }
 
     @Override

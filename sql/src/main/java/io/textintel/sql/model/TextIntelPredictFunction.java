@@ -1,10 +1,12 @@
 package io.textintel.sql.model;
 
+import io.textintel.operators.inference.EngineMetricGroups;
 import io.textintel.operators.inference.InferenceFunction;
 import io.textintel.operators.inference.TaskPredictor;
 import io.textintel.serving.engine.EngineException;
 
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.FunctionContext;
@@ -32,6 +34,10 @@ import java.util.concurrent.TimeUnit;
  * the timed-out row's engine request is cancelled; retries used up fail the job, as in the pipeline.
  * A NULL text gets a NULL prediction. Predictions are deterministic for a model and text, so a row
  * replayed after a failure gets the same one.
+ *
+ * <p>The engines' figures are registered in the function's metric group as the inference operator
+ * registers them ({@link EngineMetricGroups}: {@code textintel.model.<model>.engine.<engine>}), so a
+ * SQL job's engines show in Prometheus as the pipeline's do; they are removed when the function closes.
  */
 public final class TextIntelPredictFunction extends AsyncPredictFunction {
 
@@ -60,13 +66,23 @@ public final class TextIntelPredictFunction extends AsyncPredictFunction {
     private static Predictor openTask(ModelSpec spec) throws Exception {
         TaskPredictor task = TaskPredictor.open(spec.task(), spec.repository(), spec.engine());
         return new Predictor() {
+            private EngineMetricGroups metrics;
+
             @Override
             public CompletableFuture<TaskPredictor.Prediction> predict(String text) {
                 return task.predict(text);
             }
 
             @Override
+            public void registerEngineMetrics(MetricGroup group) {
+                metrics = task.registerEngineMetrics(group);
+            }
+
+            @Override
             public void close() {
+                if (metrics != null) {
+                    metrics.close();
+                }
                 task.close();
             }
         };
@@ -84,6 +100,7 @@ public final class TextIntelPredictFunction extends AsyncPredictFunction {
         rejected = context.getMetricGroup().counter("predictionsRejected");
         timedOut = context.getMetricGroup().counter("predictionsTimedOut");
         retried = context.getMetricGroup().counter("predictionRetries");
+        predictor.registerEngineMetrics(context.getMetricGroup());
     }
 
     @Override
@@ -117,6 +134,10 @@ public final class TextIntelPredictFunction extends AsyncPredictFunction {
         /** As {@link TaskPredictor#predict}: IllegalArgumentException for a text without tokens. */
         CompletableFuture<TaskPredictor.Prediction> predict(String text);
 
+        /** Registers the figures of the engines the predictor leases in {@code group}, until it closes. */
+        void registerEngineMetrics(MetricGroup group);
+
+        /** Removes the engines' metrics, then gives the engines back. */
         @Override
         void close();
     }

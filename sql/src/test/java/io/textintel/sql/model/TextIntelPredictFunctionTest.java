@@ -9,6 +9,7 @@ import io.textintel.operators.inference.ModelTask;
 import io.textintel.operators.inference.TaskPredictor;
 import io.textintel.serving.engine.EngineException;
 
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -59,6 +60,9 @@ class TextIntelPredictFunctionTest {
                 requests.add(request);
                 return request;
             }
+
+            @Override
+            public void registerEngineMetrics(MetricGroup group) {}
 
             @Override
             public void close() {}

@@ -1,5 +1,6 @@
 package io.textintel.benchmarks;
 
+import io.textintel.serving.backend.WeightFormat;
 import io.textintel.serving.backend.cpu.CpuBackend;
 import io.textintel.serving.backend.cpu.FastDecoderOps;
 import io.textintel.serving.batch.TokenBatch;
@@ -45,9 +46,14 @@ final class JlamaPeers {
         this.log = log;
     }
 
-    /** Decode at batch 1 and a 512-token prefill on {@code checkpoint}, a Llama-family F32 decoder. */
+    /**
+     * Decode at batch 1 and a 512-token prefill on {@code checkpoint}, a Llama-family F32 decoder,
+     * and decode at batch 1 again with textintel's int8 weights ({@code engine.weights: int8},
+     * quantised at load) beside Jlama's F32, the comparison the int8 target names.
+     */
     void decoder(Path checkpoint, String shape, PeerTable table) throws Exception {
         try (DecoderModel model = DecoderModel.load(checkpoint, new FastDecoderOps(threads));
+                DecoderModel int8 = DecoderModel.load(checkpoint, new FastDecoderOps(threads), WeightFormat.INT8);
                 JlamaProcess jlamaDefault = JlamaProcess.start("Jlama (default)", "decoder", checkpoint, threads, false, log);
                 JlamaProcess panama = JlamaProcess.start("Jlama (Panama)", "decoder", checkpoint, threads, true, log)) {
             Random random = new Random(11);
@@ -61,6 +67,13 @@ final class JlamaPeers {
                     () -> jlama(panama, "decode " + join(prompt) + " " + DECODE_TOKENS, "tokens"));
             table.jlamaRow("decoder " + shape, "decode, batch 1 (" + PROMPT + "-token prompt, " + DECODE_TOKENS
                     + " tokens), tokens/s", DECODE_TOKENS, decode, agreement(decode), jlamaOps);
+            Map<String, InterleavedRounds.Runs> decodeInt8 = rounds(
+                    () -> textintelDecode(int8, prompt, DECODE_TOKENS),
+                    () -> jlama(jlamaDefault, "decode " + join(prompt) + " " + DECODE_TOKENS, "tokens"),
+                    () -> jlama(panama, "decode " + join(prompt) + " " + DECODE_TOKENS, "tokens"));
+            table.jlamaRow("decoder " + shape + ", textintel int8 weights, Jlama F32", "decode, batch 1 (" + PROMPT
+                    + "-token prompt, " + DECODE_TOKENS + " tokens), tokens/s", DECODE_TOKENS, decodeInt8,
+                    agreement(decodeInt8) + " (int8: not the same computation)", jlamaOps);
             Map<String, InterleavedRounds.Runs> prefill = rounds(
                     () -> textintelPrefill(model, longPrompt),
                     () -> jlama(jlamaDefault, "prefill " + join(longPrompt), "next"),

@@ -353,18 +353,11 @@ public final class CudaBackend implements Backend {
         return pointer;
     }
 
-    /** The temporary device memory of one operation, returned to the allocator when it ends. */
-    private final class Call implements AutoCloseable {
-        private final List<DeviceAllocator.Block<CUdeviceptr>> blocks = new ArrayList<>();
+    /** The temporary device memory of one operation, returned to the allocator when it ends, and its copies. */
+    private final class Call extends CallMemory {
 
-        DeviceTensor allocate(Type type, int... shape) {
-            long elements = 1;
-            for (int dim : shape) {
-                elements *= dim;
-            }
-            DeviceAllocator.Block<CUdeviceptr> block = allocator.allocate(Math.max(1, elements * type.bytes()));
-            blocks.add(block);
-            return new DeviceTensor(block.pointer(), type, shape);
+        Call() {
+            super(allocator);
         }
 
         DeviceTensor upload(Tensor tensor) {
@@ -391,13 +384,6 @@ public final class CudaBackend implements Backend {
             if (target.size() > 0) {
                 CudaCheck.check(cuMemcpyDtoH(Pointer.to(target.data()), (CUdeviceptr) source.pointer(),
                         4L * target.size()), "cuMemcpyDtoH(" + 4L * target.size() + " bytes)");
-            }
-        }
-
-        @Override
-        public void close() {
-            for (DeviceAllocator.Block<CUdeviceptr> block : blocks) {
-                allocator.free(block);
             }
         }
     }

@@ -425,18 +425,11 @@ public final class CudaDecoderOps implements DecoderOps {
         }
     }
 
-    /** The temporary device memory of one operation, returned to the allocator when it ends. */
-    private final class Call implements AutoCloseable {
-        private final List<DeviceAllocator.Block<CUdeviceptr>> blocks = new ArrayList<>();
+    /** The temporary device memory of one operation, returned to the allocator when it ends, and its copies. */
+    private final class Call extends CallMemory {
 
-        DeviceTensor allocate(Type type, int... shape) {
-            long elements = 1;
-            for (int dim : shape) {
-                elements *= dim;
-            }
-            DeviceAllocator.Block<CUdeviceptr> block = allocator.allocate(Math.max(1, elements * type.bytes()));
-            blocks.add(block);
-            return new DeviceTensor(block.pointer(), type, shape);
+        Call() {
+            super(allocator);
         }
 
         /** The first {@code product(shape)} floats of {@code values} as a device tensor of {@code shape}. */
@@ -469,13 +462,6 @@ public final class CudaDecoderOps implements DecoderOps {
             float[] target = new float[count];
             device.toHost(Pointer.to(target), (CUdeviceptr) source.pointer(), 4L * count);
             return target;
-        }
-
-        @Override
-        public void close() {
-            for (DeviceAllocator.Block<CUdeviceptr> block : blocks) {
-                allocator.free(block);
-            }
         }
     }
 }

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.textintel.operators.inference.EngineSettings;
+import io.textintel.operators.inference.GenerativeSettings;
 import io.textintel.operators.inference.ModelRepository;
 import io.textintel.operators.inference.ModelTask;
+import io.textintel.operators.inference.TaskKind;
 import io.textintel.operators.inference.TaskPredictor;
 import io.textintel.schemas.TopicTag;
 import io.textintel.serving.tools.TinyBertSpec;
+import io.textintel.serving.tools.TinyDecoderSpec;
 import io.textintel.serving.tools.TinyModelGenerator;
 
 import org.apache.flink.configuration.Configuration;
@@ -33,8 +36,8 @@ import java.util.stream.IntStream;
 
 /**
  * {@code ML_PREDICT} on textintel models in a local MiniCluster (parallelism 2): two models chained
- * (embed, then tag), every row's prediction compared with the same task run directly in the test JVM,
- * a NULL text given a NULL prediction.
+ * (embed, then tag; and a decoder's summaries, then its generative tags), every row's prediction
+ * compared with the same task run directly in the test JVM, a NULL text given a NULL prediction.
  */
 class ModelPredictITCase {
 
@@ -111,6 +114,64 @@ class ModelPredictITCase {
                 }
                 assertThat(labels).as("tags of row %d, highest score first", i)
                         .containsExactlyElementsOf(topics.stream().map(topic -> topic.getLabel().toString()).toList());
+            }
+        }
+    }
+
+    /**
+     * The decoder tasks through {@code ML_PREDICT}: generative summaries chained with generative
+     * tags on one instruction checkpoint; every row's summary is the task's greedy summary of its
+     * text and its tags the task's labels and scores, as run directly.
+     */
+    @Test
+    void everyRowGetsTheSummaryAndGenerativeTagsOfItsText() throws Exception {
+        Path decoder = TinyModelGenerator.writeDecoder(models.resolve("decoder"), TinyDecoderSpec.llama());
+        int rows = 12;
+        Configuration flink = new Configuration();
+        flink.set(CoreOptions.DEFAULT_PARALLELISM, 2);
+        TableEnvironment tables = TableEnvironment.create(
+                EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(flink).build());
+        String values = IntStream.range(0, rows).mapToObj(i -> "('r" + i + "', '" + text(i) + "')")
+                .collect(Collectors.joining(", "));
+        tables.executeSql("CREATE TEMPORARY VIEW feedback AS SELECT * FROM (VALUES " + values + ") AS t(id, text)");
+        String engine = ", 'engine.backend' = 'cpu', 'engine.threads' = '1')";
+        tables.executeSql("CREATE MODEL summarizer INPUT (text STRING) OUTPUT (summary STRING) WITH ("
+                + "'provider' = 'textintel', 'task' = 'summarize', 'max-summary-tokens' = '8', 'model' = '" + decoder
+                + "'" + engine);
+        tables.executeSql("CREATE MODEL topics INPUT (text STRING) OUTPUT (tags ARRAY<ROW<label STRING, score FLOAT>>)"
+                + " WITH ('provider' = 'textintel', 'task' = 'tag', 'mode' = 'generative', 'top-k' = '2',"
+                + " 'labels' = '" + String.join(";", LABELS) + "', 'model' = '" + decoder + "'" + engine);
+        tables.executeSql("CREATE TEMPORARY VIEW summarized AS"
+                + " SELECT * FROM ML_PREDICT(TABLE feedback, MODEL summarizer, DESCRIPTOR(text))");
+
+        Map<String, Row> results = new HashMap<>();
+        try (CloseableIterator<Row> result = tables.executeSql("SELECT id, summary, tags"
+                + " FROM ML_PREDICT(TABLE summarized, MODEL topics, DESCRIPTOR(text))").collect()) {
+            result.forEachRemaining(row -> results.put((String) row.getField("id"), row));
+        }
+
+        assertThat(results).hasSize(rows);
+        assertThat(results.values()).as("summaries with text, not empty answers compared")
+                .anySatisfy(row -> assertThat((String) row.getField("summary")).isNotBlank());
+        assertThat(results.values()).allSatisfy(row -> assertThat((Row[]) row.getField("tags")).hasSize(2));
+        EngineSettings cpu = new EngineSettings("cpu", 1, null, null, null, null);
+        try (TaskPredictor summarize = TaskPredictor.open(new ModelTask("summarizer", TaskKind.SUMMARIZE,
+                        decoder.toString(), null, 0, 1, 0f, GenerativeSettings.summary(8)), ModelRepository.defaults(),
+                        cpu);
+                TaskPredictor tag = TaskPredictor.open(new ModelTask("topics", TaskKind.GENERATIVE_TAG,
+                        decoder.toString(), null, 0, 2, 0f, GenerativeSettings.tagging(LABELS, false)),
+                        ModelRepository.defaults(), cpu)) {
+            for (int i = 0; i < rows; i++) {
+                Row row = results.get("r" + i);
+                assertThat((String) row.getField("summary")).as("summary of row %d", i)
+                        .isEqualTo(summarize.predict(text(i)).get(60, TimeUnit.SECONDS).summary());
+                List<TopicTag> topics = tag.predict(text(i)).get(60, TimeUnit.SECONDS).topics();
+                Row[] tags = (Row[]) row.getField("tags");
+                assertThat(tags).as("generative tags of row %d", i).hasSize(topics.size());
+                for (int t = 0; t < tags.length; t++) {
+                    assertThat((String) tags[t].getField("label")).isEqualTo(topics.get(t).getLabel().toString());
+                    assertThat((Float) tags[t].getField("score")).isCloseTo(topics.get(t).getScore(), within(TOLERANCE));
+                }
             }
         }
     }

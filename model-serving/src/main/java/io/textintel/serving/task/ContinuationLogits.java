@@ -4,9 +4,7 @@ import io.textintel.serving.kv.PagedKvCache;
 import io.textintel.serving.model.CausalLm;
 import io.textintel.serving.model.SequenceChunk;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The model's next-token logits after one prompt and any continuation of it, computed over a KV
@@ -18,14 +16,13 @@ import java.util.Map;
  * run and is rolled back to what the next one shares with it; a continuation whose logits are all
  * known already is not run again. Not thread-safe.
  */
-final class ContinuationLogits {
+final class ContinuationLogits extends ContinuationRows {
 
     private static final long SEQUENCE = 0L;
 
     private final CausalLm model;
     private final PagedKvCache cache;
     private final int promptLength;
-    private final Map<List<Integer>, float[]> byContinuation = new HashMap<>(); // continuation -> [vocab]
     private int[] cached = new int[0]; // the continuation whose keys and values follow the prompt in the cache
     private int passes;
 
@@ -51,26 +48,6 @@ final class ContinuationLogits {
         return byContinuation.get(key(continuation, continuation.length));
     }
 
-    /**
-     * The logits after {@code output} and after each longer prefix of {@code output + draft}:
-     * {@code [draft.length + 1][vocab]}, from at most one pass (a speculative verifier's view).
-     */
-    float[][] along(int[] output, int[] draft) {
-        int[] continuation = Arrays.copyOf(output, output.length + draft.length);
-        System.arraycopy(draft, 0, continuation, output.length, draft.length);
-        run(continuation);
-        float[][] rows = new float[draft.length + 1][];
-        for (int i = 0; i <= draft.length; i++) {
-            rows[i] = byContinuation.get(key(continuation, output.length + i));
-            if (rows[i] == null) {
-                throw new IllegalStateException("no logits after " + (output.length + i) + " tokens of the run"
-                        + " continuation " + Arrays.toString(continuation)
-                        + ", expected every prefix's. This is a bug.");
-            }
-        }
-        return rows;
-    }
-
     /** Forward passes run so far, the prompt's included. */
     int passes() {
         return passes;
@@ -80,6 +57,7 @@ final class ContinuationLogits {
      * Runs {@code continuation} in one pass (none when its logits are known), so that the logits after
      * each of its prefixes are known: those of every continuation run before are kept.
      */
+    @Override
     void run(int[] continuation) {
         if (byContinuation.containsKey(key(continuation, continuation.length))) {
             return; // every shorter prefix's logits were stored with it, or before it
@@ -111,9 +89,5 @@ final class ContinuationLogits {
                     + (cache.contains(SEQUENCE) ? cache.length(SEQUENCE) : 0)
                     + ", expected it sized for the prompt and the longest output. This is a bug.");
         }
-    }
-
-    private static List<Integer> key(int[] tokens, int length) {
-        return Arrays.stream(tokens, 0, length).boxed().toList();
     }
 }

@@ -1,9 +1,6 @@
 package io.textintel.serving.task;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The target model's next-token logits after one prompt and continuations of it, as the generation
@@ -15,7 +12,7 @@ import java.util.Map;
  * from the start asks for the same continuations in the same order, each one once, so the runs it
  * counts are the passes ContinuationLogits would take. Not thread-safe.
  */
-final class TargetRows {
+final class TargetRows extends ContinuationRows {
 
     /** Thrown where the computation needs the rows of a continuation not run yet; it carries no stack trace. */
     static final class Missing extends RuntimeException {
@@ -29,7 +26,6 @@ final class TargetRows {
         }
     }
 
-    private final Map<List<Integer>, float[]> byContinuation = new HashMap<>(); // continuation -> [vocab]
     private int runs;
 
     /** Logits {@code [vocab]} of the token after the prompt and {@code continuation}. */
@@ -41,27 +37,8 @@ final class TargetRows {
         return known;
     }
 
-    /**
-     * The logits after {@code output} and after each longer prefix of {@code output + draft}:
-     * {@code [draft.length + 1][vocab]}, from one run (a speculative verifier's view).
-     */
-    float[][] along(int[] output, int[] draft) {
-        int[] continuation = Arrays.copyOf(output, output.length + draft.length);
-        System.arraycopy(draft, 0, continuation, output.length, draft.length);
-        run(continuation);
-        float[][] rows = new float[draft.length + 1][];
-        for (int i = 0; i <= draft.length; i++) {
-            rows[i] = byContinuation.get(key(continuation, output.length + i));
-            if (rows[i] == null) {
-                throw new IllegalStateException("no logits after " + (output.length + i) + " tokens of the run"
-                        + " continuation " + Arrays.toString(continuation)
-                        + ", expected every prefix's. This is a bug.");
-            }
-        }
-        return rows;
-    }
-
     /** Makes sure the logits after each prefix of {@code continuation} are known, asking for a run when not. */
+    @Override
     void run(int[] continuation) {
         if (!byContinuation.containsKey(key(continuation, continuation.length))) {
             throw new Missing(continuation.clone());
@@ -79,9 +56,5 @@ final class TargetRows {
     /** Continuations run so far, the prompt's included: the target's passes for this prompt. */
     int runs() {
         return runs;
-    }
-
-    private static List<Integer> key(int[] tokens, int length) {
-        return Arrays.stream(tokens, 0, length).boxed().toList();
     }
 }
